@@ -1,0 +1,1 @@
+"""The ``liftformer`` command line."""

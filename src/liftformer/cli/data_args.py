@@ -1,0 +1,21 @@
+"""Dataset flags shared by ``train`` and ``evaluate``."""
+
+from __future__ import annotations
+
+import argparse
+
+from liftformer.data.benchmarks import DATASETS
+
+
+def comma_list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("data")
+    g.add_argument("--dataset", choices=DATASETS, default="h36m")
+    g.add_argument("--data-3d", help="VideoPose3D data_3d_<dataset>.npz (world coordinates, metres)")
+    g.add_argument("--data-2d", required=True, help="VideoPose3D data_2d_<dataset>_<source>.npz (pixels)")
+    g.add_argument("--actions", type=comma_list, default=None, help="comma-separated action filter (e.g. Walking,Jog,Box)")
+    g.add_argument("--downsample", type=int, default=1, help="use every k-th frame as a target (windows keep the native rate)")
+    g.add_argument("--subset", type=float, default=1.0, help="fraction of every sequence to use (contiguous, seeded)")

@@ -1,0 +1,46 @@
+"""Entry point of the ``liftformer`` console script."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from liftformer import __version__
+from liftformer.cli import bench, info
+from liftformer.errors import LiftformerError
+
+COMMANDS = (info, bench)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="liftformer", description="Attention-based 2D-to-3D human pose lifting.")
+    parser.add_argument("--version", action="version", version=f"liftformer {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a subcommand; user errors print one line to stderr and return 2.
+
+    Set ``LIFTFORMER_DEBUG=1`` to see the full traceback instead.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (LiftformerError, ValueError) as e:
+        if os.environ.get("LIFTFORMER_DEBUG"):
+            raise
+        print(f"liftformer {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"liftformer {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""``liftformer train``: train a LiftFormer on Human3.6M, HumanEva-I or a custom dataset."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+from liftformer.cli.data_args import add_data_arguments, comma_list
+from liftformer.cli.info import add_model_arguments, config_from_args
+from liftformer.data.benchmarks import DEFAULT_EPOCHS, load_split
+from liftformer.data.pipeline import WindowDataset, subset_sequences
+from liftformer.errors import DataError
+from liftformer.training.trainer import TrainConfig, Trainer, default_batch_size
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("train", help="train a model (MPJPE, Adam/AMSGrad, Noam schedule, flip augmentation)")
+    add_data_arguments(p)
+    p.add_argument("--train-subjects", type=comma_list, default=None, help="default: the benchmark's training subjects")
+    p.add_argument("--val-subjects", type=comma_list, default=None, help="default: the benchmark's test subjects")
+    p.add_argument("--val-downsample", type=int, default=10, help="score every k-th validation frame each epoch")
+    add_model_arguments(p)
+    g = p.add_argument_group("optimisation")
+    g.add_argument("--epochs", type=int, default=None, help="default: 80 (h36m, custom), 1000 (humaneva)")
+    g.add_argument("--batch-size", type=int, default=None, help="default: the paper's 5120/3072/1536 for n=27/81/243")
+    g.add_argument("--batch-scale", type=float, default=1.0, help="multiply the default batch size (smaller machines)")
+    g.add_argument("--warmup", type=int, default=1000, help="Noam warm-up steps")
+    g.add_argument("--lr-factor", type=float, default=12.0, help="Noam factor")
+    g.add_argument("--no-flip", action="store_true", help="no horizontal-flip augmentation")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 …")
+    g.add_argument("--bf16", action="store_true", help="bf16 autocast (GPU)")
+    g.add_argument("--compile", action="store_true", help="torch.compile the model")
+    g.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
+    p.add_argument("--out", required=True, help="run directory: checkpoints, log.csv, curve.png")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if not args.resume and os.path.exists(os.path.join(args.out, "last.pt")):
+        raise DataError(f"{args.out}: already holds a run (last.pt); pass --resume to continue it or choose another --out")
+    t0 = time.perf_counter()
+    train = load_split(args.dataset, args.data_3d, args.data_2d, args.train_subjects, "train", args.actions)
+    val = load_split(args.dataset, args.data_3d, args.data_2d, args.val_subjects, "test", args.actions)
+    cfg = config_from_args(args)
+    j_in = train.sequences[0].keypoints.shape[1]
+    j_out = train.sequences[0].positions_3d.shape[1]
+    if (cfg.num_joints_in, cfg.num_joints_out) != (j_in, j_out):
+        cfg = type(cfg).from_dict({**cfg.to_dict(), "num_joints_in": j_in, "num_joints_out": j_out})
+    flip = None if args.no_flip else (train.input_skeleton, train.output_skeleton)
+    train_seqs = subset_sequences(train.sequences, args.subset, args.seed)
+    train_set = WindowDataset(train_seqs, cfg.receptive_field, cfg.causal, flip, args.downsample, args.device)
+    val_set = WindowDataset(val.sequences, cfg.receptive_field, cfg.causal, None, args.val_downsample, args.device)
+    batch = args.batch_size or max(1, round(default_batch_size(cfg.receptive_field) * args.batch_scale))
+    train_cfg = TrainConfig(
+        epochs=args.epochs or DEFAULT_EPOCHS[args.dataset], batch_size=batch, warmup=args.warmup,
+        lr_factor=args.lr_factor, seed=args.seed, device=args.device, bf16=args.bf16, compile=args.compile,
+    )
+    print(
+        f"data: {len(train.sequences)} training sequences ({train_set.num_windows} windows, "
+        f"{'x2 flipped' if flip else 'no flip'}), {len(val.sequences)} validation sequences "
+        f"({val_set.num_windows} windows); joints {j_in}->{j_out}; loaded in {time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
+    trainer = Trainer(cfg, train_cfg, train_set, args.out, val_set)
+    if trainer.dist.is_main:
+        params = trainer.model.num_parameters()
+        print(f"model: {params / 1e6:.2f}M parameters, n={cfg.receptive_field}; batch {batch}; {train_cfg.epochs} epochs", flush=True)
+    if args.resume:
+        trainer.resume()
+        print(f"resumed at epoch {trainer.epoch}", flush=True)
+    trainer.fit()
+    if trainer.dist.is_main:
+        print(f"done in {time.perf_counter() - t0:.0f} s; weights: {os.path.join(args.out, 'best.safetensors')}")
+    return 0

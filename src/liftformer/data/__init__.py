@@ -1,0 +1,1 @@
+"""Data: skeletons, cameras and projection, dataset formats, sliding windows."""

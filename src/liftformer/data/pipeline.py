@@ -1,0 +1,115 @@
+"""Training/evaluation windows over many sequences, held as one tensor and gathered in batches.
+
+All sequences are edge-padded and concatenated once; a sample is a start index into that
+tensor (plus a flip flag), so a batch is one vectorised gather — no per-sample Python work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence as Seq
+
+import numpy as np
+import torch
+
+from liftformer.data.sequences import Sequence
+from liftformer.data.skeleton import Skeleton, flip_horizontal
+from liftformer.data.windows import gather_windows, window_padding
+
+
+def subset_sequences(sequences: Seq[Sequence], fraction: float, seed: int = 0) -> list[Sequence]:
+    """Keep a random contiguous ``fraction`` of every sequence (VideoPose3D's ``--subset``)."""
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError(f"subset fraction must be in (0, 1], got {fraction}")
+    if fraction == 1.0:
+        return list(sequences)
+    rng = np.random.default_rng(seed)
+    out = []
+    for s in sequences:
+        n = max(1, round(s.num_frames * fraction))
+        a = int(rng.integers(0, s.num_frames - n + 1))
+        out.append(
+            Sequence(s.subject, s.action, s.camera, s.keypoints[a : a + n],
+                     None if s.positions_3d is None else s.positions_3d[a : a + n], s.fps)
+        )
+    return out
+
+
+class WindowDataset:
+    """Every (target frame, flip) window of a list of sequences with 3D targets.
+
+    ``downsample=k`` keeps every k-th frame as a target; the windows themselves stay at the
+    sequence's native frame rate. ``flip=(input_skeleton, output_skeleton)`` doubles the set
+    with the horizontal mirror of every window (2D and 3D flipped, left/right swapped).
+    """
+
+    def __init__(
+        self,
+        sequences: Seq[Sequence],
+        receptive_field: int,
+        causal: bool = False,
+        flip: tuple[Skeleton, Skeleton] | None = None,
+        downsample: int = 1,
+        device: str | torch.device = "cpu",
+    ) -> None:
+        if not sequences:
+            raise ValueError("no sequences to build windows from")
+        if any(s.positions_3d is None for s in sequences):
+            raise ValueError("training/evaluation windows need 3D targets for every sequence")
+        if downsample < 1:
+            raise ValueError(f"downsample must be >= 1, got {downsample}")
+        self.receptive_field = receptive_field
+        self.flip = flip
+        before, after = window_padding(receptive_field, causal)
+        lengths = np.array([s.num_frames for s in sequences])
+        padded = [np.pad(s.keypoints, ((before, after), (0, 0), (0, 0)), mode="edge") for s in sequences]
+        in_offsets = np.concatenate([[0], np.cumsum(lengths + before + after)[:-1]])
+        out_offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        frames = [np.arange(0, n, downsample) for n in lengths]
+        starts = np.concatenate([o + f for o, f in zip(in_offsets, frames)])
+        target_index = np.concatenate([o + f for o, f in zip(out_offsets, frames)])
+        self.device = torch.device(device)
+        self.inputs = torch.from_numpy(np.concatenate(padded).astype(np.float32)).to(self.device)
+        self.targets = torch.from_numpy(
+            np.concatenate([s.positions_3d for s in sequences]).astype(np.float32)
+        ).to(self.device)
+        self.starts = torch.from_numpy(starts).to(self.device)
+        self.target_index = torch.from_numpy(target_index).to(self.device)
+        self.num_windows = len(starts)
+
+    def __len__(self) -> int:
+        return self.num_windows * (2 if self.flip else 1)
+
+    def get(self, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Windows (B, N, J_in, 2) and targets (B, 1, J_out, 3) for sample indices in [0, len)."""
+        indices = indices.to(self.device)
+        base = indices % self.num_windows
+        x = gather_windows(self.inputs, self.starts[base], self.receptive_field)
+        y = self.targets[self.target_index[base]].unsqueeze(1)
+        if self.flip is not None:
+            flipped = indices >= self.num_windows
+            if flipped.any():
+                skel_in, skel_out = self.flip
+                x[flipped] = flip_horizontal(x[flipped], skel_in)
+                y[flipped] = flip_horizontal(y[flipped], skel_out)
+        return x, y
+
+    def batches(
+        self,
+        batch_size: int,
+        shuffle: bool = True,
+        generator: torch.Generator | None = None,
+        rank: int = 0,
+        world_size: int = 1,
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """One epoch of batches; with ``world_size`` > 1 each rank takes its share of each batch.
+
+        Every rank draws the same permutation (same generator state), so the shards are
+        disjoint and together cover the epoch (a final batch smaller than ``world_size`` is
+        dropped so that all ranks take the same number of steps).
+        """
+        order = torch.randperm(len(self), generator=generator) if shuffle else torch.arange(len(self))
+        for i in range(0, len(order), batch_size):
+            chunk = order[i : i + batch_size]
+            if len(chunk) < world_size:  # every rank must step together (DDP all-reduce)
+                break
+            yield self.get(chunk[rank::world_size])

@@ -1,0 +1,52 @@
+"""The unit every dataset reader produces: one camera view of one recorded sequence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """One (subject, action, camera) clip, ready for windowing.
+
+    ``keypoints``: (T, J_in, 2) float32 normalised screen coordinates (x in [-1, 1], aspect kept).
+    ``positions_3d``: (T, J_out, 3) float32 camera coordinates in metres, root-relative (root
+    joint exactly 0), or ``None`` for 2D-only (inference) data. Both have the same T.
+    """
+
+    subject: str
+    action: str
+    camera: int
+    keypoints: np.ndarray
+    positions_3d: np.ndarray | None
+    fps: float
+
+    def __post_init__(self) -> None:
+        if self.keypoints.ndim != 3 or self.keypoints.shape[-1] != 2:
+            raise ValueError(f"{self.name}: keypoints must be (T, J, 2), got {self.keypoints.shape}")
+        if self.positions_3d is not None:
+            if self.positions_3d.ndim != 3 or self.positions_3d.shape[-1] != 3:
+                raise ValueError(f"{self.name}: positions_3d must be (T, J, 3), got {self.positions_3d.shape}")
+            if len(self.positions_3d) != len(self.keypoints):
+                raise ValueError(
+                    f"{self.name}: {len(self.keypoints)} 2D frames but {len(self.positions_3d)} 3D frames"
+                )
+
+    @property
+    def name(self) -> str:
+        return f"{self.subject}/{self.action}/cam{self.camera}"
+
+    @property
+    def num_frames(self) -> int:
+        return len(self.keypoints)
+
+
+def action_group(action: str) -> str:
+    """The action class of a sequence name: 'Walking 1' → 'Walking', 'Box 1 chunk3' → 'Box'.
+
+    Human3.6M aliases are unified: 'WalkingDog' → 'WalkDog', 'TakingPhoto' → 'Photo'.
+    """
+    base = action.split(" ")[0].split("_")[0]
+    return {"WalkingDog": "WalkDog", "TakingPhoto": "Photo"}.get(base, base)

@@ -1,0 +1,1 @@
+"""Evaluation: pose-error metrics and benchmark protocols."""

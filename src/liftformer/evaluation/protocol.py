@@ -1,0 +1,143 @@
+"""Benchmark protocols: per-frame errors of every test sequence, aggregated like the papers.
+
+Human3.6M (VideoPose3D / LiftFormer Tables 1-4): inside an action the error is frame-weighted
+over all its sequences and cameras; the headline is the unweighted mean over actions.
+HumanEva-I (Table 5): P-MPJPE per (action, subject), and their mean.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterable, Sequence as Seq
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from liftformer.data.sequences import Sequence, action_group
+from liftformer.data.skeleton import Skeleton
+from liftformer.evaluation.metrics import mpjpe, mpjve, n_mpjpe, p_mpjpe
+from liftformer.inference.lifting import lift_sequence
+from liftformer.model import LiftFormer
+
+METRICS = ("P1 MPJPE", "P2 P-MPJPE", "N-MPJPE", "P3 MPJVE")
+H36M_ACTION_ABBREVIATIONS = {
+    "Directions": "Dir.", "Discussion": "Disc.", "Eating": "Eat", "Greeting": "Greet",
+    "Phoning": "Phone", "Photo": "Photo", "Posing": "Pose", "Purchases": "Purch.",
+    "Sitting": "Sit", "SittingDown": "SitD.", "Smoking": "Smoke", "Waiting": "Wait",
+    "WalkDog": "WalkD.", "Walking": "Walk", "WalkTogether": "WalkT.",
+}
+
+
+@dataclass
+class SequenceErrors:
+    """Per-frame errors of one test sequence, in millimetres (MPJVE: mm per frame)."""
+
+    subject: str
+    action: str
+    camera: int
+    frames: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def sequence_errors(pred: np.ndarray, target: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-frame P1, P2, N-MPJPE (T,) and MPJVE (T-1,) in mm, metres in, root zeroed."""
+    pred = pred - pred[:, :1]
+    target = target - target[:, :1]
+    errors = {
+        "P1 MPJPE": mpjpe(pred, target, reduction="none"),
+        "P2 P-MPJPE": p_mpjpe(pred, target, reduction="none"),
+        "N-MPJPE": n_mpjpe(pred, target, reduction="none"),
+        "P3 MPJVE": mpjve(pred, target, reduction="none") if len(pred) > 1 else np.zeros(0),
+    }
+    return {k: 1000.0 * np.asarray(v, dtype=np.float64) for k, v in errors.items()}
+
+
+def evaluate_sequences(
+    model: LiftFormer,
+    sequences: Iterable[Sequence],
+    flip: tuple[Skeleton, Skeleton] | None = None,
+    batch_size: int = 1024,
+    progress: bool = False,
+) -> list[SequenceErrors]:
+    """Lift every sequence (flip TTA when ``flip`` is given) and score it frame by frame."""
+    sequences = list(sequences)
+    if progress:
+        from tqdm import tqdm
+
+        sequences = tqdm(sequences, desc="evaluate", unit="seq")
+    results = []
+    for s in sequences:
+        if s.positions_3d is None:
+            raise ValueError(f"{s.name}: evaluation needs 3D ground truth")
+        pred = lift_sequence(model, s.keypoints, batch_size=batch_size, flip=flip)
+        results.append(SequenceErrors(s.subject, s.action, s.camera, sequence_errors(pred, s.positions_3d)))
+    return results
+
+
+def _weighted(results: Seq[SequenceErrors], metric: str) -> float:
+    frames = [r.frames[metric] for r in results if len(r.frames[metric])]
+    return float(np.concatenate(frames).mean()) if frames else float("nan")
+
+
+def summarize_by_action(
+    results: Seq[SequenceErrors], actions: Seq[str] | None = None, metrics: Seq[str] = METRICS
+) -> dict[str, dict[str, float]]:
+    """{metric: {action: frame-weighted mean, ..., "Average": unweighted mean over actions}}."""
+    groups: dict[str, list[SequenceErrors]] = {}
+    for r in results:
+        groups.setdefault(action_group(r.action), []).append(r)
+    order = [a for a in (actions or sorted(groups)) if a in groups]
+    table = {}
+    for metric in metrics:
+        row = {a: _weighted(groups[a], metric) for a in order}
+        row["Average"] = float(np.mean(list(row.values()))) if row else float("nan")
+        table[metric] = row
+    return table
+
+
+def summarize_by_subject(
+    results: Seq[SequenceErrors], actions: Seq[str] | None = None, metric: str = "P2 P-MPJPE"
+) -> dict[str, dict[str, float]]:
+    """{action: {subject: frame-weighted mean}} plus an "Average" row — the HumanEva Table 5 layout."""
+    subjects = sorted({r.subject for r in results})
+    groups = sorted({action_group(r.action) for r in results})
+    order = [a for a in (actions or groups) if a in groups]
+    table = {}
+    for a in order:
+        table[a] = {
+            s: _weighted([r for r in results if r.subject == s and action_group(r.action) == a], metric)
+            for s in subjects
+        }
+    cells = [v for row in table.values() for v in row.values() if np.isfinite(v)]
+    table["Average"] = {"all": float(np.mean(cells)) if cells else float("nan")}
+    return table
+
+
+def format_table(table: dict[str, dict[str, float]], abbreviations: dict[str, str] | None = None) -> str:
+    """Fixed-width text table: one row per key of ``table``, one column per inner key."""
+    columns = list(dict.fromkeys(c for row in table.values() for c in row))
+    names = [(abbreviations or {}).get(c, c) for c in columns]
+    width = max(6, *(len(n) for n in names))
+    label = max(len(k) for k in table)
+    lines = [" " * label + " " + " ".join(f"{n:>{width}}" for n in names)]
+    for key, row in table.items():
+        cells = [f"{row[c]:>{width}.1f}" if c in row else " " * width for c in columns]
+        lines.append(f"{key:<{label}} " + " ".join(cells))
+    return "\n".join(lines)
+
+
+def write_table(table: dict[str, dict[str, float]], path: str | os.PathLike) -> None:
+    """Write a table as JSON (``.json``) or CSV (anything else)."""
+    path = str(path)
+    if path.endswith(".json"):
+        with open(path, "w") as f:
+            json.dump(table, f, indent=2)
+        return
+    columns = list(dict.fromkeys(c for row in table.values() for c in row))
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["", *columns])
+        for key, row in table.items():
+            w.writerow([key, *(f"{row[c]:.2f}" if c in row else "" for c in columns)])
+

@@ -1,0 +1,1 @@
+"""Inference: lifting whole sequences, streaming, rendering, export."""

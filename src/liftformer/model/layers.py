@@ -1,0 +1,96 @@
+"""Transformer building blocks: sinusoidal encoding, SDPA attention, post-LN encoder block."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def sinusoidal_encoding(length: int, d_model: int) -> torch.Tensor:
+    """The fixed positional encoding of "Attention is all you need", shape (length, d_model).
+
+    PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = cos(pos / 10000^(2i/d)).
+    """
+    if d_model % 2:
+        raise ValueError(f"d_model must be even for the sinusoidal encoding, got {d_model}")
+    position = torch.arange(length, dtype=torch.float64).unsqueeze(1)
+    div = torch.exp(torch.arange(0, d_model, 2, dtype=torch.float64) * (-math.log(10000.0) / d_model))
+    pe = torch.zeros(length, d_model, dtype=torch.float64)
+    pe[:, 0::2] = torch.sin(position * div)
+    pe[:, 1::2] = torch.cos(position * div)
+    return pe.float()
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head self-attention through ``F.scaled_dot_product_attention``.
+
+    One fused q/k/v projection and one output projection: 4·(d² + d) parameters, as in the
+    base Transformer. ``query`` may be a subset of the tokens (e.g. only the centre token)
+    attending to all of ``context``.
+    """
+
+    def __init__(self, d_model: int, heads: int, dropout: float) -> None:
+        super().__init__()
+        if d_model % heads:
+            raise ValueError(f"d_model ({d_model}) must be divisible by heads ({heads})")
+        self.d_model = d_model
+        self.heads = heads
+        self.dropout = dropout
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.out = nn.Linear(d_model, d_model)
+
+    def _split(self, x: torch.Tensor) -> torch.Tensor:
+        b, n, _ = x.shape
+        return x.view(b, n, self.heads, self.d_model // self.heads).transpose(1, 2)
+
+    def forward(self, context: torch.Tensor, query_index: int | None = None) -> torch.Tensor:
+        """Attend over ``context`` (B, N, d); with ``query_index`` only that token queries.
+
+        Returns (B, N, d), or (B, 1, d) when ``query_index`` is given.
+        """
+        b, n, d = context.shape
+        if query_index is None:
+            q, k, v = self.qkv(context).split(d, dim=-1)
+        else:
+            w_q, w_kv = self.qkv.weight.split([d, 2 * d], dim=0)
+            b_q, b_kv = self.qkv.bias.split([d, 2 * d], dim=0)
+            q = F.linear(context[:, query_index : query_index + 1], w_q, b_q)
+            k, v = F.linear(context, w_kv, b_kv).split(d, dim=-1)
+        y = F.scaled_dot_product_attention(
+            self._split(q),
+            self._split(k),
+            self._split(v),
+            dropout_p=self.dropout if self.training else 0.0,
+        )
+        y = y.transpose(1, 2).reshape(b, q.shape[1], d)
+        return self.out(y)
+
+
+class EncoderBlock(nn.Module):
+    """Base-Transformer encoder block, post-LN: x = LN(x + Attn(x)); x = LN(x + FFN(x)).
+
+    ``attention`` may be a module shared with other blocks (ALBERT-style sharing); the FFN and
+    LayerNorms always belong to this block.
+    """
+
+    def __init__(self, d_model: int, ffn: int, dropout: float, attention: MultiHeadAttention) -> None:
+        super().__init__()
+        self.attention = attention
+        self.norm1 = nn.LayerNorm(d_model)
+        self.ffn = nn.Sequential(
+            nn.Linear(d_model, ffn),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(ffn, d_model),
+        )
+        self.norm2 = nn.LayerNorm(d_model)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, query_index: int | None = None) -> torch.Tensor:
+        """(B, N, d) → (B, N, d); with ``query_index`` → (B, 1, d) for that token only."""
+        residual = x if query_index is None else x[:, query_index : query_index + 1]
+        x = self.norm1(residual + self.dropout(self.attention(x, query_index)))
+        return self.norm2(x + self.dropout(self.ffn(x)))

@@ -1,0 +1,1 @@
+"""Training: optimiser and Noam schedule, the training step, the training loop."""

@@ -1,0 +1,272 @@
+"""The training loop: epochs of shuffled windows, per-epoch validation, logs, atomic checkpoints.
+
+Resuming from ``last.pt`` restores model, optimiser, Noam step, RNG states and epoch, so an
+interrupted run continues exactly as if it had not stopped. Under ``torchrun`` the model is
+wrapped in DistributedDataParallel (gloo on CPU, nccl on GPU) and rank 0 writes the files.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+
+from liftformer.data.pipeline import WindowDataset
+from liftformer.errors import CheckpointError
+from liftformer.evaluation.metrics import mpjpe
+from liftformer.model import LiftFormer, LiftFormerConfig
+from liftformer.model.checkpoint import atomic_write, config_differences, save_weights
+from liftformer.training.optim import build_optimizer
+from liftformer.training.step import train_step
+
+PAPER_BATCH_SIZES = {27: 5120, 81: 3072, 243: 1536}
+
+
+def default_batch_size(receptive_field: int) -> int:
+    """The paper's batch sizes (5120/3072/1536 for n=27/81/243), ∝ 1/n in between."""
+    return PAPER_BATCH_SIZES.get(receptive_field, max(64, round(5120 * 27 / max(receptive_field, 27) / 64) * 64))
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings (the model's shape lives in :class:`LiftFormerConfig`)."""
+
+    epochs: int = 80
+    batch_size: int = 5120
+    warmup: int = 1000
+    lr_factor: float = 12.0
+    seed: int = 0
+    device: str = "cpu"
+    bf16: bool = False
+    compile: bool = False
+    eval_batch_size: int = 4096
+
+
+@dataclass
+class Distributed:
+    """Rank and world size; ``world_size == 1`` means a plain single process."""
+
+    rank: int = 0
+    world_size: int = 1
+
+    @classmethod
+    def from_environment(cls, device: str) -> Distributed:
+        """Join the process group when launched by torchrun (WORLD_SIZE > 1)."""
+        world_size = int(os.environ.get("WORLD_SIZE", "1"))
+        if world_size == 1:
+            return cls()
+        if not dist.is_initialized():
+            dist.init_process_group("nccl" if device.startswith("cuda") else "gloo")
+        return cls(dist.get_rank(), dist.get_world_size())
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+class Trainer:
+    """Trains a LiftFormer on a :class:`WindowDataset`, writing everything to ``out_dir``.
+
+    Files: ``last.pt`` (full training state), ``best.safetensors`` and ``final.safetensors``
+    (weights + config), ``log.csv`` (per-epoch train/validation MPJPE in mm), ``curve.png``.
+    """
+
+    def __init__(
+        self,
+        model_config: LiftFormerConfig,
+        train_config: TrainConfig,
+        train_set: WindowDataset,
+        out_dir: str | os.PathLike,
+        val_set: WindowDataset | None = None,
+        progress: bool = True,
+    ) -> None:
+        self.model_config = model_config
+        self.cfg = train_config
+        self.train_set = train_set
+        self.val_set = val_set
+        self.out_dir = Path(out_dir)
+        self.progress = progress
+        self.dist = Distributed.from_environment(train_config.device)
+        if train_config.device.startswith("cuda") and self.dist.world_size > 1:
+            torch.cuda.set_device(self.dist.rank % torch.cuda.device_count())
+        torch.manual_seed(train_config.seed)
+        self.model = LiftFormer.from_config(model_config).to(train_config.device)
+        self.optimizer, self.scheduler = build_optimizer(
+            self.model, model_config.d_model, train_config.warmup, train_config.lr_factor
+        )
+        self.generator = torch.Generator().manual_seed(train_config.seed)
+        self.epoch = 0
+        self.history: list[dict[str, float]] = []
+        self.step_model: torch.nn.Module = self.model
+        if self.dist.world_size > 1:
+            self.step_model = DistributedDataParallel(self.model)
+        if train_config.compile:
+            self.step_model = torch.compile(self.step_model)
+
+    # ---------------------------------------------------------------- state
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "epoch": self.epoch,
+            "history": self.history,
+            "rng_torch": torch.get_rng_state(),
+            "rng_generator": self.generator.get_state(),
+            "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            "model_config": self.model_config.to_dict(),
+            "train_config": dataclasses.asdict(self.cfg),
+        }
+
+    def save(self) -> None:
+        """Write ``last.pt`` atomically (rank 0 only)."""
+        if self.dist.is_main:
+            state = self.state_dict()
+            atomic_write(self.out_dir / "last.pt", lambda tmp: torch.save(state, tmp))
+
+    def resume(self, path: str | os.PathLike | None = None) -> None:
+        """Restore everything from a ``last.pt`` (default: the one in ``out_dir``)."""
+        path = Path(path or self.out_dir / "last.pt")
+        if not path.is_file():
+            raise CheckpointError(f"{path}: no checkpoint to resume from")
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as e:  # noqa: BLE001 — any unpickling failure is a bad file
+            raise CheckpointError(f"{path}: cannot read training checkpoint ({e})") from None
+        try:
+            stored = LiftFormerConfig.from_dict(state["model_config"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise CheckpointError(f"{path}: not a liftformer training checkpoint ({e})") from None
+        diff = config_differences(stored, self.model_config, ignore=())
+        if diff:
+            raise CheckpointError(f"{path}: checkpoint is from another config ({'; '.join(diff)})")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.epoch = int(state["epoch"])
+        self.history = list(state["history"])
+        torch.set_rng_state(state["rng_torch"])
+        self.generator.set_state(state["rng_generator"])
+        if state["rng_cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng_cuda"])
+
+    # ---------------------------------------------------------------- loop
+    def train_epoch(self) -> float:
+        """One pass over the training windows; returns the mean training MPJPE (metres)."""
+        batches = self.train_set.batches(
+            self.cfg.batch_size, generator=self.generator, rank=self.dist.rank, world_size=self.dist.world_size
+        )
+        total = math.ceil(len(self.train_set) / self.cfg.batch_size)
+        if self.progress and self.dist.is_main:
+            from tqdm import tqdm
+
+            batches = tqdm(batches, total=total, desc=f"epoch {self.epoch + 1}/{self.cfg.epochs}", leave=False)
+        dtype = torch.bfloat16 if self.cfg.bf16 else None
+        loss_sum, count = 0.0, 0
+        for x, y in batches:
+            loss = train_step(self.step_model, self.optimizer, self.scheduler, x, y, dtype)
+            if not math.isfinite(loss):
+                raise FloatingPointError(f"training diverged at epoch {self.epoch + 1}: loss {loss}")
+            loss_sum += loss * len(x)
+            count += len(x)
+            if hasattr(batches, "set_postfix"):
+                batches.set_postfix(mpjpe_mm=f"{1000 * loss:.1f}")
+        return loss_sum / max(count, 1)
+
+    @torch.no_grad()
+    def validate(self) -> float:
+        """Mean MPJPE (metres) over the validation windows, no augmentation."""
+        assert self.val_set is not None
+        self.model.eval()
+        total, count = 0.0, 0
+        for x, y in self.val_set.batches(self.cfg.eval_batch_size, shuffle=False):
+            with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=self.cfg.bf16):
+                pred = self.model(x)
+            total += mpjpe(pred.float(), y).item() * len(x)
+            count += len(x)
+        return total / max(count, 1)
+
+    def fit(self) -> list[dict[str, float]]:
+        """Train until ``epochs``; checkpoint, log and plot after every epoch."""
+        if self.dist.is_main:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            (self.out_dir / "config.json").write_text(
+                json.dumps({"model": self.model_config.to_dict(), "train": dataclasses.asdict(self.cfg)}, indent=2)
+            )
+        start = time.perf_counter() - (self.history[-1]["elapsed_s"] if self.history else 0.0)
+        while self.epoch < self.cfg.epochs:
+            t0 = time.perf_counter()
+            train_loss = self.train_epoch()
+            val_loss = self.validate() if self.val_set is not None and self.dist.is_main else float("nan")
+            self.epoch += 1
+            row = {
+                "epoch": self.epoch,
+                "step": self.scheduler.last_epoch,
+                "lr": self.optimizer.param_groups[0]["lr"],
+                "train_mpjpe_mm": 1000 * train_loss,
+                "val_mpjpe_mm": 1000 * val_loss,
+                "epoch_s": time.perf_counter() - t0,
+                "elapsed_s": time.perf_counter() - start,
+            }
+            self.history.append(row)
+            if self.dist.is_main:
+                self._write_outputs(row)
+                print(
+                    f"epoch {self.epoch}/{self.cfg.epochs}: train MPJPE {row['train_mpjpe_mm']:.1f} mm, "
+                    f"val MPJPE {row['val_mpjpe_mm']:.1f} mm, lr {row['lr']:.2e}, {row['epoch_s']:.1f} s",
+                    flush=True,
+                )
+        return self.history
+
+    def _write_outputs(self, row: dict[str, float]) -> None:
+        vals = [r["val_mpjpe_mm"] for r in self.history]
+        if math.isfinite(row["val_mpjpe_mm"]) and row["val_mpjpe_mm"] <= min(v for v in vals if math.isfinite(v)):
+            save_weights(self.model, self.out_dir / "best.safetensors", {"epoch": str(self.epoch)})
+        save_weights(self.model, self.out_dir / "final.safetensors", {"epoch": str(self.epoch)})
+        self.save()
+        write_log(self.history, self.out_dir / "log.csv")
+        plot_curves(self.history, self.out_dir / "curve.png")
+
+
+def write_log(history: list[dict[str, float]], path: Path) -> None:
+    """The per-epoch history as CSV, written atomically."""
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(history[0]))
+            w.writeheader()
+            w.writerows(history)
+
+    atomic_write(path, write)
+
+
+def plot_curves(history: list[dict[str, float]], path: Path) -> None:
+    """Train/validation MPJPE per epoch as a PNG (matplotlib, no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [r["epoch"] for r in history]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(epochs, [r["train_mpjpe_mm"] for r in history], label="train (augmented)")
+    if any(math.isfinite(r["val_mpjpe_mm"]) for r in history):
+        ax.plot(epochs, [r["val_mpjpe_mm"] for r in history], label="validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("MPJPE (mm)")
+    ax.set_yscale("log")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
+    plt.close(fig)

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+from conftest import tiny_model_kwargs
+from liftformer import LiftFormer, LiftFormerConfig
+
+# (constructor kwargs, paper's parameter count) for J_in = J_out = 17 — LiftFormer paper, Tables 6-7.
+PAPER_PARAMETER_COUNTS = [
+    (dict(), 18.96e6),
+    (dict(share_attention=True), 13.7e6),
+    (dict(share_attention=True, blocks=4), 9.5e6),
+    (dict(share_attention=True, d_model=256, blocks=2), 2.4e6),
+    (dict(d_model=128), 3.57e6),
+    (dict(d_model=256), 7.91e6),
+    (dict(d_model=768), 33.15e6),
+    (dict(blocks=4), 12.65e6),
+    (dict(blocks=8), 25.26e6),
+]
+
+
+@pytest.mark.parametrize("kwargs,expected", PAPER_PARAMETER_COUNTS, ids=lambda v: str(v))
+def test_parameter_counts_match_paper(kwargs, expected):
+    n = LiftFormer(num_joints_in=17, num_joints_out=17, **kwargs).num_parameters()
+    assert abs(n - expected) / expected <= 0.005, f"{kwargs}: {n} parameters, paper says {expected}"
+
+
+def test_parameter_count_does_not_depend_on_receptive_field():
+    counts = {LiftFormer(receptive_field=n, d_model=64, heads=4, blocks=1).num_parameters() for n in (27, 81, 243)}
+    assert len(counts) == 1
+
+
+@pytest.mark.parametrize("n", [1, 3, 27, 81])
+@pytest.mark.parametrize("causal", [False, True])
+def test_output_shape(n, causal):
+    model = LiftFormer(num_joints_in=16, num_joints_out=17, **tiny_model_kwargs(receptive_field=n, causal=causal))
+    out = model(torch.randn(5, n, 16, 2))
+    assert out.shape == (5, 1, 17, 3)
+    assert torch.isfinite(out).all()
+
+
+def test_shared_attention_is_one_module():
+    model = LiftFormer(**tiny_model_kwargs(blocks=3, share_attention=True))
+    assert model.blocks[0].attention is model.blocks[2].attention
+    assert model.blocks[0].ffn is not model.blocks[1].ffn
+    assert model.blocks[0].norm1 is not model.blocks[1].norm1
+    unshared = LiftFormer(**tiny_model_kwargs(blocks=3))
+    assert unshared.blocks[0].attention is not unshared.blocks[1].attention
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_last_block_single_query_equals_full_block(causal):
+    """Running the last block for the target token only must equal running it on all tokens."""
+    model = LiftFormer(**tiny_model_kwargs(receptive_field=11, blocks=3, causal=causal)).eval()
+    x = torch.randn(4, 11, 17, 2)
+    with torch.no_grad():
+        fast = model(x)
+        b, n = x.shape[:2]
+        h = model.expand(x.reshape(b, n, -1).transpose(1, 2)).transpose(1, 2) + model.positional
+        for block in model.blocks:
+            h = block(h)
+        token = h[:, model.config.output_index : model.config.output_index + 1]
+        slow = model.shrink(token.transpose(1, 2)).transpose(1, 2).reshape(b, 1, 17, 3)
+    torch.testing.assert_close(fast, slow, atol=1e-5, rtol=1e-5)
+
+
+def test_causal_window_target_is_last_frame():
+    assert LiftFormerConfig(receptive_field=27).output_index == 13
+    assert LiftFormerConfig(receptive_field=27, causal=True).output_index == 26
+
+
+def test_output_depends_on_whole_window_and_order():
+    """Attention with positional encoding: the output must react to every frame and to order."""
+    model = LiftFormer(**tiny_model_kwargs(receptive_field=7)).eval()
+    x = torch.randn(1, 7, 17, 2)
+    base = model(x)
+    for t in range(7):
+        y = x.clone()
+        y[:, t] += 0.5
+        assert not torch.allclose(model(y), base), f"frame {t} has no influence"
+    swapped = x[:, [1, 0, 2, 3, 4, 5, 6]]
+    assert not torch.allclose(model(swapped), base), "positional encoding has no effect"
+
+
+def test_dropout_only_in_training():
+    model = LiftFormer(**tiny_model_kwargs(dropout=0.5))
+    x = torch.randn(2, 9, 17, 2)
+    model.eval()
+    torch.testing.assert_close(model(x), model(x))
+    model.train()
+    assert not torch.allclose(model(x), model(x))
+
+
+def test_wrong_input_shape_is_a_clear_error():
+    model = LiftFormer(**tiny_model_kwargs())
+    with pytest.raises(ValueError, match=r"expects input \(batch, 9, 17, 2\)"):
+        model(torch.randn(2, 27, 17, 2))
+    with pytest.raises(ValueError, match="17, 2"):
+        model(torch.randn(2, 9, 16, 2))
+
+
+@pytest.mark.parametrize(
+    "bad", [dict(receptive_field=26), dict(receptive_field=0), dict(d_model=30, heads=4), dict(dropout=1.0)]
+)
+def test_invalid_config_rejected(bad):
+    with pytest.raises(ValueError):
+        LiftFormer(**{**tiny_model_kwargs(), **bad})
+
+
+def test_config_round_trip():
+    cfg = LiftFormerConfig(num_joints_in=16, receptive_field=81, share_attention=True, causal=True)
+    assert LiftFormerConfig.from_dict(cfg.to_dict()) == cfg
+    assert LiftFormer.from_config(cfg).config == cfg
+    with pytest.raises(ValueError, match="unknown"):
+        LiftFormerConfig.from_dict({**cfg.to_dict(), "bogus": 1})
+
+
+def test_gradients_reach_every_parameter():
+    model = LiftFormer(**tiny_model_kwargs(share_attention=True))
+    model(torch.randn(3, 9, 17, 2)).square().sum().backward()
+    missing = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not missing

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from liftformer import CheckpointError
+from liftformer.data.pipeline import WindowDataset
+from liftformer.data.sequences import Sequence
+from liftformer.data.skeleton import H36M_17
+from liftformer.data.synthetic import synthetic_sequence
+from liftformer.model import LiftFormerConfig
+from liftformer.model.checkpoint import load_weights
+from liftformer.training.trainer import TrainConfig, Trainer, default_batch_size
+
+MODEL = LiftFormerConfig(receptive_field=5, d_model=16, heads=2, blocks=2, ffn=32, dropout=0.1)
+
+
+def synthetic_set(seed: int, frames: int = 48) -> WindowDataset:
+    seq = synthetic_sequence(frames, seed=seed)
+    data = [Sequence("S1", "Walking", 0, seq.keypoints, seq.positions_3d - seq.positions_3d[:, :1], seq.fps)]
+    return WindowDataset(data, receptive_field=MODEL.receptive_field, flip=(H36M_17, H36M_17))
+
+
+def make_trainer(out: Path, epochs: int) -> Trainer:
+    cfg = TrainConfig(epochs=epochs, batch_size=16, warmup=10, lr_factor=1.0, seed=3)
+    return Trainer(MODEL, cfg, synthetic_set(0), out, val_set=synthetic_set(1), progress=False)
+
+
+def weights(trainer: Trainer) -> torch.Tensor:
+    return torch.nn.utils.parameters_to_vector(trainer.model.parameters()).detach()
+
+
+def test_fit_writes_logs_checkpoints_and_plot(tmp_path):
+    history = make_trainer(tmp_path, epochs=2).fit()
+    assert [r["epoch"] for r in history] == [1, 2]
+    for name in ("last.pt", "best.safetensors", "final.safetensors", "log.csv", "curve.png", "config.json"):
+        assert (tmp_path / name).is_file(), name
+    rows = list(csv.DictReader(open(tmp_path / "log.csv")))
+    assert len(rows) == 2 and float(rows[1]["val_mpjpe_mm"]) > 0
+    assert (tmp_path / "curve.png").read_bytes()[:4] == b"\x89PNG"
+    assert load_weights(tmp_path / "final.safetensors").config == MODEL
+    assert not list(tmp_path.glob(".*.tmp")), "temporary files left behind"
+
+
+def test_resume_continues_exactly(tmp_path):
+    straight = make_trainer(tmp_path / "a", epochs=3)
+    straight.fit()
+    interrupted = make_trainer(tmp_path / "b", epochs=1)
+    interrupted.fit()
+    resumed = make_trainer(tmp_path / "b", epochs=3)
+    resumed.resume()
+    assert resumed.epoch == 1
+    resumed.fit()
+    torch.testing.assert_close(weights(resumed), weights(straight), rtol=0, atol=0)
+    assert resumed.scheduler.last_epoch == straight.scheduler.last_epoch
+    assert [r["train_mpjpe_mm"] for r in resumed.history] == [r["train_mpjpe_mm"] for r in straight.history]
+
+
+def test_resume_rejects_other_config(tmp_path):
+    make_trainer(tmp_path, epochs=1).fit()
+    other = Trainer(
+        LiftFormerConfig(receptive_field=5, d_model=16, heads=2, blocks=3, ffn=32),
+        TrainConfig(epochs=2, batch_size=16), synthetic_set(0), tmp_path, progress=False,
+    )
+    with pytest.raises(CheckpointError, match=r"last\.pt.*another config.*blocks: 2 != 3"):
+        other.resume()
+    with pytest.raises(CheckpointError, match="no checkpoint"):
+        other.resume(tmp_path / "missing.pt")
+
+
+def test_default_batch_sizes():
+    assert [default_batch_size(n) for n in (27, 81, 243)] == [5120, 3072, 1536]
+    assert default_batch_size(9) >= 5120 and default_batch_size(9) % 64 == 0
+
+
+def test_ddp_two_cpu_processes_hold_identical_weights(tmp_path):
+    worker = Path(__file__).with_name("ddp_worker.py")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(worker), str(tmp_path)]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    r0, r1 = (torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in range(2))
+    assert r0["world_size"] == r1["world_size"] == 2
+    torch.testing.assert_close(r0["initial"], r1["initial"], rtol=0, atol=0)
+    assert not torch.allclose(r0["final"], r0["initial"]), "no optimisation step happened"
+    torch.testing.assert_close(r0["final"], r1["final"], rtol=0, atol=0)
