@@ -7,7 +7,8 @@ import torch
 
 from conftest import tiny_model_kwargs
 from liftformer import CheckpointError, LiftFormer
-from liftformer.model.checkpoint import atomic_write, load_weights, read_config, save_weights
+from liftformer.fileio import atomic_write
+from liftformer.model.checkpoint import load_weights, read_config, save_weights
 
 
 @pytest.mark.parametrize("share", [False, True])

@@ -32,3 +32,41 @@ def test_console_script_entry_point():
         capture_output=True, text=True, check=True,
     )
     assert "(3.57M)" in result.stdout
+
+
+def test_prepare_train_evaluate_end_to_end(tmp_path, capsys):
+    """The researcher's path on synthetic VideoPose3D files: prepare → train → resume → evaluate."""
+    import json
+
+    from datasets_fixtures import h36m_3d
+
+    path_3d = h36m_3d(tmp_path / "data_3d_h36m.npz", joints=32, subjects=("S1", "S9"), frames=(40, 20))
+    path_2d = tmp_path / "data_2d_h36m_gt.npz"
+    assert main(["prepare", "h36m", "--from-3d", str(path_3d), "--out", str(path_2d)]) == 0
+    model = ["-n", "5", "--d-model", "16", "--heads", "2", "--blocks", "1", "--ffn", "32"]
+    data = ["--data-3d", str(path_3d), "--data-2d", str(path_2d), "--train-subjects", "S1", "--val-subjects", "S9"]
+    run = tmp_path / "run"
+    common = ["train", *data, *model, "--batch-size", "32", "--warmup", "10", "--out", str(run)]
+    assert main([*common, "--epochs", "1"]) == 0
+    assert main([*common, "--epochs", "1"]) == 2  # refuses to overwrite a run
+    assert "already holds a run" in capsys.readouterr().err
+    assert main([*common, "--epochs", "2", "--resume"]) == 0
+    assert "resumed at epoch 1" in capsys.readouterr().out
+    out_json = tmp_path / "eval.json"
+    assert main(["evaluate", "--checkpoint", str(run / "best.safetensors"), "--data-3d", str(path_3d),
+                 "--data-2d", str(path_2d), "--subjects", "S9", "--out", str(out_json)]) == 0
+    printed = capsys.readouterr().out
+    assert "P1 MPJPE" in printed and "Walk" in printed and "flip TTA on" in printed
+    table = json.loads(out_json.read_text())
+    p1 = table["by action / P1 MPJPE"]
+    assert set(p1) == {"Walking", "Eating", "Average"} and all(0 < v < 2000 for v in p1.values())
+
+
+def test_cli_data_errors_are_one_line(tmp_path, capsys):
+    assert main(["evaluate", "--checkpoint", str(tmp_path / "none.safetensors"), "--data-2d", "x.npz"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "none.safetensors: no such weights file" in err
+    assert main(["prepare", "h36m", "--from-3d", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "o.npz")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "missing.npz: no such file" in err
+    assert not (tmp_path / "o.npz").exists()

@@ -36,7 +36,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     model = load_weights(args.checkpoint, device=args.device).eval()
-    data = load_split(args.dataset, args.data_3d, args.data_2d, args.subjects, "test", args.actions)
+    actions = args.actions
+    if actions is None and args.dataset == "humaneva":
+        from liftformer.data.humaneva import EVAL_ACTIONS
+
+        actions = EVAL_ACTIONS
+    data = load_split(args.dataset, args.data_3d, args.data_2d, args.subjects, "test", actions, require_3d=True)
     j_in, j_out = data.sequences[0].keypoints.shape[1], data.sequences[0].positions_3d.shape[1]
     cfg = model.config
     if (cfg.num_joints_in, cfg.num_joints_out) != (j_in, j_out):
@@ -60,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if args.dataset == "humaneva":
         from liftformer.data.humaneva import EVAL_ACTIONS
 
-        tables["P2 P-MPJPE by subject"] = summarize_by_subject(results, args.actions or EVAL_ACTIONS)
+        tables["P2 P-MPJPE by subject"] = summarize_by_subject(results, EVAL_ACTIONS if args.actions is None else None)
         print(format_table(tables["P2 P-MPJPE by subject"]))
     else:
         from liftformer.data.h36m import ACTIONS

@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.resume and os.path.exists(os.path.join(args.out, "last.pt")):
         raise DataError(f"{args.out}: already holds a run (last.pt); pass --resume to continue it or choose another --out")
     t0 = time.perf_counter()
-    train = load_split(args.dataset, args.data_3d, args.data_2d, args.train_subjects, "train", args.actions)
-    val = load_split(args.dataset, args.data_3d, args.data_2d, args.val_subjects, "test", args.actions)
+    train = load_split(args.dataset, args.data_3d, args.data_2d, args.train_subjects, "train", args.actions, require_3d=True)
+    val = load_split(args.dataset, args.data_3d, args.data_2d, args.val_subjects, "test", args.actions, require_3d=True)
     cfg = config_from_args(args)
     j_in = train.sequences[0].keypoints.shape[1]
     j_out = train.sequences[0].positions_3d.shape[1]

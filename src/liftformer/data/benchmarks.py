@@ -68,6 +68,7 @@ def load_split(
     subjects: Seq[str] | None = None,
     split: str = "train",
     actions: Seq[str] | None = None,
+    require_3d: bool = False,
 ) -> LoadedSplit:
     """Read one split of a benchmark (or a custom dataset) as :class:`Sequence` records."""
     from liftformer.data.formats import load_positions_2d_metadata
@@ -93,6 +94,8 @@ def load_split(
             from liftformer.data.humaneva import load_humaneva_sequences
 
             sequences = load_humaneva_sequences(path_3d, path_2d, subjects, actions=actions)
+    if require_3d and any(s.positions_3d is None for s in sequences):
+        raise DataError(f"{path_2d}: training and evaluation need 3D targets: pass --data-3d")
     if not sequences:
         raise DataError(f"{path_2d}: no sequences left for subjects {subjects} and actions {actions}")
     return LoadedSplit(sequences, skel_in, OUTPUT_SKELETONS[dataset])

@@ -65,7 +65,7 @@ def evaluate_sequences(
     if progress:
         from tqdm import tqdm
 
-        sequences = tqdm(sequences, desc="evaluate", unit="seq")
+        sequences = tqdm(sequences, desc="evaluate", unit="seq", disable=None)
     results = []
     for s in sequences:
         if s.positions_3d is None:

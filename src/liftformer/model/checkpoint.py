@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import torch
@@ -12,23 +11,10 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_model, save_model
 
 from liftformer.errors import CheckpointError
+from liftformer.fileio import atomic_write
 from liftformer.model.liftformer import LiftFormer, LiftFormerConfig
 
 CONFIG_KEY = "liftformer_config"
-
-
-def atomic_write(path: str | os.PathLike, write) -> None:
-    """Call ``write(tmp_path)`` then rename onto ``path``: a crash never leaves a partial file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_weights(model: LiftFormer, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> None:

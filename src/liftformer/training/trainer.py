@@ -25,7 +25,8 @@ from liftformer.data.pipeline import WindowDataset
 from liftformer.errors import CheckpointError
 from liftformer.evaluation.metrics import mpjpe
 from liftformer.model import LiftFormer, LiftFormerConfig
-from liftformer.model.checkpoint import atomic_write, config_differences, save_weights
+from liftformer.fileio import atomic_write
+from liftformer.model.checkpoint import config_differences, save_weights
 from liftformer.training.optim import build_optimizer
 from liftformer.training.step import train_step
 
@@ -170,7 +171,7 @@ class Trainer:
         if self.progress and self.dist.is_main:
             from tqdm import tqdm
 
-            batches = tqdm(batches, total=total, desc=f"epoch {self.epoch + 1}/{self.cfg.epochs}", leave=False)
+            batches = tqdm(batches, total=total, desc=f"epoch {self.epoch + 1}/{self.cfg.epochs}", leave=False, disable=None)
         dtype = torch.bfloat16 if self.cfg.bf16 else None
         loss_sum, count = 0.0, 0
         for x, y in batches:

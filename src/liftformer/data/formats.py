@@ -1,0 +1,127 @@
+"""VideoPose3D's npz files: read and validated with one-line errors, written atomically.
+
+- ``data_3d_<ds>.npz``: ``positions_3d[subject][action]`` → (T, J, 3) float, metres.
+- ``data_2d_<ds>_<source>.npz``: ``positions_2d[subject][action]`` → list (one per camera) of
+  (T, J, 2) pixels, plus ``metadata`` {``num_joints``, ``keypoints_symmetry``, optional
+  ``layout_name``, optional ``video_metadata`` {subject: {``w``, ``h``}}}.
+
+The files hold pickled Python dicts (that is the format), so they are loaded with
+``allow_pickle=True``: only open files you trust.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from liftformer.errors import DataError
+from liftformer.fileio import atomic_write
+
+Positions3D = dict[str, dict[str, np.ndarray]]
+Positions2D = dict[str, dict[str, list[np.ndarray]]]
+
+
+def load_item(path: str | os.PathLike, key: str) -> Any:
+    """``np.load(path)[key].item()`` with a clear error for a missing file, key or bad archive."""
+    path = str(path)
+    if not Path(path).is_file():
+        raise DataError(f"{path}: no such file")
+    try:
+        with np.load(path, allow_pickle=True) as archive:
+            if key not in archive.files:
+                raise DataError(f"{path}: no '{key}' array (found: {', '.join(archive.files) or 'nothing'})")
+            value = archive[key]
+    except DataError:
+        raise
+    except Exception as e:  # noqa: BLE001 — zip, pickle and format errors all mean "not a valid npz"
+        raise DataError(f"{path}: cannot read as a VideoPose3D .npz ({type(e).__name__}: {e})") from None
+    return value.item() if value.dtype == object and value.shape == () else value
+
+
+def check_poses(array: Any, path: str, where: str, dims: int, num_joints: int | None = None) -> np.ndarray:
+    """A finite float32 (T, J, dims) array, or a :class:`DataError` naming file and sequence."""
+    try:
+        array = np.asarray(array, dtype=np.float32)
+    except (TypeError, ValueError) as e:
+        raise DataError(f"{path}: {where}: not a numeric array ({e})") from None
+    if array.ndim != 3 or array.shape[-1] != dims:
+        raise DataError(f"{path}: {where}: expected (frames, joints, {dims}), got {array.shape}")
+    if num_joints is not None and array.shape[1] != num_joints:
+        raise DataError(f"{path}: {where}: {array.shape[1]} joints, expected {num_joints}")
+    if len(array) == 0:
+        raise DataError(f"{path}: {where}: empty sequence")
+    bad = ~np.isfinite(array)
+    if bad.any():
+        frame = int(np.argwhere(bad)[0][0])
+        raise DataError(f"{path}: {where}: {int(bad.sum())} NaN or infinite values (first at frame {frame})")
+    return array
+
+
+def _nested(data: Any, path: str, key: str) -> dict:
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise DataError(f"{path}: '{key}' must be a dict of subject → {{action → data}}")
+    return data
+
+
+def load_positions_3d(path: str | os.PathLike, num_joints: tuple[int, ...] | None = None) -> Positions3D:
+    """``positions_3d[subject][action]`` as validated float32 (T, J, 3) arrays.
+
+    ``num_joints``: the joint counts accepted (e.g. (17, 32) for Human3.6M).
+    """
+    path = str(path)
+    data = _nested(load_item(path, "positions_3d"), path, "positions_3d")
+    out: Positions3D = {}
+    for subject, actions in data.items():
+        out[subject] = {}
+        for action, positions in actions.items():
+            arr = check_poses(positions, path, f"{subject}/{action}", 3)
+            if num_joints is not None and arr.shape[1] not in num_joints:
+                accepted = " or ".join(map(str, num_joints))
+                raise DataError(f"{path}: {subject}/{action}: {arr.shape[1]} joints, expected {accepted}")
+            out[subject][action] = arr
+    return out
+
+
+def load_positions_2d(path: str | os.PathLike) -> tuple[Positions2D, dict[str, Any]]:
+    """``positions_2d[subject][action]`` (list of per-camera (T, J, 2) pixels) and ``metadata``.
+
+    Every array must have ``metadata['num_joints']`` joints and finite values.
+    """
+    path = str(path)
+    metadata = load_positions_2d_metadata(path)
+    data = _nested(load_item(path, "positions_2d"), path, "positions_2d")
+    out: Positions2D = {}
+    for subject, actions in data.items():
+        out[subject] = {}
+        for action, views in actions.items():
+            if isinstance(views, np.ndarray) and views.dtype != object and views.ndim == 3:
+                views = [views]  # one camera stored bare
+            out[subject][action] = [
+                check_poses(v, path, f"{subject}/{action} camera {i}", 2, int(metadata["num_joints"]))
+                for i, v in enumerate(views)
+            ]
+    return out, metadata
+
+
+def load_positions_2d_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """The ``metadata`` dict of a 2D file; ``num_joints`` and ``keypoints_symmetry`` required."""
+    path = str(path)
+    metadata = load_item(path, "metadata")
+    if not isinstance(metadata, dict):
+        raise DataError(f"{path}: 'metadata' must be a dict, got {type(metadata).__name__}")
+    for key in ("num_joints", "keypoints_symmetry"):
+        if key not in metadata:
+            raise DataError(f"{path}: metadata lacks '{key}'")
+    return metadata
+
+
+def save_positions_2d(path: str | os.PathLike, positions: Positions2D, metadata: dict[str, Any]) -> None:
+    """Write a VideoPose3D 2D file atomically (a crash never leaves a partial file)."""
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, positions_2d=np.array(positions, dtype=object), metadata=np.array(metadata, dtype=object))
+
+    atomic_write(path, write)
