@@ -76,3 +76,17 @@ def test_2d_only_sequences_rejected():
     s = make_sequences(lengths=(5,))[0]
     with pytest.raises(ValueError, match="3D targets"):
         WindowDataset([Sequence(s.subject, s.action, 0, s.keypoints, None, 50.0)], 3)
+
+
+def test_input_noise_jitters_inputs_only():
+    from liftformer.data.pipeline import InputNoise
+
+    seqs = make_sequences(lengths=(200,))
+    clean = WindowDataset(seqs, receptive_field=3)
+    noisy = WindowDataset(seqs, receptive_field=3, noise=InputNoise(std=0.01, outliers=0.05))
+    idx = torch.arange(200)
+    (x0, y0), (x1, y1) = clean.get(idx), noisy.get(idx)
+    torch.testing.assert_close(y1, y0)
+    d = (x1 - x0).abs()
+    assert 0.005 < d.median().item() < 0.01  # median |N(0, 0.01)| ≈ 0.0067
+    assert (d > 0.05).float().mean().item() > 0.01  # the 10x outliers exist

@@ -44,7 +44,7 @@ def test_fit_writes_logs_checkpoints_and_plot(tmp_path):
     assert len(rows) == 2 and float(rows[1]["val_mpjpe_mm"]) > 0
     assert (tmp_path / "curve.png").read_bytes()[:4] == b"\x89PNG"
     assert load_weights(tmp_path / "final.safetensors").config == MODEL
-    assert not list(tmp_path.glob(".*.tmp")), "temporary files left behind"
+    assert not list(tmp_path.glob(".*.tmp*")), "temporary files left behind"
 
 
 def test_resume_continues_exactly(tmp_path):

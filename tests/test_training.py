@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 import torch
@@ -43,11 +42,8 @@ def test_tiny_model_overfits_synthetic_sequence():
     inputs = sliding_windows(torch.from_numpy(seq.keypoints), 9).contiguous()
     model = LiftFormer(**tiny_model_kwargs(receptive_field=9, d_model=64, ffn=128))
     optimizer, scheduler = build_optimizer(model, d_model=64, warmup=50, factor=0.5)
-    start = time.perf_counter()
     losses = [train_step(model, optimizer, scheduler, inputs, target[:, None]) for _ in range(300)]
-    elapsed = time.perf_counter() - start
     assert all(math.isfinite(v) for v in losses)
     first, last = losses[0], min(losses[-20:])
     assert last < 0.25 * first, f"MPJPE {first * 1000:.1f} mm → {last * 1000:.1f} mm"
     assert last < 0.03, f"final MPJPE {last * 1000:.1f} mm on one memorised 64-frame clip"
-    assert elapsed < 60

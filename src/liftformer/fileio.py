@@ -12,7 +12,8 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], object]) -> Non
     """Call ``write(tmp_path)`` then rename onto ``path``: a crash never leaves a partial file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # keep the real suffix last: writers that pick a format by extension (ffmpeg, numpy) still work
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
     os.close(fd)
     try:
         write(tmp)

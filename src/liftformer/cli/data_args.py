@@ -18,4 +18,5 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--data-2d", required=True, help="VideoPose3D data_2d_<dataset>_<source>.npz (pixels)")
     g.add_argument("--actions", type=comma_list, default=None, help="comma-separated action filter (e.g. Walking,Jog,Box)")
     g.add_argument("--downsample", type=int, default=1, help="use every k-th frame as a target (windows keep the native rate)")
+    g.add_argument("--to-h36m", action="store_true", help="convert the 2D input (MPII-16 or COCO-17) to H36M-17 joints")
     g.add_argument("--subset", type=float, default=1.0, help="fraction of every sequence to use (contiguous, seeded)")

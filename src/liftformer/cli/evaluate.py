@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         from liftformer.data.humaneva import EVAL_ACTIONS
 
         actions = EVAL_ACTIONS
-    data = load_split(args.dataset, args.data_3d, args.data_2d, args.subjects, "test", actions, require_3d=True)
+    data = load_split(args.dataset, args.data_3d, args.data_2d, args.subjects, "test", actions, require_3d=True, to_h36m=args.to_h36m)
     j_in, j_out = data.sequences[0].keypoints.shape[1], data.sequences[0].positions_3d.shape[1]
     cfg = model.config
     if (cfg.num_joints_in, cfg.num_joints_out) != (j_in, j_out):

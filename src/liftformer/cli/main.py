@@ -8,10 +8,10 @@ import sys
 from collections.abc import Sequence
 
 from liftformer import __version__
-from liftformer.cli import bench, evaluate, info, prepare, train
+from liftformer.cli import bench, demo, evaluate, export, info, lift, prepare, train
 from liftformer.errors import LiftformerError
 
-COMMANDS = (info, prepare, train, evaluate, bench)
+COMMANDS = (demo, lift, export, info, prepare, train, evaluate, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,7 +9,7 @@ import time
 from liftformer.cli.data_args import add_data_arguments, comma_list
 from liftformer.cli.info import add_model_arguments, config_from_args
 from liftformer.data.benchmarks import DEFAULT_EPOCHS, load_split
-from liftformer.data.pipeline import WindowDataset, subset_sequences
+from liftformer.data.pipeline import InputNoise, WindowDataset, subset_sequences
 from liftformer.errors import DataError
 from liftformer.training.trainer import TrainConfig, Trainer, default_batch_size
 
@@ -28,6 +28,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--warmup", type=int, default=1000, help="Noam warm-up steps")
     g.add_argument("--lr-factor", type=float, default=12.0, help="Noam factor")
     g.add_argument("--no-flip", action="store_true", help="no horizontal-flip augmentation")
+    g.add_argument("--noise-2d", type=float, default=0.0, help="std of Gaussian 2D input jitter (normalised units; 0.01 ≈ 5 px at 1000 px)")
+    g.add_argument("--outliers-2d", type=float, default=0.0, help="fraction of input joints given 10x the jitter")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 …")
     g.add_argument("--bf16", action="store_true", help="bf16 autocast (GPU)")
@@ -46,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.resume and os.path.exists(os.path.join(args.out, "last.pt")):
         raise DataError(f"{args.out}: already holds a run (last.pt); pass --resume to continue it or choose another --out")
     t0 = time.perf_counter()
-    train = load_split(args.dataset, args.data_3d, args.data_2d, args.train_subjects, "train", args.actions, require_3d=True)
-    val = load_split(args.dataset, args.data_3d, args.data_2d, args.val_subjects, "test", args.actions, require_3d=True)
+    train = load_split(args.dataset, args.data_3d, args.data_2d, args.train_subjects, "train", args.actions, require_3d=True, to_h36m=args.to_h36m)
+    val = load_split(args.dataset, args.data_3d, args.data_2d, args.val_subjects, "test", args.actions, require_3d=True, to_h36m=args.to_h36m)
     cfg = config_from_args(args)
     j_in = train.sequences[0].keypoints.shape[1]
     j_out = train.sequences[0].positions_3d.shape[1]
@@ -55,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         cfg = type(cfg).from_dict({**cfg.to_dict(), "num_joints_in": j_in, "num_joints_out": j_out})
     flip = None if args.no_flip else (train.input_skeleton, train.output_skeleton)
     train_seqs = subset_sequences(train.sequences, args.subset, args.seed)
-    train_set = WindowDataset(train_seqs, cfg.receptive_field, cfg.causal, flip, args.downsample, args.device)
+    noise = InputNoise(args.noise_2d, args.outliers_2d) if args.noise_2d > 0 else None
+    train_set = WindowDataset(train_seqs, cfg.receptive_field, cfg.causal, flip, args.downsample, args.device, noise)
     val_set = WindowDataset(val.sequences, cfg.receptive_field, cfg.causal, None, args.val_downsample, args.device)
     batch = args.batch_size or max(1, round(default_batch_size(cfg.receptive_field) * args.batch_scale))
     train_cfg = TrainConfig(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass
 
+import numpy as np
+
 from liftformer.data.sequences import Sequence
 from liftformer.data.skeleton import COCO_17, H36M_17, HUMANEVA_15, MPII_16, SKELETONS, Skeleton
 from liftformer.errors import DataError
@@ -69,6 +71,7 @@ def load_split(
     split: str = "train",
     actions: Seq[str] | None = None,
     require_3d: bool = False,
+    to_h36m: bool = False,
 ) -> LoadedSplit:
     """Read one split of a benchmark (or a custom dataset) as :class:`Sequence` records."""
     from liftformer.data.formats import load_positions_2d_metadata
@@ -96,6 +99,19 @@ def load_split(
             sequences = load_humaneva_sequences(path_3d, path_2d, subjects, actions=actions)
     if require_3d and any(s.positions_3d is None for s in sequences):
         raise DataError(f"{path_2d}: training and evaluation need 3D targets: pass --data-3d")
+    if to_h36m and skel_in != H36M_17:
+        sequences, skel_in = _inputs_to_h36m(sequences, skel_in, path_2d), H36M_17
     if not sequences:
         raise DataError(f"{path_2d}: no sequences left for subjects {subjects} and actions {actions}")
     return LoadedSplit(sequences, skel_in, OUTPUT_SKELETONS[dataset])
+
+
+def _inputs_to_h36m(sequences: list[Sequence], skeleton: Skeleton, path: str) -> list[Sequence]:
+    """Convert every sequence's 2D input to the H36M-17 layout (for the H36M-17-input models)."""
+    from dataclasses import replace
+
+    from liftformer.data.layouts import to_h36m
+
+    if skeleton.name not in ("mpii", "coco"):
+        raise DataError(f"{path}: cannot convert a {skeleton.name} 2D layout to h36m (known: mpii, coco)")
+    return [replace(s, keypoints=to_h36m(s.keypoints, skeleton.name).astype(np.float32)) for s in sequences]

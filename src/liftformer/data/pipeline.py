@@ -7,6 +7,7 @@ tensor (plus a flip flag), so a batch is one vectorised gather — no per-sample
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence as Seq
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -14,6 +15,20 @@ import torch
 from liftformer.data.sequences import Sequence
 from liftformer.data.skeleton import Skeleton, flip_horizontal
 from liftformer.data.windows import gather_windows, window_padding
+
+
+@dataclass(frozen=True)
+class InputNoise:
+    """Detector-like corruption of 2D inputs: Gaussian jitter plus sparse gross outliers."""
+
+    std: float = 0.0
+    outliers: float = 0.0
+
+    def apply(self, x: torch.Tensor) -> torch.Tensor:
+        scale = torch.full(x.shape[:-1] + (1,), self.std, device=x.device, dtype=x.dtype)
+        if self.outliers > 0:
+            scale[torch.rand(scale.shape, device=x.device) < self.outliers] *= 10.0
+        return x + scale * torch.randn(x.shape, device=x.device, dtype=x.dtype)
 
 
 def subset_sequences(sequences: Seq[Sequence], fraction: float, seed: int = 0) -> list[Sequence]:
@@ -50,6 +65,7 @@ class WindowDataset:
         flip: tuple[Skeleton, Skeleton] | None = None,
         downsample: int = 1,
         device: str | torch.device = "cpu",
+        noise: InputNoise | None = None,
     ) -> None:
         if not sequences:
             raise ValueError("no sequences to build windows from")
@@ -59,6 +75,7 @@ class WindowDataset:
             raise ValueError(f"downsample must be >= 1, got {downsample}")
         self.receptive_field = receptive_field
         self.flip = flip
+        self.noise = noise
         before, after = window_padding(receptive_field, causal)
         lengths = np.array([s.num_frames for s in sequences])
         padded = [np.pad(s.keypoints, ((before, after), (0, 0), (0, 0)), mode="edge") for s in sequences]
@@ -91,6 +108,8 @@ class WindowDataset:
                 skel_in, skel_out = self.flip
                 x[flipped] = flip_horizontal(x[flipped], skel_in)
                 y[flipped] = flip_horizontal(y[flipped], skel_out)
+        if self.noise is not None:
+            x = self.noise.apply(x)
         return x, y
 
     def batches(

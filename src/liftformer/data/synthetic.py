@@ -107,3 +107,27 @@ def synthetic_sequence(
         height=height,
         fps=fps,
     )
+
+
+def demo_keypoints(num_frames: int = 150, seed: int = 7) -> dict:
+    """The bundled demo input: a synthetic walk as a COCO-style keypoint JSON document (H36M-17 layout).
+
+    Pixel keypoints with a score per joint and 1 px of detector-like jitter; regenerate the
+    bundled file with ``python -m liftformer.data.synthetic OUT.json``.
+    """
+    seq = synthetic_sequence(num_frames, seed=seed)
+    rng = np.random.default_rng(seed)
+    px = seq.keypoints_px + rng.normal(scale=1.0, size=seq.keypoints_px.shape)
+    frames = [
+        {"keypoints": np.round(np.concatenate([p, np.full((len(p), 1), 0.9)], 1), 2).reshape(-1).tolist()}
+        for p in px
+    ]
+    return {"layout": "h36m", "width": seq.width, "height": seq.height, "fps": seq.fps, "frames": frames}
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    with open(sys.argv[1], "w") as f:
+        json.dump(demo_keypoints(), f, separators=(",", ":"))

@@ -1,0 +1,1 @@
+"""Files bundled with the package (the demo input)."""

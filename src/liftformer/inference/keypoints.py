@@ -1,0 +1,226 @@
+"""A user's 2D keypoints: read from npz/JSON/CSV/npy, cleaned, converted to normalised H36M-17.
+
+One person per frame (the highest-scoring one when a file lists several). A joint is missing
+in a frame when it is NaN or its confidence is at or below ``min_score``; missing joints and
+frames without a person are filled by linear interpolation in time (edge frames copy the
+nearest detection), and gaps longer than ``max_gap`` frames are reported.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from liftformer.data.camera import normalize_screen_coordinates
+from liftformer.data.layouts import JOINT_COUNTS, guess_layout, to_h36m
+from liftformer.errors import DataError
+
+KEYPOINT_SUFFIXES = (".npz", ".json", ".csv", ".npy")
+
+
+@dataclass
+class Keypoints2D:
+    """Pixel keypoints of one person: ``pixels`` (T, J, 2) with NaN where missing, ``scores`` (T, J)."""
+
+    pixels: np.ndarray
+    scores: np.ndarray | None
+    layout: str | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    source: str = ""
+
+    @property
+    def valid(self) -> np.ndarray:
+        ok = np.isfinite(self.pixels).all(-1)
+        return ok if self.scores is None else ok & (self.scores > 0)
+
+
+@dataclass
+class Prepared:
+    """Model-ready keypoints: normalised H36M-17 (T, 17, 2), the H36M pixels and what was filled."""
+
+    keypoints: np.ndarray
+    pixels: np.ndarray
+    filled: np.ndarray  # (T, 17) bool: interpolated rather than detected
+    long_gaps: list[tuple[int, int]] = field(default_factory=list)  # [start, end) frames without a person
+
+
+def read_keypoints(path: str) -> Keypoints2D:
+    """Read a keypoint file by its suffix (.npz VideoPose3D custom, .json COCO-style, .csv, .npy)."""
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"{path}: no such file")
+    readers = {".npz": _read_npz, ".json": _read_json, ".csv": _read_csv, ".npy": _read_npy}
+    reader = readers.get(p.suffix.lower())
+    if reader is None:
+        raise DataError(f"{path}: unknown keypoint file type (use {', '.join(KEYPOINT_SUFFIXES)} or a video)")
+    try:
+        kp = reader(path)
+    except DataError:
+        raise
+    except Exception as e:  # noqa: BLE001 — any parse failure is a bad file
+        raise DataError(f"{path}: cannot read keypoints ({type(e).__name__}: {e})") from None
+    kp.source = path
+    if kp.pixels.ndim != 3 or kp.pixels.shape[-1] != 2 or len(kp.pixels) == 0:
+        raise DataError(f"{path}: expected keypoints (frames, joints, 2), got {kp.pixels.shape}")
+    return kp
+
+
+def _split_scores(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    arr = np.asarray(arr, dtype=np.float64)
+    if arr.ndim == 3 and arr.shape[-1] == 3:
+        return arr[..., :2], arr[..., 2]
+    return arr, None
+
+
+def _read_npy(path: str) -> Keypoints2D:
+    pixels, scores = _split_scores(np.load(path, allow_pickle=False))
+    return Keypoints2D(pixels, scores)
+
+
+def _read_npz(path: str) -> Keypoints2D:
+    """VideoPose3D custom 2D: the first video's first camera, with its size and layout."""
+    from liftformer.data.formats import load_item, load_positions_2d_metadata
+
+    metadata = load_positions_2d_metadata(path)
+    positions = load_item(path, "positions_2d")
+    video = next(iter(positions))
+    action = next(iter(positions[video]))
+    views = positions[video][action]
+    arr = views if isinstance(views, np.ndarray) and views.dtype != object and views.ndim == 3 else views[0]
+    pixels, scores = _split_scores(arr)
+    size = (metadata.get("video_metadata") or {}).get(video, {})
+    layout = str(metadata.get("layout_name", "")).lower() or None
+    return Keypoints2D(pixels, scores, layout if layout in JOINT_COUNTS else None, size.get("w"), size.get("h"))
+
+
+def _read_json(path: str) -> Keypoints2D:
+    """A list with one entry per frame: a person {"keypoints": [x, y, s, ...]}, a list of persons, or null.
+
+    Also accepted: {"frames": [...], "width": W, "height": H, "fps": F}.
+    """
+    with open(path) as f:
+        doc = json.load(f)
+    meta = {}
+    if isinstance(doc, dict):
+        meta, doc = doc, doc.get("frames")
+    if not isinstance(doc, list) or not doc:
+        raise DataError(f"{path}: expected a non-empty list of frames (or {{'frames': [...]}})")
+    frames = []
+    for entry in doc:
+        persons = entry if isinstance(entry, list) else [entry] if entry else []
+        persons = [p for p in persons if p and p.get("keypoints")]
+        if not persons:
+            frames.append(None)
+            continue
+        best = max(persons, key=lambda p: p.get("score", np.mean(np.asarray(p["keypoints"], float)[2::3])))
+        frames.append(np.asarray(best["keypoints"], dtype=np.float64).reshape(-1, 3))
+    present = [f for f in frames if f is not None]
+    if not present:
+        raise DataError(f"{path}: no person in any frame")
+    joints = present[0].shape[0]
+    arr = np.full((len(frames), joints, 3), np.nan)
+    arr[..., 2] = 0.0
+    for t, f in enumerate(frames):
+        if f is not None:
+            if f.shape[0] != joints:
+                raise DataError(f"{path}: frame {t} has {f.shape[0]} keypoints, frame 0 has {joints}")
+            arr[t] = f
+    return Keypoints2D(arr[..., :2], arr[..., 2], meta.get("layout"), meta.get("width"), meta.get("height"), meta.get("fps"))
+
+
+def _read_csv(path: str) -> Keypoints2D:
+    """One row per frame: x0,y0[,s0],x1,y1[,s1],…; an optional header and leading frame column."""
+    with open(path, newline="") as f:
+        rows = [r for r in csv.reader(f) if r]
+    if rows and any(c.strip() and not _is_number(c) for c in rows[0]):
+        header, rows = [c.strip().lower() for c in rows[0]], rows[1:]
+    else:
+        header = None
+    if not rows:
+        raise DataError(f"{path}: no data rows")
+    values = np.array([[float(c) if c.strip() else np.nan for c in r] for r in rows])
+    if header and header[0] in ("frame", "t", "index", "idx"):
+        values = values[:, 1:]
+    cols, counts = values.shape[1], set(JOINT_COUNTS.values())
+    if cols % 3 == 0 and cols // 3 in counts:  # unambiguous: no supported count fits both
+        arr = values.reshape(len(values), -1, 3)
+        return Keypoints2D(arr[..., :2], arr[..., 2])
+    if cols % 2 == 0 and cols // 2 in counts:
+        return Keypoints2D(values.reshape(len(values), -1, 2), None)
+    raise DataError(f"{path}: {cols} values per row fit no layout as x,y pairs or x,y,score triples")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def fill_gaps(pixels: np.ndarray, valid: np.ndarray, max_gap: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Linearly interpolate every joint across frames where it is not ``valid``.
+
+    Returns the filled (T, J, 2) array and the [start, end) spans longer than ``max_gap`` frames
+    in which no joint at all was detected. Raises if a joint is never detected.
+    """
+    t_len, joints = valid.shape
+    out = np.array(pixels, dtype=np.float64)
+    frames = np.arange(t_len)
+    for j in range(joints):
+        ok = valid[:, j]
+        if not ok.any():
+            raise ValueError(f"joint {j} is never detected")
+        if ok.all():
+            continue
+        for c in range(2):
+            out[~ok, j, c] = np.interp(frames[~ok], frames[ok], out[ok, j, c])
+    empty = ~valid.any(1)
+    gaps, start = [], None
+    for t in range(t_len + 1):
+        if t < t_len and empty[t]:
+            start = t if start is None else start
+        elif start is not None:
+            if t - start > max_gap:
+                gaps.append((start, t))
+            start = None
+    return out, gaps
+
+
+def prepare_keypoints(
+    kp: Keypoints2D,
+    layout: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    min_score: float = 0.0,
+    max_gap: int = 10,
+) -> Prepared:
+    """Clean, fill, convert to H36M-17 and normalise a :class:`Keypoints2D`."""
+    where = kp.source or "keypoints"
+    width, height = width or kp.width, height or kp.height
+    if not width or not height:
+        raise DataError(f"{where}: image size unknown: pass --width and --height (pixels)")
+    valid = kp.valid if kp.scores is None else kp.valid & (kp.scores > min_score)
+    if not valid.any():
+        raise DataError(f"{where}: no person detected in any frame")
+    layout = layout or kp.layout or guess_layout(np.where(valid[..., None], kp.pixels, np.nan))
+    expected = JOINT_COUNTS.get(layout)
+    if expected is None:
+        raise DataError(f"{where}: unknown layout '{layout}' (choose from {', '.join(JOINT_COUNTS)})")
+    if kp.pixels.shape[1] != expected:
+        raise DataError(f"{where}: {kp.pixels.shape[1]} joints per frame, but layout {layout} has {expected}")
+    try:
+        filled, gaps = fill_gaps(kp.pixels, valid, max_gap)
+    except ValueError as e:
+        raise DataError(f"{where}: {e} (layout {layout})") from None
+    scores = np.where(valid, 1.0, 0.0)[..., None]
+    h36m = to_h36m(np.concatenate([filled, scores], -1), layout)
+    pixels = h36m[..., :2]
+    keypoints = normalize_screen_coordinates(pixels, width, height).astype(np.float32)
+    return Prepared(keypoints, pixels.astype(np.float32), h36m[..., 2] < 1.0, gaps)

@@ -1,0 +1,122 @@
+"""Reading video files (and webcams) frame by frame with imageio's ffmpeg plugin.
+
+ffmpeg itself ships inside the ``imageio-ffmpeg`` wheel, so no system install is needed. A
+source is a file path or a webcam index string such as ``"0"`` (imageio's ``<video0>``).
+Every failure to open or decode a source is a :class:`~liftformer.errors.DataError` with one
+line naming the source and the problem.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from liftformer.errors import DataError
+
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
+_MAX_REASON = 200
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """Frame size in pixels, frame rate, and frame count (None when unknown, e.g. a webcam)."""
+
+    width: int
+    height: int
+    fps: float
+    num_frames: int | None
+
+
+def is_webcam(path: str | os.PathLike) -> bool:
+    """True for a webcam index string such as ``"0"``."""
+    return str(path).strip().isdigit()
+
+
+def probe_video(path: str | os.PathLike) -> VideoInfo:
+    """Size, frame rate and (estimated, from the container's duration) frame count of a video."""
+    reader = _open(path)
+    try:
+        meta = reader.get_meta_data()
+    except Exception as e:  # noqa: BLE001 — any ffmpeg failure is a bad video
+        raise DataError(f"{path}: cannot read video ({_reason(e)})") from None
+    finally:
+        reader.close()
+    return _info(path, meta)
+
+
+def iter_frames(path: str | os.PathLike) -> Iterator[np.ndarray]:
+    """Yield every frame as an RGB uint8 (H, W, 3) array; the source is opened (and checked) now."""
+    return _frames(path, _open(path))
+
+
+def _frames(path: str | os.PathLike, reader: Any) -> Iterator[np.ndarray]:
+    index = 0
+    try:
+        frames = iter(reader)
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                return
+            except Exception as e:  # noqa: BLE001
+                raise DataError(f"{path}: cannot decode frame {index} ({_reason(e)})") from None
+            yield _as_rgb(frame)
+            index += 1
+    finally:
+        reader.close()
+
+
+def _uri(path: str | os.PathLike) -> str:
+    return f"<video{int(str(path).strip())}>" if is_webcam(path) else str(path)
+
+
+def _open(path: str | os.PathLike) -> Any:
+    """An imageio ffmpeg reader, or a one-line DataError."""
+    if not is_webcam(path):
+        p = Path(path)
+        if not p.exists():
+            raise DataError(f"{path}: no such file")
+        if not p.is_file():
+            raise DataError(f"{path}: not a file")
+    try:
+        import imageio.v2 as imageio
+
+        return imageio.get_reader(_uri(path), format="ffmpeg")
+    except ImportError:
+        raise DataError(f"{path}: video input needs imageio and imageio-ffmpeg (pip install imageio imageio-ffmpeg)") from None
+    except Exception as e:  # noqa: BLE001 — any ffmpeg failure is a bad video
+        what = "cannot open camera" if is_webcam(path) else "cannot read video"
+        raise DataError(f"{path}: {what} ({_reason(e)})") from None
+
+
+def _info(path: str | os.PathLike, meta: dict) -> VideoInfo:
+    size, fps = meta.get("size"), meta.get("fps")
+    if not size or not fps or not math.isfinite(fps) or fps <= 0:
+        raise DataError(f"{path}: cannot read video (no frame size or frame rate in its metadata)")
+    frames = meta.get("nframes")
+    if frames is None or not math.isfinite(frames):
+        duration = meta.get("duration")
+        frames = round(duration * fps) if duration and math.isfinite(duration) and duration > 0 else None
+    return VideoInfo(int(size[0]), int(size[1]), float(fps), None if frames is None else int(frames))
+
+
+def _as_rgb(frame: np.ndarray) -> np.ndarray:
+    frame = np.asarray(frame)
+    if frame.ndim == 2:
+        frame = np.repeat(frame[..., None], 3, axis=-1)
+    return np.ascontiguousarray(frame[..., :3], dtype=np.uint8)
+
+
+def _reason(error: BaseException) -> str:
+    """The last meaningful line of an (often multi-line ffmpeg) error, without log prefixes."""
+    lines = [re.sub(r"^\[[^\]]*\]\s*", "", line).strip() for line in str(error).splitlines()]
+    lines = [line for line in lines if line]
+    text = lines[-1] if lines else type(error).__name__
+    return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 1] + "…"

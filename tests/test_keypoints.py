@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from liftformer.errors import DataError
+from liftformer.inference.keypoints import Keypoints2D, fill_gaps, prepare_keypoints, read_keypoints
+
+
+def coco_frames(t=12, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(100, 500, size=(t, 17, 2)), rng.uniform(0.5, 1.0, size=(t, 17))
+
+
+def test_json_picks_the_best_person_and_keeps_empty_frames(tmp_path):
+    xy, s = coco_frames(3)
+    person = lambda t, score: {"keypoints": np.concatenate([xy[t], s[t, :, None]], 1).reshape(-1).tolist(), "score": score}
+    other = {"keypoints": [0.0] * 51, "score": 0.1}
+    doc = [[other, person(0, 0.9)], None, person(2, 0.8)]
+    path = tmp_path / "kp.json"
+    path.write_text(json.dumps(doc))
+    kp = read_keypoints(str(path))
+    assert kp.pixels.shape == (3, 17, 2)
+    np.testing.assert_allclose(kp.pixels[0], xy[0])
+    assert not kp.valid[1].any() and kp.valid[2].all()
+
+
+def test_csv_with_header_frame_column_and_scores(tmp_path):
+    xy, s = coco_frames(4)
+    rows = np.concatenate([xy, s[..., None]], -1).reshape(4, -1)
+    header = "frame," + ",".join(f"x{j},y{j},s{j}" for j in range(17))
+    text = header + "\n" + "\n".join(f"{t}," + ",".join(f"{v:.4f}" for v in r) for t, r in enumerate(rows))
+    (tmp_path / "kp.csv").write_text(text)
+    kp = read_keypoints(str(tmp_path / "kp.csv"))
+    np.testing.assert_allclose(kp.pixels, xy, atol=1e-4)
+    np.testing.assert_allclose(kp.scores, s, atol=1e-4)
+    (tmp_path / "pairs.csv").write_text("\n".join(",".join(map(str, r)) for r in xy.reshape(4, -1)))
+    assert read_keypoints(str(tmp_path / "pairs.csv")).scores is None
+    (tmp_path / "bad.csv").write_text("1,2,3,4,5\n")
+    with pytest.raises(DataError, match=r"bad\.csv: 5 values per row fit no layout"):
+        read_keypoints(str(tmp_path / "bad.csv"))
+
+
+def test_npy_and_npz(tmp_path):
+    xy, _ = coco_frames(5)
+    np.save(tmp_path / "kp.npy", xy)
+    assert read_keypoints(str(tmp_path / "kp.npy")).pixels.shape == (5, 17, 2)
+    meta = {"layout_name": "coco", "num_joints": 17, "keypoints_symmetry": [[1], [2]], "video_metadata": {"v": {"w": 640, "h": 480}}}
+    np.savez(tmp_path / "data_2d_custom_v.npz", positions_2d=np.array({"v": {"custom": [xy]}}, dtype=object),
+             metadata=np.array(meta, dtype=object))
+    kp = read_keypoints(str(tmp_path / "data_2d_custom_v.npz"))
+    assert (kp.layout, kp.width, kp.height) == ("coco", 640, 480)
+
+
+def test_unknown_and_missing_files(tmp_path):
+    with pytest.raises(DataError, match=r"nope\.json: no such file"):
+        read_keypoints(str(tmp_path / "nope.json"))
+    (tmp_path / "x.txt").write_text("1")
+    with pytest.raises(DataError, match=r"x\.txt: unknown keypoint file type"):
+        read_keypoints(str(tmp_path / "x.txt"))
+    (tmp_path / "broken.json").write_text("{not json")
+    with pytest.raises(DataError, match=r"broken\.json: cannot read keypoints"):
+        read_keypoints(str(tmp_path / "broken.json"))
+
+
+def test_fill_gaps_interpolates_and_reports_long_gaps():
+    t = np.arange(30, dtype=float)
+    pixels = np.stack([np.stack([t, 2 * t], -1)] * 2, 1)  # (30, 2 joints, 2)
+    valid = np.ones((30, 2), bool)
+    valid[5:8] = False  # a short gap of 3 frames
+    valid[12:25] = False  # a long one of 13
+    valid[0, 1] = False  # one joint missing in the first frame: copies the next detection
+    noisy = np.where(valid[..., None], pixels, np.nan)
+    filled, gaps = fill_gaps(noisy, valid, max_gap=10)
+    np.testing.assert_allclose(filled[1:], pixels[1:])
+    np.testing.assert_allclose(filled[0, 1], pixels[1, 1])
+    assert gaps == [(12, 25)]
+    with pytest.raises(ValueError, match="joint 1 is never detected"):
+        fill_gaps(pixels, np.stack([np.ones(30, bool), np.zeros(30, bool)], 1), 10)
+
+
+def test_prepare_converts_normalises_and_checks():
+    xy, s = coco_frames(6)
+    s[2, 0] = 0.0  # nose missing in frame 2
+    xy[3, 5] = np.nan  # left shoulder NaN in frame 3
+    kp = Keypoints2D(xy, s, layout="coco", width=1000, height=800)
+    prepared = prepare_keypoints(kp)
+    assert prepared.keypoints.shape == (6, 17, 2) and np.isfinite(prepared.keypoints).all()
+    assert prepared.filled[2, 9] and prepared.filled[3, 11] and prepared.filled[3, 8]  # nose; lshoulder, thorax
+    assert prepared.filled.sum() == 1 + 3  # frame 3: lshoulder and the joints derived from it (thorax, spine)
+    assert prepared.filled[3, 7]
+    with pytest.raises(DataError, match="image size unknown"):
+        prepare_keypoints(Keypoints2D(xy, s, layout="coco"))
+    with pytest.raises(DataError, match="16 joints per frame, but layout coco has 17"):
+        prepare_keypoints(Keypoints2D(xy[:, :16], s[:, :16], layout="coco", width=10, height=10))
+    with pytest.raises(DataError, match="no person detected"):
+        prepare_keypoints(Keypoints2D(xy, np.zeros_like(s), layout="coco", width=10, height=10))

@@ -1,0 +1,134 @@
+"""Video reading and 2D detection on a tiny synthetic mp4 (no MediaPipe or dataset needed)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from liftformer.errors import DataError
+from liftformer.inference.detector import MISSING_DETECTOR, MediaPipePoseDetector, detect_video
+from liftformer.inference.video import VIDEO_SUFFIXES, VideoInfo, iter_frames, probe_video
+
+FRAMES, WIDTH, HEIGHT, FPS = 12, 64, 48, 12.0
+EMPTY_FRAMES = {0, 5, 11}
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """12 frames 64x48 of a white square moving right, at 12 fps."""
+    import imageio.v2 as imageio
+
+    path = tmp_path_factory.mktemp("video") / "square.mp4"
+    frames = []
+    for t in range(FRAMES):
+        frame = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+        frame[16:32, 4 * t : 4 * t + 16] = 255
+        frames.append(frame)
+    imageio.mimwrite(path, frames, fps=FPS, codec="libx264", macro_block_size=16)
+    return path
+
+
+class FakeDetector:
+    """No person on EMPTY_FRAMES, a fixed BlazePose skeleton elsewhere."""
+
+    layout = "blazepose"
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.closed = False
+        self.points = np.column_stack([np.arange(33.0), np.arange(33.0) + 100, np.full(33, 0.9)])
+
+    def detect(self, frame_rgb: np.ndarray) -> np.ndarray | None:
+        assert frame_rgb.shape == (HEIGHT, WIDTH, 3) and frame_rgb.dtype == np.uint8
+        t, self.calls = self.calls, self.calls + 1
+        return None if t in EMPTY_FRAMES else self.points
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class NobodyDetector(FakeDetector):
+    def detect(self, frame_rgb: np.ndarray) -> np.ndarray | None:
+        return None
+
+
+def assert_one_line_naming(error: pytest.ExceptionInfo, path: Path) -> None:
+    message = str(error.value)
+    assert str(path) in message and "\n" not in message, message
+
+
+def test_suffixes() -> None:
+    assert ".mp4" in VIDEO_SUFFIXES and all(s.startswith(".") and s == s.lower() for s in VIDEO_SUFFIXES)
+
+
+def test_probe_video(video: Path) -> None:
+    info = probe_video(video)
+    assert info == VideoInfo(WIDTH, HEIGHT, pytest.approx(FPS), FRAMES)
+    assert probe_video(str(video)).width == WIDTH
+
+
+def test_iter_frames(video: Path) -> None:
+    frames = list(iter_frames(video))
+    assert len(frames) == FRAMES
+    assert all(f.shape == (HEIGHT, WIDTH, 3) and f.dtype == np.uint8 for f in frames)
+    # the square moves right: its brightest column advances
+    centres = [np.nonzero(f[24].mean(-1) > 128)[0].mean() for f in frames]
+    assert np.all(np.diff(centres) > 0)
+
+
+def test_detect_video_fake_detector(video: Path) -> None:
+    detector = FakeDetector()
+    kp = detect_video(video, detector, progress=False)
+    assert detector.calls == FRAMES and not detector.closed  # a passed-in detector stays open
+    assert kp.pixels.shape == (FRAMES, 33, 2) and kp.scores.shape == (FRAMES, 33)
+    assert (kp.layout, kp.width, kp.height, kp.source) == ("blazepose", WIDTH, HEIGHT, str(video))
+    assert kp.fps == pytest.approx(FPS)
+    empty = sorted(EMPTY_FRAMES)
+    assert np.isnan(kp.pixels[empty]).all() and (kp.scores[empty] == 0).all()
+    full = [t for t in range(FRAMES) if t not in EMPTY_FRAMES]
+    np.testing.assert_array_equal(kp.pixels[full], np.broadcast_to(detector.points[:, :2], (len(full), 33, 2)))
+    np.testing.assert_allclose(kp.scores[full], 0.9)
+    assert kp.valid.sum(1).tolist() == [0 if t in EMPTY_FRAMES else 33 for t in range(FRAMES)]
+
+
+def test_detect_video_no_person(video: Path) -> None:
+    with pytest.raises(DataError, match="no person detected in any frame") as error:
+        detect_video(video, NobodyDetector(), progress=False)
+    assert_one_line_naming(error, video)
+
+
+def test_corrupt_video(tmp_path: Path) -> None:
+    path = tmp_path / "corrupt.mp4"
+    path.write_bytes(np.random.default_rng(0).bytes(4096))
+    for call in (probe_video, iter_frames, lambda p: detect_video(p, FakeDetector(), progress=False)):
+        with pytest.raises(DataError) as error:
+            call(path)
+        assert_one_line_naming(error, path)
+
+
+def test_missing_video(tmp_path: Path) -> None:
+    path = tmp_path / "missing.mp4"
+    for call in (probe_video, iter_frames):
+        with pytest.raises(DataError, match="no such file") as error:
+            call(path)
+        assert_one_line_naming(error, path)
+
+
+def test_missing_mediapipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [m for m in sys.modules if m == "mediapipe" or m.startswith("mediapipe.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "mediapipe", None)  # makes `import mediapipe...` raise ImportError
+    with pytest.raises(DataError) as error:
+        MediaPipePoseDetector()
+    assert str(error.value) == MISSING_DETECTOR
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None, reason="mediapipe not installed (optional extra: pip install -e '.[video]')")
+def test_mediapipe_blank_frame_has_no_person() -> None:
+    with MediaPipePoseDetector() as detector:
+        assert detector.layout == "blazepose"
+        assert detector.detect(np.zeros((HEIGHT * 4, WIDTH * 4, 3), np.uint8)) is None
