@@ -121,3 +121,15 @@ def test_gradients_reach_every_parameter():
     model(torch.randn(3, 9, 17, 2)).square().sum().backward()
     missing = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
     assert not missing
+
+
+@pytest.mark.parametrize("share", [False, True])
+def test_plain_encoder_reference_gives_identical_outputs(share):
+    """The benchmark's nn.TransformerEncoder baseline computes the same function (inference mode)."""
+    from liftformer.benchmark import PlainEncoderReference
+
+    model = LiftFormer(**tiny_model_kwargs(receptive_field=11, blocks=3, share_attention=share)).eval()
+    reference = PlainEncoderReference(model).eval()
+    x = torch.randn(6, 11, 17, 2)
+    with torch.inference_mode():
+        torch.testing.assert_close(reference(x), model(x), atol=1e-5, rtol=1e-5)

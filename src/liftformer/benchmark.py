@@ -108,3 +108,164 @@ def gflops(config: LiftFormerConfig, windows_per_second: float, training: bool) 
     """Achieved model GFLOP/s (2 FLOPs per MAC; backward counted as 2× forward)."""
     per_window = 2 * macs_per_window(config) * (3 if training else 1)
     return per_window * windows_per_second / 1e9
+
+
+class PlainEncoderReference(torch.nn.Module):
+    """The same network as a plain ``nn.TransformerEncoder``: every block runs on all N tokens.
+
+    Shares the weights of a :class:`LiftFormer` (copied once); the benchmark's baseline for
+    inference speed, and a check that LiftFormer's centre-query last block changes nothing.
+    """
+
+    def __init__(self, model: LiftFormer) -> None:
+        super().__init__()
+        cfg = model.config
+        self.config = cfg
+        layer = torch.nn.TransformerEncoderLayer(
+            cfg.d_model, cfg.heads, cfg.ffn, cfg.dropout, activation="relu", batch_first=True, norm_first=False
+        )
+        self.encoder = torch.nn.TransformerEncoder(layer, cfg.blocks, enable_nested_tensor=False)
+        for mine, theirs in zip(model.blocks, self.encoder.layers):
+            theirs.self_attn.in_proj_weight.data.copy_(mine.attention.qkv.weight)
+            theirs.self_attn.in_proj_bias.data.copy_(mine.attention.qkv.bias)
+            theirs.self_attn.out_proj.load_state_dict(mine.attention.out.state_dict())
+            theirs.linear1.load_state_dict(mine.ffn[0].state_dict())
+            theirs.linear2.load_state_dict(mine.ffn[3].state_dict())
+            theirs.norm1.load_state_dict(mine.norm1.state_dict())
+            theirs.norm2.load_state_dict(mine.norm2.state_dict())
+        self.expand, self.shrink = model.expand, model.shrink
+        self.register_buffer("positional", model.positional.clone(), persistent=False)
+
+    def forward(self, keypoints: torch.Tensor) -> torch.Tensor:
+        cfg = self.config
+        b, n = keypoints.shape[:2]
+        x = self.expand(keypoints.reshape(b, n, -1).transpose(1, 2)).transpose(1, 2) + self.positional
+        x = self.encoder(x)[:, cfg.output_index : cfg.output_index + 1]
+        return self.shrink(x.transpose(1, 2)).transpose(1, 2).reshape(b, 1, cfg.num_joints_out, 3)
+
+
+def gemm_peak_gflops(size: int = 2048, repeats: int = 5, device: str = "cpu") -> float:
+    """This machine's measured fp32 matrix-multiply rate (GFLOP/s): the ceiling for the model."""
+    a = torch.randn(size, size, device=device)
+    b = torch.randn(size, size, device=device)
+
+    def mm() -> None:
+        torch.mm(a, b)
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+
+    return 2 * size**3 / statistics.median(time_calls(mm, repeats)) / 1e9
+
+
+@dataclass(frozen=True)
+class InferenceComparison:
+    """LiftFormer's inference against the plain ``nn.TransformerEncoder`` on the same weights."""
+
+    liftformer: Measurement
+    plain: Measurement
+    max_abs_diff: float
+
+    @property
+    def speedup(self) -> float:
+        return self.liftformer.median_rate / self.plain.median_rate
+
+
+def compare_inference(config: LiftFormerConfig, batch_size: int, repeats: int = 5, seed: int = 0) -> InferenceComparison:
+    """Windows/s of both in inference mode, timed alternately so drifts hit both, plus max |Δ|."""
+    torch.manual_seed(seed)
+    model = LiftFormer.from_config(config).eval()
+    plain = PlainEncoderReference(model).eval()
+    x = torch.randn(batch_size, config.receptive_field, config.num_joints_in, 2)
+    with torch.inference_mode():
+        diff = float((model(x) - plain(x)).abs().max())
+        model(x), plain(x)  # warm-up
+        times: dict[str, list[float]] = {"liftformer": [], "plain": []}
+        for _ in range(repeats):
+            for name, net in (("liftformer", model), ("plain", plain)):
+                start = time.perf_counter()
+                net(x)
+                times[name].append(time.perf_counter() - start)
+    return InferenceComparison(
+        Measurement("LiftFormer (centre-query last block)", batch_size, times["liftformer"]),
+        Measurement("plain nn.TransformerEncoder", batch_size, times["plain"]),
+        diff,
+    )
+
+
+def synthetic_window_dataset(num_frames: int, config: LiftFormerConfig, seed: int = 0):
+    """A WindowDataset over ``num_frames`` frames of synthetic motion (flip on), like Human3.6M's."""
+    from liftformer.data.pipeline import WindowDataset
+    from liftformer.data.sequences import Sequence
+    from liftformer.data.skeleton import H36M_17
+    from liftformer.data.synthetic import synthetic_sequence
+
+    chunk = 2000
+    clip = synthetic_sequence(chunk, seed=seed)
+    pos = clip.positions_3d - clip.positions_3d[:, :1]
+    seqs = [Sequence("S", f"A{i}", 0, clip.keypoints, pos, 50.0) for i in range(max(1, num_frames // chunk))]
+    return WindowDataset(seqs, config.receptive_field, config.causal, flip=(H36M_17, H36M_17))
+
+
+def measure_pipeline(dataset, batch_size: int, batches: int = 20) -> Measurement:
+    """Samples/s of the data pipeline alone: shuffled epoch batches (gather + flip)."""
+    generator = torch.Generator().manual_seed(0)
+
+    def run() -> None:
+        it = dataset.batches(batch_size, generator=generator)
+        for _ in range(batches):
+            next(it)
+
+    return Measurement("data pipeline (gather + flip)", batch_size * batches, time_calls(run, 3))
+
+
+def measure_training_end_to_end(dataset, config: LiftFormerConfig, batch_size: int, steps: int = 3) -> Measurement:
+    """Samples/s of real training steps fed by the pipeline (Noam Adam, MPJPE, flip)."""
+    from liftformer.training.optim import build_optimizer
+    from liftformer.training.step import train_step
+
+    torch.manual_seed(0)
+    model = LiftFormer.from_config(config)
+    optimizer, scheduler = build_optimizer(model, config.d_model)
+    generator = torch.Generator().manual_seed(0)
+
+    def run() -> None:
+        it = dataset.batches(batch_size, generator=generator)
+        for _ in range(steps):
+            train_step(model, optimizer, scheduler, *next(it))
+
+    return Measurement("training end to end", batch_size * steps, time_calls(run, 3))
+
+
+def measure_sequence_inference(config: LiftFormerConfig, frames: int, batch_size: int = 64, flip: bool = False) -> Measurement:
+    """Frames/s of ``lift_sequence`` on one long sequence (every frame gets its window)."""
+    from liftformer.data.skeleton import H36M_17
+    from liftformer.inference.lifting import lift_sequence
+
+    torch.manual_seed(0)
+    model = LiftFormer.from_config(config).eval()
+    keypoints = torch.randn(frames, config.num_joints_in, 2) * 0.3
+    tta = (H36M_17, H36M_17) if flip else None
+    return Measurement(
+        f"lift_sequence ({frames} frames{', flip TTA' if flip else ''})", frames,
+        time_calls(lambda: lift_sequence(model, keypoints, batch_size=batch_size, flip=tta), 3),
+    )
+
+
+def quantize_int8(model: LiftFormer) -> torch.nn.Module:
+    """Dynamic int8 quantisation of every linear layer (weights int8, activations quantised on the fly)."""
+    import warnings
+
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def peak_memory_mb(device: str = "cpu") -> float:
+    """Peak resident memory of this process (CPU) or peak allocated GPU memory, MiB."""
+    if device.startswith("cuda"):
+        return torch.cuda.max_memory_allocated() / 2**20
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

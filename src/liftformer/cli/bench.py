@@ -1,13 +1,31 @@
-"""``liftformer bench``: measure model throughput on this machine."""
+"""``liftformer bench``: measure model throughput on this machine; ``--suite`` for the full table."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import statistics
+import time
 
 import torch
 
-from liftformer.benchmark import gflops, hardware_description, measure_model
+from liftformer.benchmark import (
+    compare_inference,
+    gemm_peak_gflops,
+    gflops,
+    hardware_description,
+    measure_model,
+    measure_pipeline,
+    measure_sequence_inference,
+    measure_training_end_to_end,
+    peak_memory_mb,
+    quantize_int8,
+    synthetic_window_dataset,
+    time_calls,
+)
 from liftformer.cli.info import add_model_arguments, config_from_args
+from liftformer.model import LiftFormer
+from liftformer.model.flops import macs_per_window
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -18,12 +36,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--bf16", action="store_true", help="bf16 autocast")
+    p.add_argument("--suite", action="store_true", help="the full suite: receptive fields 27/81/243, plain-encoder "
+                   "baseline, int8, data pipeline, end-to-end training, long-sequence inference (synthetic data, minutes)")
+    p.add_argument("--markdown", default=None, help="with --suite: append the results as a Markdown section to this file")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.suite:
+        return run_suite(args)
     cfg = config_from_args(args)
     dtype = "bf16 autocast" if args.bf16 else "fp32"
     print(f"hardware: {hardware_description()}")
@@ -40,4 +63,58 @@ def run(args: argparse.Namespace) -> int:
         lo, hi = m.spread
         rate = m.median_rate
         print(f"{m.name:28s} {rate:10.1f} {f'({lo:.1f}-{hi:.1f})':>16s} {gflops(cfg, rate, training):8.1f}")
+    return 0
+
+
+def run_suite(args: argparse.Namespace) -> int:
+    """Every figure of the benchmark issue that a CPU can give, as one Markdown table."""
+    base = config_from_args(args)
+    rows: list[tuple[str, str, str]] = []  # (workload, result, conditions)
+    peak = gemm_peak_gflops()
+    rows.append(("fp32 GEMM 2048³ (torch.mm)", f"{peak:.1f} GFLOP/s", "machine ceiling"))
+    train_batch = {27: 64, 81: 32, 243: 8}
+    for n in (27, 81, 243):
+        cfg = dataclasses.replace(base, receptive_field=n)
+        train, _ = measure_model(cfg, train_batch[n], repeats=3)
+        rows.append((f"train step n={n}", f"{train.median_rate:.1f} windows/s ({gflops(cfg, train.median_rate, True):.0f} GFLOP/s)",
+                     f"batch {train_batch[n]}, fwd+bwd+Adam"))
+        cmp = compare_inference(cfg, batch_size=32, repeats=args.repeats)
+        for m in (cmp.liftformer, cmp.plain):
+            full = m is cmp.plain
+            achieved = 2 * macs_per_window(cfg, full_last_block=full) * m.median_rate / 1e9
+            rows.append((f"inference n={n}: {m.name}", f"{m.median_rate:.1f} windows/s ({achieved:.0f} GFLOP/s, "
+                         f"{100 * achieved / peak:.0f}% of GEMM)", "batch 32, inference mode"))
+        rows.append((f"inference n={n}: speed-up over plain", f"{cmp.speedup:.2f}x, max abs diff {cmp.max_abs_diff:.1e}", "same weights"))
+    cfg = dataclasses.replace(base, receptive_field=243)
+    model = LiftFormer.from_config(cfg).eval()
+    int8 = quantize_int8(model)
+    x = torch.randn(32, 243, cfg.num_joints_in, 2) * 0.3
+    with torch.inference_mode():
+        fp = statistics.median(time_calls(lambda: model(x), args.repeats))
+        q = statistics.median(time_calls(lambda: int8(x), args.repeats))
+        diff = float((int8(x) - model(x)).abs().max())
+    rows.append(("inference n=243: dynamic int8", f"{32 / q:.1f} windows/s ({fp / q:.2f}x fp32), max abs diff {1000 * diff:.1f} mm",
+                 "untrained weights; accuracy cost on real data: see BENCHMARKS.md"))
+    cfg27 = dataclasses.replace(base, receptive_field=27)
+    dataset = synthetic_window_dataset(200_000, cfg27)
+    pipe = measure_pipeline(dataset, batch_size=1024)
+    consume = measure_model(cfg27, 64, repeats=3)[0].median_rate
+    rows.append(("data pipeline alone n=27", f"{pipe.median_rate:,.0f} samples/s ({pipe.median_rate / consume:.0f}x the model's training rate)",
+                 f"{len(dataset):,} samples, batch 1024, flip on"))
+    e2e = measure_training_end_to_end(dataset, cfg27, batch_size=64)
+    rows.append(("training end to end n=27", f"{e2e.median_rate:.1f} samples/s", "batch 64, pipeline + step"))
+    seq = measure_sequence_inference(cfg, frames=256, batch_size=32)
+    ten_minutes = 10 * 60 * 50
+    rows.append(("whole-sequence inference n=243", f"{seq.median_rate:.1f} frames/s ({ten_minutes / seq.median_rate / 60:.0f} min "
+                 "for a 10-min 50 fps video)", "256 frames timed, batch 32, no flip"))
+    rows.append(("peak memory", f"{peak_memory_mb():.0f} MiB", "resident set of the whole suite"))
+    title = (f"bench --suite, {time.strftime('%Y-%m-%d')}: {hardware_description()}; fp32; model d_model={base.d_model} "
+             f"heads={base.heads} blocks={base.blocks} ffn={base.ffn}; medians of {args.repeats} runs unless stated")
+    table = [f"| workload | result | conditions |", "| --- | --- | --- |", *(f"| {a} | {b} | {c} |" for a, b, c in rows)]
+    print(title)
+    print("\n".join(table))
+    if args.markdown:
+        with open(args.markdown, "a") as f:
+            f.write(f"\n### {title}\n\n" + "\n".join(table) + "\n")
+        print(f"appended to {args.markdown}")
     return 0

@@ -75,7 +75,8 @@ def lift_and_save(kp, args: argparse.Namespace, frames_from: str | None = None) 
     _report_gaps(prepared, fps)
     written = _write_outputs(args, name, poses, prepared.pixels, prepared.filled, fps)
     if args.render:
-        written.append(_render(args.render, poses, prepared.pixels, kp.width or args.width, kp.height or args.height, fps, frames_from))
+        size = (args.width or kp.width, args.height or kp.height)  # as prepare_keypoints resolved it
+        written.append(_render(args.render, poses, prepared.pixels, size, fps, frames_from))
     print(f"lifted {len(poses)} frames in {time.perf_counter() - t0:.1f} s with {model.config.d_model}-d, "
           f"n={model.config.receptive_field} {'causal ' if model.config.causal else ''}model")
     for path in written:
@@ -104,7 +105,7 @@ def _write_outputs(args, name: str, poses, pixels, filled, fps: float) -> list[s
     return [str(p) for p in paths.values()]
 
 
-def _render(path: str, poses, pixels, width, height, fps: float, video: str | None) -> str:
+def _render(path: str, poses, pixels, size: tuple[int, int], fps: float, video: str | None) -> str:
     from liftformer.inference.render import render_frames, write_video
 
     frames = None
@@ -112,7 +113,7 @@ def _render(path: str, poses, pixels, width, height, fps: float, video: str | No
         from liftformer.inference.video import iter_frames
 
         frames = iter_frames(video)
-    images = render_frames(poses, pixels, (width, height), frames=frames, fps=fps)
+    images = render_frames(poses, pixels, size, frames=frames, fps=fps)
     if sys.stderr.isatty():
         from tqdm import tqdm
 

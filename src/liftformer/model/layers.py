@@ -52,8 +52,10 @@ class MultiHeadAttention(nn.Module):
         Returns (B, N, d), or (B, 1, d) when ``query_index`` is given.
         """
         b, n, d = context.shape
-        if query_index is None:
+        if query_index is None or not isinstance(self.qkv, nn.Linear):  # e.g. int8-quantised: no .weight
             q, k, v = self.qkv(context).split(d, dim=-1)
+            if query_index is not None:
+                q = q[:, query_index : query_index + 1]
         else:
             w_q, w_kv = self.qkv.weight.split([d, 2 * d], dim=0)
             b_q, b_kv = self.qkv.bias.split([d, 2 * d], dim=0)
