@@ -60,3 +60,28 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path):
         atomic_write(path, failing)
     assert path.read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["ckpt.bin"]
+
+
+def test_sequence_head_round_trip_and_headless_old_header(tmp_path):
+    import json
+
+    from safetensors.torch import save_model
+
+    from liftformer.model.checkpoint import CONFIG_KEY
+
+    model = LiftFormer(**tiny_model_kwargs(causal=True, head="sequence")).eval()
+    path = tmp_path / "seq.safetensors"
+    save_weights(model, path)
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as f:
+        assert json.loads(f.metadata()[CONFIG_KEY])["head"] == "sequence"
+    assert read_config(path) == model.config
+    loaded = load_weights(path).eval()
+    x = torch.randn(2, 9, 17, 2)
+    torch.testing.assert_close(loaded(x), model(x), rtol=0, atol=0)
+    old = tmp_path / "old.safetensors"  # written before the head field existed
+    centre = LiftFormer(**tiny_model_kwargs())
+    header = {k: v for k, v in centre.config.to_dict().items() if k != "head"}
+    save_model(centre, str(old), metadata={CONFIG_KEY: json.dumps(header)})
+    assert load_weights(old).config.head == "centre"

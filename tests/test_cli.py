@@ -3,6 +3,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from liftformer.cli.main import main
 
 
@@ -70,3 +72,35 @@ def test_cli_data_errors_are_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "missing.npz: no such file" in err
     assert not (tmp_path / "o.npz").exists()
+
+
+def test_info_sequence_head(capsys):
+    assert main(["info", "--head", "sequence", "-n", "27"]) == 0
+    out = capsys.readouterr().out
+    assert "head=sequence" in out and "parameters: 18,958,387 (18.96M)" in out
+    assert "MMAC per output frame" in out and "per window of 27 frames, stride 27" in out
+    with pytest.raises(SystemExit):  # argparse rejects an unknown head
+        main(["info", "--head", "frames"])
+
+
+def test_train_and_evaluate_sequence_head(tmp_path, capsys):
+    import json
+
+    from datasets_fixtures import h36m_3d
+    from liftformer.model.checkpoint import read_config
+
+    path_3d = h36m_3d(tmp_path / "data_3d_h36m.npz", frames=(24, 12))
+    path_2d = tmp_path / "data_2d_h36m_gt.npz"
+    assert main(["prepare", "h36m", "--from-3d", str(path_3d), "--out", str(path_2d)]) == 0
+    data = ["--data-3d", str(path_3d), "--data-2d", str(path_2d)]
+    model = ["-n", "5", "--d-model", "16", "--heads", "2", "--blocks", "1", "--ffn", "32", "--causal", "--head", "sequence"]
+    run = tmp_path / "run"
+    assert main(["train", *data, "--train-subjects", "S1", "--val-subjects", "S9", *model, "--epochs", "1",
+                 "--batch-size", "64", "--out", str(run)]) == 0
+    assert "sequence head" in capsys.readouterr().out
+    cfg = read_config(run / "final.safetensors")
+    assert (cfg.head, cfg.causal) == ("sequence", True)
+    out_json = tmp_path / "eval.json"
+    assert main(["evaluate", "--checkpoint", str(run / "final.safetensors"), *data, "--subjects", "S9", "--out", str(out_json)]) == 0
+    p1 = json.loads(out_json.read_text())["by action / P1 MPJPE"]
+    assert all(0 < v < 2000 for v in p1.values())

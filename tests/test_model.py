@@ -133,3 +133,115 @@ def test_plain_encoder_reference_gives_identical_outputs(share):
     x = torch.randn(6, 11, 17, 2)
     with torch.inference_mode():
         torch.testing.assert_close(reference(x), model(x), atol=1e-5, rtol=1e-5)
+# ---------------------------------------------------------------- sequence head (beyond the paper)
+
+
+@pytest.mark.parametrize("n", [1, 9])
+@pytest.mark.parametrize("causal", [False, True])
+def test_sequence_head_output_shape(n, causal):
+    model = LiftFormer(num_joints_in=16, num_joints_out=17, **tiny_model_kwargs(receptive_field=n, causal=causal, head="sequence"))
+    out = model(torch.randn(5, n, 16, 2))
+    assert out.shape == (5, n, 17, 3) and torch.isfinite(out).all()
+    assert model.config.output_frames == n
+
+
+def test_sequence_head_has_the_same_parameters_and_centre_token():
+    """Same weights: the sequence head's target token equals the centre head's output."""
+    centre = LiftFormer(**tiny_model_kwargs(blocks=3)).eval()
+    seq = LiftFormer(**tiny_model_kwargs(blocks=3, head="sequence")).eval()
+    assert seq.num_parameters() == centre.num_parameters()
+    seq.load_state_dict(centre.state_dict())  # strict: identical parameter names and shapes
+    x = torch.randn(4, 9, 17, 2)
+    with torch.no_grad():
+        full, one = seq(x), centre(x)
+        b, n = x.shape[:2]
+        h = seq.expand(x.reshape(b, n, -1).transpose(1, 2)).transpose(1, 2) + seq.positional
+        for block in seq.blocks:
+            h = block(h)
+        ref = seq.shrink(h.transpose(1, 2)).transpose(1, 2).reshape(b, n, 17, 3)
+    torch.testing.assert_close(full, ref, rtol=0, atol=0)
+    torch.testing.assert_close(full[:, 4:5], one, atol=1e-5, rtol=1e-5)
+
+
+def test_causal_sequence_head_ignores_future_frames_in_window():
+    model = LiftFormer(**tiny_model_kwargs(receptive_field=9, blocks=3, causal=True, head="sequence")).eval()
+    x = torch.randn(3, 9, 17, 2)
+    with torch.no_grad():
+        base = model(x)
+        for t in (0, 4, 7):
+            y = x.clone()
+            y[:, t + 1 :] += torch.randn_like(y[:, t + 1 :])
+            out = model(y)
+            torch.testing.assert_close(out[:, : t + 1], base[:, : t + 1], rtol=0, atol=1e-6)
+            assert not torch.allclose(out[:, t + 1 :], base[:, t + 1 :])
+
+
+def test_non_causal_sequence_head_sees_the_whole_window():
+    """Without the causal flag every output frame reacts to a later frame: the test above can fail."""
+    model = LiftFormer(**tiny_model_kwargs(receptive_field=9, head="sequence")).eval()
+    x = torch.randn(2, 9, 17, 2)
+    y = x.clone()
+    y[:, -1] += 1.0
+    with torch.no_grad():
+        changed = (model(y) - model(x)).abs().amax(dim=(0, 2, 3)) > 1e-6
+    assert changed.all()
+
+
+def test_causal_mask_needs_all_queries():
+    from liftformer.model.layers import MultiHeadAttention
+
+    with pytest.raises(ValueError, match="causal"):
+        MultiHeadAttention(8, 2, 0.0)(torch.randn(1, 3, 8), query_index=1, causal=True)
+
+
+def test_sequence_head_gradients_reach_every_parameter():
+    model = LiftFormer(**tiny_model_kwargs(share_attention=True, causal=True, head="sequence"))
+    model(torch.randn(3, 9, 17, 2)).square().sum().backward()
+    missing = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not missing
+
+
+def test_head_config_validated_and_round_trips():
+    import inspect
+
+    with pytest.raises(ValueError, match="head must be one of"):
+        LiftFormerConfig(head="frames")
+    cfg = LiftFormerConfig(receptive_field=27, causal=True, head="sequence")
+    assert LiftFormerConfig.from_dict(cfg.to_dict()) == cfg and cfg.to_dict()["head"] == "sequence"
+    assert LiftFormer.from_config(cfg).config == cfg
+    old = {k: v for k, v in cfg.to_dict().items() if k != "head"}  # a checkpoint written before heads
+    assert LiftFormerConfig.from_dict(old).head == "centre"
+    assert LiftFormerConfig().head == "centre" and LiftFormerConfig().output_frames == 1
+    names = list(inspect.signature(LiftFormer).parameters)
+    assert names[-2:] == ["causal", "head"] and names[0] == "num_joints_in"
+
+
+@pytest.mark.parametrize("head", ["centre", "sequence"])
+@pytest.mark.parametrize("causal", [False, True])
+def test_macs_match_counted_matrix_products(head, causal):
+    """The analytic count equals torch's FLOP counter (math SDPA, so attention is counted too)."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from liftformer.model.flops import macs_per_window
+
+    model = LiftFormer(num_joints_in=16, **tiny_model_kwargs(causal=causal, head=head)).eval()
+    with FlopCounterMode(display=False) as counter, sdpa_kernel(SDPBackend.MATH), torch.no_grad():
+        model(torch.randn(1, 9, 16, 2))
+    assert counter.get_total_flops() == 2 * macs_per_window(model.config)
+
+
+def test_macs_per_frame():
+    from liftformer.model.flops import macs_per_frame, macs_per_window
+
+    centre = LiftFormerConfig(receptive_field=27)
+    seq = LiftFormerConfig(receptive_field=27, head="sequence")
+    assert macs_per_frame(centre) == macs_per_window(centre)
+    assert macs_per_window(seq) == macs_per_window(centre, full_last_block=True) + 26 * 512 * 3 * 17
+    assert macs_per_frame(seq) == pytest.approx(macs_per_window(seq) / 27)
+    assert macs_per_frame(seq, stride=1) == macs_per_window(seq)
+    assert macs_per_frame(seq) < macs_per_frame(centre) / 10
+    with pytest.raises(ValueError, match="stride"):
+        macs_per_frame(centre, stride=3)
+    with pytest.raises(ValueError, match="stride"):
+        macs_per_frame(seq, stride=28)

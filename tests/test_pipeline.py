@@ -90,3 +90,37 @@ def test_input_noise_jitters_inputs_only():
     d = (x1 - x0).abs()
     assert 0.005 < d.median().item() < 0.01  # median |N(0, 0.01)| ≈ 0.0067
     assert (d > 0.05).float().mean().item() > 0.01  # the 10x outliers exist
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_sequence_targets_are_the_3d_of_every_window_frame(causal):
+    seqs = make_sequences()
+    centre = WindowDataset(seqs, receptive_field=7, causal=causal)
+    ds = WindowDataset(seqs, receptive_field=7, causal=causal, targets="sequence")
+    assert len(ds) == len(centre)
+    idx = torch.arange(len(ds))
+    (x, y), (xc, yc) = ds.get(idx), centre.get(idx)
+    ref_y = torch.cat([sliding_windows(s.positions_3d, 7, causal) for s in seqs])  # edge-padded 3D windows
+    assert y.shape == (len(ds), 7, 17, 3)
+    torch.testing.assert_close(y, ref_y, rtol=0, atol=0)
+    torch.testing.assert_close(x, xc, rtol=0, atol=0)
+    target = 6 if causal else 3
+    torch.testing.assert_close(y[:, target : target + 1], yc, rtol=0, atol=0)
+
+
+def test_sequence_targets_flip_and_downsample():
+    seqs = make_sequences()
+    ds = WindowDataset(seqs, receptive_field=5, flip=(MPII_16, H36M_17), downsample=2, targets="sequence")
+    n = ds.num_windows
+    assert n == sum(-(-s.num_frames // 2) for s in seqs)
+    idx = torch.tensor([0, 3, n - 1])
+    (x, y), (xf, yf) = ds.get(idx), ds.get(idx + n)
+    torch.testing.assert_close(xf, flip_horizontal(x, MPII_16))
+    torch.testing.assert_close(yf, flip_horizontal(y, H36M_17))
+    _, y_all = ds.get(torch.arange(n))
+    torch.testing.assert_close(y_all[: len(range(0, 12, 2)), 2], torch.from_numpy(seqs[0].positions_3d[::2]))
+
+
+def test_unknown_target_mode_rejected():
+    with pytest.raises(ValueError, match="targets"):
+        WindowDataset(make_sequences(), 3, targets="all")

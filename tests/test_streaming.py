@@ -44,3 +44,20 @@ def test_onnx_export_matches_pytorch(tmp_path):
     assert not list(tmp_path.glob(".*tmp*"))
     model.blocks[0].ffn[0].bias.data += 1.0  # a different model must show up as a difference
     assert onnx_max_abs_difference(model, path) > 1e-3
+
+
+def test_causal_sequence_head_streams_and_exports(tmp_path):
+    """A causal sequence-head model streams its window's last frame; ONNX keeps the causal mask."""
+    model = LiftFormer(**tiny_model_kwargs(receptive_field=5, causal=True, head="sequence")).eval()
+    seq = torch.randn(7, 17, 2)
+    lifter = StreamingLifter(model)
+    streamed = np.stack([lifter.push(frame) for frame in seq])
+    padded = torch.cat([seq[:1].expand(4, 17, 2), seq])
+    with torch.no_grad():
+        expected = model(padded.unfold(0, 5, 1).movedim(-1, 1))[:, -1].numpy()
+    np.testing.assert_allclose(streamed, expected, atol=1e-5)
+    pytest.importorskip("onnxruntime")
+    from liftformer.inference.export import export_onnx, onnx_max_abs_difference
+
+    export_onnx(model, tmp_path / "seq.onnx")
+    assert onnx_max_abs_difference(model, tmp_path / "seq.onnx", batch=3) < 1e-4

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from liftformer.data.pipeline import WindowDataset
 from liftformer.data.sequences import Sequence
 from liftformer.data.skeleton import H36M_17
 from liftformer.data.synthetic import synthetic_sequence
+from liftformer.evaluation.metrics import mpjpe
 from liftformer.model import LiftFormerConfig
 from liftformer.model.checkpoint import load_weights
 from liftformer.training.trainer import TrainConfig, Trainer, default_batch_size
@@ -88,3 +90,37 @@ def test_ddp_two_cpu_processes_hold_identical_weights(tmp_path):
     torch.testing.assert_close(r0["initial"], r1["initial"], rtol=0, atol=0)
     assert not torch.allclose(r0["final"], r0["initial"]), "no optimisation step happened"
     torch.testing.assert_close(r0["final"], r1["final"], rtol=0, atol=0)
+
+
+SEQ_MODEL = dataclasses.replace(MODEL, head="sequence", dropout=0.0)
+
+
+def sequence_set(seed: int, targets: str, frames: int = 48) -> WindowDataset:
+    seq = synthetic_sequence(frames, seed=seed)
+    data = [Sequence("S1", "Walking", 0, seq.keypoints, seq.positions_3d - seq.positions_3d[:, :1], seq.fps)]
+    return WindowDataset(data, receptive_field=5, flip=(H36M_17, H36M_17), targets=targets)
+
+
+def test_sequence_head_trains_and_validates_on_the_target_frame(tmp_path):
+    cfg = TrainConfig(epochs=1, batch_size=32, warmup=10, lr_factor=1.0, seed=3)
+    trainer = Trainer(SEQ_MODEL, cfg, sequence_set(0, "sequence"), tmp_path, val_set=sequence_set(1, "centre"), progress=False)
+    x, y = trainer.train_set.get(torch.arange(8))
+    assert y.shape == (8, 5, 17, 3)
+    with torch.no_grad():  # the loss is MPJPE over all N frames of every window
+        expected = mpjpe(trainer.model(x), y).item()
+    from liftformer.training.step import train_step
+
+    assert train_step(trainer.model, trainer.optimizer, None, x, y) == pytest.approx(expected, rel=1e-5)
+    assert 0 < trainer.train_epoch() < 2 and 0 < trainer.validate() < 2  # metres
+    # validation scores the target frame only, whichever targets the validation set holds
+    with_sequence_targets = Trainer(SEQ_MODEL, cfg, sequence_set(0, "sequence"), tmp_path / "b", val_set=sequence_set(1, "sequence"), progress=False)
+    with_sequence_targets.model.load_state_dict(trainer.model.state_dict())
+    assert with_sequence_targets.validate() == pytest.approx(trainer.validate(), rel=1e-6)
+
+
+def test_trainer_rejects_targets_of_the_other_head(tmp_path):
+    cfg = TrainConfig(epochs=1, batch_size=16)
+    with pytest.raises(ValueError, match="sequence head needs targets='sequence'"):
+        Trainer(SEQ_MODEL, cfg, sequence_set(0, "centre", frames=10), tmp_path, progress=False)
+    with pytest.raises(ValueError, match="centre head needs targets='centre'"):
+        Trainer(MODEL, cfg, sequence_set(0, "sequence", frames=10), tmp_path, progress=False)

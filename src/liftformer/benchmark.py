@@ -75,7 +75,7 @@ def measure_model(
     torch.manual_seed(0)
     model = LiftFormer.from_config(config).to(device)
     x = torch.randn(batch_size, config.receptive_field, config.num_joints_in, 2, device=device)
-    y = torch.randn(batch_size, 1, config.num_joints_out, 3, device=device)
+    y = torch.randn(batch_size, config.output_frames, config.num_joints_out, 3, device=device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4, amsgrad=True)
     autocast = dict(device_type=torch.device(device).type, dtype=autocast_dtype, enabled=autocast_dtype is not None)
 

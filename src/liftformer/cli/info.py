@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from liftformer.model import LiftFormer, LiftFormerConfig
-from liftformer.model.flops import macs_per_window
+from liftformer.model.flops import macs_per_frame, macs_per_window
+from liftformer.model.liftformer import HEADS
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,6 +21,10 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--dropout", type=float, default=d.dropout)
     g.add_argument("--share-attention", action="store_true", help="one attention module for all blocks (ALBERT style)")
     g.add_argument("--causal", action="store_true", help="past-only window, predict its last frame")
+    g.add_argument(
+        "--head", choices=HEADS, default=d.head,
+        help="centre: predict the window's target frame (paper); sequence: every window frame",
+    )
     g.add_argument("--joints-in", type=int, default=d.num_joints_in, help="2D input joints")
     g.add_argument("--joints-out", type=int, default=d.num_joints_out, help="3D output joints")
 
@@ -36,6 +41,7 @@ def config_from_args(args: argparse.Namespace) -> LiftFormerConfig:
         dropout=args.dropout,
         share_attention=args.share_attention,
         causal=args.causal,
+        head=args.head,
     )
 
 
@@ -53,8 +59,14 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"LiftFormer d_model={cfg.d_model} heads={cfg.heads} blocks={cfg.blocks} ffn={cfg.ffn} "
         f"receptive_field={cfg.receptive_field} joints {cfg.num_joints_in}->{cfg.num_joints_out} "
-        f"share_attention={cfg.share_attention} causal={cfg.causal}"
+        f"share_attention={cfg.share_attention} causal={cfg.causal} head={cfg.head}"
     )
     print(f"parameters: {params:,} ({params / 1e6:.2f}M)")
-    print(f"cost: {macs / 1e6:.1f} MMAC per output frame (one window)")
+    if cfg.head == "centre":
+        print(f"cost: {macs / 1e6:.1f} MMAC per output frame (one window)")
+    else:
+        print(
+            f"cost: {macs_per_frame(cfg) / 1e6:.1f} MMAC per output frame "
+            f"({macs / 1e6:.1f} MMAC per window of {cfg.receptive_field} frames, stride {cfg.receptive_field})"
+        )
     return 0

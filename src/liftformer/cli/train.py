@@ -58,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
     flip = None if args.no_flip else (train.input_skeleton, train.output_skeleton)
     train_seqs = subset_sequences(train.sequences, args.subset, args.seed)
     noise = InputNoise(args.noise_2d, args.outliers_2d) if args.noise_2d > 0 else None
-    train_set = WindowDataset(train_seqs, cfg.receptive_field, cfg.causal, flip, args.downsample, args.device, noise)
+    train_set = WindowDataset(
+        train_seqs, cfg.receptive_field, cfg.causal, flip, args.downsample, args.device, noise, targets=cfg.head
+    )
     val_set = WindowDataset(val.sequences, cfg.receptive_field, cfg.causal, None, args.val_downsample, args.device)
     batch = args.batch_size or max(1, round(default_batch_size(cfg.receptive_field) * args.batch_scale))
     train_cfg = TrainConfig(
@@ -74,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     trainer = Trainer(cfg, train_cfg, train_set, args.out, val_set)
     if trainer.dist.is_main:
         params = trainer.model.num_parameters()
-        print(f"model: {params / 1e6:.2f}M parameters, n={cfg.receptive_field}; batch {batch}; {train_cfg.epochs} epochs", flush=True)
+        print(f"model: {params / 1e6:.2f}M parameters, n={cfg.receptive_field}, {cfg.head} head; batch {batch}; {train_cfg.epochs} epochs", flush=True)
     if args.resume:
         trainer.resume()
         print(f"resumed at epoch {trainer.epoch}", flush=True)

@@ -49,12 +49,22 @@ def subset_sequences(sequences: Seq[Sequence], fraction: float, seed: int = 0) -
     return out
 
 
+def _pad_concat(arrays: Seq[np.ndarray], before: int, after: int) -> torch.Tensor:
+    """Edge-replicate every (T, J, C) array along time, concatenate, as float32."""
+    padded = [np.pad(a, ((before, after), (0, 0), (0, 0)), mode="edge") for a in arrays]
+    return torch.from_numpy(np.concatenate(padded).astype(np.float32))
+
+
 class WindowDataset:
     """Every (target frame, flip) window of a list of sequences with 3D targets.
 
     ``downsample=k`` keeps every k-th frame as a target; the windows themselves stay at the
     sequence's native frame rate. ``flip=(input_skeleton, output_skeleton)`` doubles the set
     with the horizontal mirror of every window (2D and 3D flipped, left/right swapped).
+
+    ``targets="centre"``: the 3D pose of each window's target frame, (B, 1, J_out, 3), for the
+    centre head. ``targets="sequence"``: the 3D poses of every window frame, (B, N, J_out, 3),
+    for the sequence head; the 3D is edge-padded and gathered exactly like the 2D.
     """
 
     def __init__(
@@ -66,6 +76,7 @@ class WindowDataset:
         downsample: int = 1,
         device: str | torch.device = "cpu",
         noise: InputNoise | None = None,
+        targets: str = "centre",
     ) -> None:
         if not sequences:
             raise ValueError("no sequences to build windows from")
@@ -73,22 +84,27 @@ class WindowDataset:
             raise ValueError("training/evaluation windows need 3D targets for every sequence")
         if downsample < 1:
             raise ValueError(f"downsample must be >= 1, got {downsample}")
+        if targets not in ("centre", "sequence"):
+            raise ValueError(f"targets must be 'centre' or 'sequence', got {targets!r}")
         self.receptive_field = receptive_field
         self.flip = flip
         self.noise = noise
+        self.target_mode = targets
         before, after = window_padding(receptive_field, causal)
         lengths = np.array([s.num_frames for s in sequences])
-        padded = [np.pad(s.keypoints, ((before, after), (0, 0), (0, 0)), mode="edge") for s in sequences]
         in_offsets = np.concatenate([[0], np.cumsum(lengths + before + after)[:-1]])
         out_offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         frames = [np.arange(0, n, downsample) for n in lengths]
         starts = np.concatenate([o + f for o, f in zip(in_offsets, frames)])
         target_index = np.concatenate([o + f for o, f in zip(out_offsets, frames)])
         self.device = torch.device(device)
-        self.inputs = torch.from_numpy(np.concatenate(padded).astype(np.float32)).to(self.device)
-        self.targets = torch.from_numpy(
-            np.concatenate([s.positions_3d for s in sequences]).astype(np.float32)
-        ).to(self.device)
+        self.inputs = _pad_concat([s.keypoints for s in sequences], before, after).to(self.device)
+        if targets == "sequence":  # padded like the inputs, gathered with the same start indices
+            self.targets = _pad_concat([s.positions_3d for s in sequences], before, after).to(self.device)
+        else:
+            self.targets = torch.from_numpy(
+                np.concatenate([s.positions_3d for s in sequences]).astype(np.float32)
+            ).to(self.device)
         self.starts = torch.from_numpy(starts).to(self.device)
         self.target_index = torch.from_numpy(target_index).to(self.device)
         self.num_windows = len(starts)
@@ -97,11 +113,14 @@ class WindowDataset:
         return self.num_windows * (2 if self.flip else 1)
 
     def get(self, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Windows (B, N, J_in, 2) and targets (B, 1, J_out, 3) for sample indices in [0, len)."""
+        """Windows (B, N, J_in, 2) and targets (B, 1 or N, J_out, 3) for sample indices in [0, len)."""
         indices = indices.to(self.device)
         base = indices % self.num_windows
         x = gather_windows(self.inputs, self.starts[base], self.receptive_field)
-        y = self.targets[self.target_index[base]].unsqueeze(1)
+        if self.target_mode == "sequence":
+            y = gather_windows(self.targets, self.starts[base], self.receptive_field)
+        else:
+            y = self.targets[self.target_index[base]].unsqueeze(1)
         if self.flip is not None:
             flipped = indices >= self.num_windows
             if flipped.any():

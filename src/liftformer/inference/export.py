@@ -13,7 +13,8 @@ from liftformer.model import LiftFormer
 
 
 def export_onnx(model: LiftFormer, path: str | os.PathLike, opset: int = 17) -> None:
-    """Write ``model`` as ONNX: input ``keypoints`` (batch, N, J_in, 2) → ``pose`` (batch, 1, J_out, 3).
+    """Write ``model`` as ONNX: input ``keypoints`` (batch, N, J_in, 2) → ``pose`` (batch, F, J_out, 3),
+    F = 1 (centre head) or N (sequence head).
 
     The batch dimension is dynamic; the window length is fixed by the model. Uses the
     TorchScript-based exporter (fast, needs only ``onnx``); the dynamo exporter gives the same

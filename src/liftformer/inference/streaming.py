@@ -2,7 +2,8 @@
 
 A ring buffer holds the last N frames; before N frames have arrived it is filled with the
 first frame, exactly the edge padding that batch lifting uses, so a stream gives the same
-numbers as :func:`~liftformer.inference.lifting.lift_sequence` on the whole sequence.
+numbers as :func:`~liftformer.inference.lifting.lift_sequence` on the whole sequence (for a
+centre-head model; a causal sequence-head model streams the pose of its window's last frame).
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ class MultiHeadAttention(nn.Module):
 
     One fused q/k/v projection and one output projection: 4·(d² + d) parameters, as in the
     base Transformer. ``query`` may be a subset of the tokens (e.g. only the centre token)
-    attending to all of ``context``.
+    attending to all of ``context``; ``causal`` masks attention so token t sees tokens ≤ t.
     """
 
     def __init__(self, d_model: int, heads: int, dropout: float) -> None:
@@ -46,11 +46,14 @@ class MultiHeadAttention(nn.Module):
         b, n, _ = x.shape
         return x.view(b, n, self.heads, self.d_model // self.heads).transpose(1, 2)
 
-    def forward(self, context: torch.Tensor, query_index: int | None = None) -> torch.Tensor:
+    def forward(self, context: torch.Tensor, query_index: int | None = None, causal: bool = False) -> torch.Tensor:
         """Attend over ``context`` (B, N, d); with ``query_index`` only that token queries.
 
-        Returns (B, N, d), or (B, 1, d) when ``query_index`` is given.
+        Returns (B, N, d), or (B, 1, d) when ``query_index`` is given. ``causal`` (all tokens
+        query, no ``query_index``) applies the lower-triangular mask: token t attends to ≤ t.
         """
+        if causal and query_index is not None:
+            raise ValueError("a causal mask needs every token as a query (no query_index)")
         b, n, d = context.shape
         if query_index is None or not isinstance(self.qkv, nn.Linear):  # e.g. int8-quantised: no .weight
             q, k, v = self.qkv(context).split(d, dim=-1)
@@ -66,6 +69,7 @@ class MultiHeadAttention(nn.Module):
             self._split(k),
             self._split(v),
             dropout_p=self.dropout if self.training else 0.0,
+            is_causal=causal,
         )
         y = y.transpose(1, 2).reshape(b, q.shape[1], d)
         return self.out(y)
@@ -91,8 +95,11 @@ class EncoderBlock(nn.Module):
         self.norm2 = nn.LayerNorm(d_model)
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor, query_index: int | None = None) -> torch.Tensor:
-        """(B, N, d) → (B, N, d); with ``query_index`` → (B, 1, d) for that token only."""
+    def forward(self, x: torch.Tensor, query_index: int | None = None, causal: bool = False) -> torch.Tensor:
+        """(B, N, d) → (B, N, d); with ``query_index`` → (B, 1, d) for that token only.
+
+        ``causal`` masks the attention so that token t only sees tokens ≤ t.
+        """
         residual = x if query_index is None else x[:, query_index : query_index + 1]
-        x = self.norm1(residual + self.dropout(self.attention(x, query_index)))
+        x = self.norm1(residual + self.dropout(self.attention(x, query_index, causal)))
         return self.norm2(x + self.dropout(self.ffn(x)))

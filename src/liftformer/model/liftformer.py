@@ -1,4 +1,7 @@
-"""The LiftFormer model (Llopart 2020): 2D keypoint window → root-relative 3D pose of one frame."""
+"""The LiftFormer model (Llopart 2020): 2D keypoint window → root-relative 3D pose of one frame.
+
+Beyond the paper, ``head="sequence"`` predicts a 3D pose for every frame of the window.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import torch
 from torch import nn
 
 from liftformer.model.layers import EncoderBlock, MultiHeadAttention, sinusoidal_encoding
+
+HEADS = ("centre", "sequence")
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,7 @@ class LiftFormerConfig:
     dropout: float = 0.1
     share_attention: bool = False
     causal: bool = False
+    head: str = "centre"
 
     def __post_init__(self) -> None:
         if self.receptive_field < 1 or self.receptive_field % 2 == 0:
@@ -37,17 +43,25 @@ class LiftFormerConfig:
             raise ValueError(f"d_model ({self.d_model}) must be even and divisible by heads ({self.heads})")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.head not in HEADS:
+            raise ValueError(f"head must be one of {HEADS}, got {self.head!r}")
 
     @property
     def output_index(self) -> int:
         """Window position of the predicted frame: the centre, or the last frame when causal."""
         return self.receptive_field - 1 if self.causal else self.receptive_field // 2
 
+    @property
+    def output_frames(self) -> int:
+        """Poses per window: 1 for the centre head, N for the sequence head."""
+        return self.receptive_field if self.head == "sequence" else 1
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> LiftFormerConfig:
+        """Inverse of :meth:`to_dict`; keys missing from older checkpoints (``head``) take their defaults."""
         fields = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - fields
         if unknown:
@@ -57,6 +71,8 @@ class LiftFormerConfig:
 
 class LiftFormer(nn.Module):
     """2D keypoints (B, N, J_in, 2) → 3D pose (B, 1, J_out, 3) of the window's target frame.
+
+    With ``head="sequence"`` (not in the paper): → (B, N, J_out, 3), one pose per window frame.
 
     Conv1d(k=1) projection of the 2·J_in coordinates to ``d_model``, plus the sinusoidal
     temporal encoding; ``blocks`` post-LN Transformer encoder blocks; the token of the target
@@ -68,6 +84,10 @@ class LiftFormer(nn.Module):
 
     The last block computes attention and FFN only for the target token: the result is
     identical to running it on every token and reading one out, at a fraction of the cost.
+
+    ``head="sequence"``: every block runs on all N tokens and ``shrink`` maps every token to a
+    pose. With ``causal`` too, attention is masked so that the pose of window frame t depends
+    only on window frames ≤ t.
     """
 
     def __init__(
@@ -82,6 +102,7 @@ class LiftFormer(nn.Module):
         dropout: float = 0.1,
         share_attention: bool = False,
         causal: bool = False,
+        head: str = "centre",
     ) -> None:
         super().__init__()
         self.config = LiftFormerConfig(
@@ -95,6 +116,7 @@ class LiftFormer(nn.Module):
             dropout=dropout,
             share_attention=share_attention,
             causal=causal,
+            head=head,
         )
         self.expand = nn.Conv1d(2 * num_joints_in, d_model, kernel_size=1)
         self.register_buffer(
@@ -130,8 +152,18 @@ class LiftFormer(nn.Module):
         b, n = keypoints.shape[:2]
         x = self.expand(keypoints.reshape(b, n, -1).transpose(1, 2)).transpose(1, 2)
         x = self.input_dropout(x + self.positional)
+        if cfg.head == "sequence":
+            return self._sequence_head(x)
         for block in self.blocks[:-1]:
             x = block(x)
         x = self.blocks[-1](x, query_index=cfg.output_index)  # (B, 1, d)
         y = self.shrink(x.transpose(1, 2))  # (B, 3·J_out, 1)
         return y.transpose(1, 2).reshape(b, 1, cfg.num_joints_out, 3)
+
+    def _sequence_head(self, x: torch.Tensor) -> torch.Tensor:
+        """Encoded tokens (B, N, d) → poses (B, N, J_out, 3): full blocks, ``shrink`` on every token."""
+        cfg = self.config
+        for block in self.blocks:
+            x = block(x, causal=cfg.causal)
+        y = self.shrink(x.transpose(1, 2))  # (B, 3·J_out, N)
+        return y.transpose(1, 2).reshape(x.shape[0], x.shape[1], cfg.num_joints_out, 3)

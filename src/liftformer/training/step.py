@@ -19,7 +19,9 @@ def train_step(
     """Forward, MPJPE loss, backward, optimiser and schedule step; returns the loss.
 
     ``model`` is a LiftFormer, possibly wrapped (DistributedDataParallel, torch.compile).
-    ``inputs`` (B, N, J_in, 2) windows, ``targets`` (B, 1, J_out, 3) root-relative 3D.
+    ``inputs`` (B, N, J_in, 2) windows, ``targets`` root-relative 3D shaped like the model's
+    output: (B, 1, J_out, 3) for the centre head, (B, N, J_out, 3) (MPJPE over all N frames)
+    for the sequence head.
     ``autocast_dtype`` (e.g. ``torch.bfloat16``) runs the forward pass under autocast.
     """
     model.train()

@@ -97,6 +97,11 @@ class Trainer:
         self.val_set = val_set
         self.out_dir = Path(out_dir)
         self.progress = progress
+        if train_set.target_mode != model_config.head:
+            raise ValueError(
+                f"the {model_config.head} head needs targets={model_config.head!r} training windows, "
+                f"got {train_set.target_mode!r}"
+            )
         self.dist = Distributed.from_environment(train_config.device)
         if train_config.device.startswith("cuda") and self.dist.world_size > 1:
             torch.cuda.set_device(self.dist.rank % torch.cuda.device_count())
@@ -186,14 +191,20 @@ class Trainer:
 
     @torch.no_grad()
     def validate(self) -> float:
-        """Mean MPJPE (metres) over the validation windows, no augmentation."""
+        """Mean MPJPE (metres) over the validation windows, no augmentation.
+
+        Only each window's target frame is scored (the centre, or the last frame when causal),
+        whatever the head and the validation set's targets, so that the numbers of centre- and
+        sequence-head runs are comparable.
+        """
         assert self.val_set is not None
         self.model.eval()
+        index = self.model_config.output_index
         total, count = 0.0, 0
         for x, y in self.val_set.batches(self.cfg.eval_batch_size, shuffle=False):
             with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=self.cfg.bf16):
                 pred = self.model(x)
-            total += mpjpe(pred.float(), y).item() * len(x)
+            total += mpjpe(target_frame(pred.float(), index), target_frame(y, index)).item() * len(x)
             count += len(x)
         return total / max(count, 1)
 
@@ -237,6 +248,11 @@ class Trainer:
         self.save()
         write_log(self.history, self.out_dir / "log.csv")
         plot_curves(self.history, self.out_dir / "curve.png")
+
+
+def target_frame(poses: torch.Tensor, index: int) -> torch.Tensor:
+    """The window's target frame (B, 1, J, 3) of per-window poses (B, 1 or N, J, 3)."""
+    return poses if poses.shape[1] == 1 else poses[:, index : index + 1]
 
 
 def write_log(history: list[dict[str, float]], path: Path) -> None:
