@@ -12,7 +12,7 @@ GT="$RUNS/data_2d_h36m_gt.npz"
 SH="$DATA/h36m/data_2d_h36m_sh_pt_mpii.npz"
 [ -f "$GT" ] || liftformer prepare h36m --from-3d "$D3" --out "$GT"
 MODEL="-n 27 --d-model 128 --heads 8 --blocks 2 --ffn 512"
-OPT="--epochs 4 --batch-size 512 --downsample 16 --noise-2d 0.01 --outliers-2d 0.02"
+OPT="--epochs 4 --batch-size 512 --downsample 16 --warmup 500 --lr-factor 6 --noise-2d 0.01 --outliers-2d 0.02"
 t() { /usr/bin/time -f "$1: %e s wall" "${@:2}"; }
 for KIND in centred causal; do
   FLAG=""; [ $KIND = causal ] && FLAG="--causal"

@@ -56,9 +56,10 @@ def test_prepare_train_evaluate_end_to_end(tmp_path, capsys):
     assert "resumed at epoch 1" in capsys.readouterr().out
     out_json = tmp_path / "eval.json"
     assert main(["evaluate", "--checkpoint", str(run / "best.safetensors"), "--data-3d", str(path_3d),
-                 "--data-2d", str(path_2d), "--subjects", "S9", "--out", str(out_json)]) == 0
+                 "--data-2d", str(path_2d), "--subjects", "S9", "--by-subject", "--out", str(out_json)]) == 0
     printed = capsys.readouterr().out
     assert "P1 MPJPE" in printed and "Walk" in printed and "flip TTA on" in printed
+    assert "\nS9\n" in printed  # the per-subject table
     table = json.loads(out_json.read_text())
     p1 = table["by action / P1 MPJPE"]
     assert set(p1) == {"Walking", "Eating", "Average"} and all(0 < v < 2000 for v in p1.values())

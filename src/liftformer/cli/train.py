@@ -67,14 +67,14 @@ def run(args: argparse.Namespace) -> int:
         epochs=args.epochs or DEFAULT_EPOCHS[args.dataset], batch_size=batch, warmup=args.warmup,
         lr_factor=args.lr_factor, seed=args.seed, device=args.device, bf16=args.bf16, compile=args.compile,
     )
-    print(
-        f"data: {len(train.sequences)} training sequences ({train_set.num_windows} windows, "
-        f"{'x2 flipped' if flip else 'no flip'}), {len(val.sequences)} validation sequences "
-        f"({val_set.num_windows} windows); joints {j_in}->{j_out}; loaded in {time.perf_counter() - t0:.1f} s",
-        flush=True,
-    )
     trainer = Trainer(cfg, train_cfg, train_set, args.out, val_set)
     if trainer.dist.is_main:
+        print(
+            f"data: {len(train.sequences)} training sequences ({train_set.num_windows} windows, "
+            f"{'x2 flipped' if flip else 'no flip'}), {len(val.sequences)} validation sequences "
+            f"({val_set.num_windows} windows); joints {j_in}->{j_out}; loaded in {time.perf_counter() - t0:.1f} s",
+            flush=True,
+        )
         params = trainer.model.num_parameters()
         print(f"model: {params / 1e6:.2f}M parameters, n={cfg.receptive_field}, {cfg.head} head; batch {batch}; {train_cfg.epochs} epochs", flush=True)
     if args.resume:
@@ -82,5 +82,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"resumed at epoch {trainer.epoch}", flush=True)
     trainer.fit()
     if trainer.dist.is_main:
-        print(f"done in {time.perf_counter() - t0:.0f} s; weights: {os.path.join(args.out, 'best.safetensors')}")
+        print(
+            f"done in {time.perf_counter() - t0:.0f} s; weights: {os.path.join(args.out, 'final.safetensors')} "
+            f"(lowest validation MPJPE: best.safetensors)"
+        )
     return 0
