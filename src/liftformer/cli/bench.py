@@ -107,6 +107,9 @@ def run_suite(args: argparse.Namespace) -> int:
     ten_minutes = 10 * 60 * 50
     rows.append(("whole-sequence inference n=243", f"{seq.median_rate:.1f} frames/s ({ten_minutes / seq.median_rate / 60:.0f} min "
                  "for a 10-min 50 fps video)", "256 frames timed, batch 32, no flip"))
+    dense = measure_sequence_inference(dataclasses.replace(cfg, head="sequence"), frames=243 * 20, batch_size=32)
+    rows.append(("whole-sequence inference n=243, sequence head", f"{dense.median_rate:.1f} frames/s "
+                 f"({dense.median_rate / seq.median_rate:.0f}x the centre head)", "4,860 frames, stride 243, batch 32, no flip"))
     rows.append(("peak memory", f"{peak_memory_mb():.0f} MiB", "resident set of the whole suite"))
     title = (f"bench --suite, {time.strftime('%Y-%m-%d')}: {hardware_description()}; fp32; model d_model={base.d_model} "
              f"heads={base.heads} blocks={base.blocks} ffn={base.ffn}; medians of {args.repeats} runs unless stated")

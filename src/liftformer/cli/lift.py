@@ -70,6 +70,8 @@ def lift_and_save(kp, args: argparse.Namespace, frames_from: str | None = None) 
     model = load_model(args.checkpoint)
     flip = None if args.no_flip else (H36M_17, H36M_17)
     poses = lift_sequence(model, prepared.keypoints, batch_size=args.batch_size, flip=flip)
+    print(f"lifted {len(poses)} frames in {time.perf_counter() - t0:.1f} s with a {model.config.d_model}-d, "
+          f"n={model.config.receptive_field} {'causal ' if model.config.causal else ''}model", flush=True)
     fps = args.fps or kp.fps or 50.0
     name = Path(kp.source).stem if kp.source else "poses"
     _report_gaps(prepared, fps)
@@ -77,8 +79,6 @@ def lift_and_save(kp, args: argparse.Namespace, frames_from: str | None = None) 
     if args.render:
         size = (args.width or kp.width, args.height or kp.height)  # as prepare_keypoints resolved it
         written.append(_render(args.render, poses, prepared.pixels, size, fps, frames_from))
-    print(f"lifted {len(poses)} frames in {time.perf_counter() - t0:.1f} s with {model.config.d_model}-d, "
-          f"n={model.config.receptive_field} {'causal ' if model.config.causal else ''}model")
     for path in written:
         print(f"wrote {path}")
     return 0
