@@ -97,3 +97,15 @@ def test_prepare_converts_normalises_and_checks():
         prepare_keypoints(Keypoints2D(xy[:, :16], s[:, :16], layout="coco", width=10, height=10))
     with pytest.raises(DataError, match="no person detected"):
         prepare_keypoints(Keypoints2D(xy, np.zeros_like(s), layout="coco", width=10, height=10))
+
+
+def test_joints_located_only_with_low_confidence_are_used_with_a_note():
+    xy, s = coco_frames(6)
+    s[:, 15:] = 0.1  # ankles always below min_score (out of frame), but located
+    prepared = prepare_keypoints(Keypoints2D(xy, s, layout="coco", width=1000, height=800), min_score=0.3)
+    assert np.isfinite(prepared.keypoints).all()
+    assert prepared.filled[:, 3].all() and prepared.filled[:, 6].all()  # H36M ankles flagged
+    assert "joints 15, 16 (coco) never reach confidence 0.3" in prepared.notes[0]
+    xy[:, 16] = np.nan  # not located at all: still an error
+    with pytest.raises(DataError, match="joint 16 is never detected"):
+        prepare_keypoints(Keypoints2D(xy, s, layout="coco", width=1000, height=800), min_score=0.3)

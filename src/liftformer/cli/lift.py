@@ -85,6 +85,8 @@ def lift_and_save(kp, args: argparse.Namespace, frames_from: str | None = None) 
 
 
 def _report_gaps(prepared, fps: float) -> None:
+    for note in prepared.notes:
+        print(f"warning: {note}", file=sys.stderr)
     filled = int(prepared.filled.any(1).sum())
     if filled:
         print(f"interpolated missing keypoints in {filled} of {len(prepared.filled)} frames", file=sys.stderr)

@@ -46,8 +46,9 @@ class Prepared:
 
     keypoints: np.ndarray
     pixels: np.ndarray
-    filled: np.ndarray  # (T, 17) bool: interpolated rather than detected
+    filled: np.ndarray  # (T, 17) bool: interpolated or low-confidence rather than detected
     long_gaps: list[tuple[int, int]] = field(default_factory=list)  # [start, end) frames without a person
+    notes: list[str] = field(default_factory=list)  # warnings for the user
 
 
 def read_keypoints(path: str) -> Keypoints2D:
@@ -215,12 +216,22 @@ def prepare_keypoints(
         raise DataError(f"{where}: unknown layout '{layout}' (choose from {', '.join(JOINT_COUNTS)})")
     if kp.pixels.shape[1] != expected:
         raise DataError(f"{where}: {kp.pixels.shape[1]} joints per frame, but layout {layout} has {expected}")
+    confident = valid.copy()
+    notes = []
+    # a joint never above min_score but still located (e.g. legs out of frame: detectors guess
+    # them with low confidence) is used as located rather than failing the whole sequence
+    located = np.isfinite(kp.pixels).all(-1)
+    rescued = ~valid.any(0) & located.any(0)
+    if rescued.any():
+        valid[:, rescued] = located[:, rescued]
+        notes.append(f"joints {', '.join(map(str, np.flatnonzero(rescued)))} ({layout}) never reach confidence "
+                     f"{min_score}: their low-confidence positions are used")
     try:
         filled, gaps = fill_gaps(kp.pixels, valid, max_gap)
     except ValueError as e:
         raise DataError(f"{where}: {e} (layout {layout})") from None
-    scores = np.where(valid, 1.0, 0.0)[..., None]
+    scores = np.where(confident, 1.0, 0.0)[..., None]
     h36m = to_h36m(np.concatenate([filled, scores], -1), layout)
     pixels = h36m[..., :2]
     keypoints = normalize_screen_coordinates(pixels, width, height).astype(np.float32)
-    return Prepared(keypoints, pixels.astype(np.float32), h36m[..., 2] < 1.0, gaps)
+    return Prepared(keypoints, pixels.astype(np.float32), h36m[..., 2] < 1.0, gaps, notes)
