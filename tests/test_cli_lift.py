@@ -91,3 +91,14 @@ def test_export_cli(tmp_path, checkpoints, capsys):
     pytest.importorskip("onnxruntime")
     assert main(["export", "--onnx", str(tmp_path / "m.onnx"), "--checkpoint", str(checkpoints[True])]) == 0
     assert "max |difference|" in capsys.readouterr().out
+
+
+def test_stream_uses_low_confidence_joints_never_seen_confidently(tmp_path, checkpoints, capsys):
+    doc = demo_keypoints(num_frames=8)
+    for frame in doc["frames"]:
+        frame["keypoints"][3 * 3 + 2] = 0.1  # right ankle (H36M joint 3) always below --min-score
+    kp = tmp_path / "legs.json"
+    kp.write_text(json.dumps(doc))
+    assert main(["lift", str(kp), "--stream", "--out", str(tmp_path / "s.npz"), "--checkpoint", str(checkpoints[True])]) == 0
+    assert np.isfinite(np.load(tmp_path / "s.npz")["poses_3d"]).all()
+    assert len(capsys.readouterr().out.splitlines()) == 8

@@ -136,13 +136,18 @@ def _stream(args: argparse.Namespace, is_video: bool) -> int:
     lifter = StreamingLifter(model, None if args.no_flip else (H36M_17, H36M_17))
     frames, layout, (width, height), fps = _stream_source(args, is_video)
     last = None  # hold the last seen position of every joint while it is missing
+    confident = np.zeros(17, bool)  # joints seen above min_score at least once
     poses, pixels, latencies = [], [], []
     for points in frames:
         t0 = time.perf_counter()
         if points is not None:
             points = to_h36m(points, layout)
-            ok = np.isfinite(points[..., :2]).all(-1) & (points[..., 2] > args.min_score)
-            last = np.where(ok[:, None], points[..., :2], last if last is not None else np.nan)
+            located = np.isfinite(points[..., :2]).all(-1)
+            ok = located & (points[..., 2] > args.min_score)
+            confident |= ok
+            # joints never confidently seen (e.g. out of frame) follow their low-confidence estimate
+            use = ok | (located & ~confident)
+            last = np.where(use[:, None], points[..., :2], last if last is not None else np.nan)
         if last is None or not np.isfinite(last).all():
             continue  # nothing to lift until every joint has been seen once
         pose = lifter.push(normalize_screen_coordinates(last, width, height).astype(np.float32))
@@ -169,7 +174,13 @@ def _stream_source(args: argparse.Namespace, is_video: bool):
 
         info = probe_video(args.input)
         detector = MediaPipePoseDetector()
-        return (detector.detect(f) for f in iter_frames(args.input)), detector.layout, (info.width, info.height), info.fps
+
+        def detections():
+            with detector:  # closed when the stream ends or fails
+                for frame in iter_frames(args.input):
+                    yield detector.detect(frame)
+
+        return detections(), detector.layout, (info.width, info.height), info.fps
     from liftformer.data.layouts import guess_layout
     from liftformer.inference.keypoints import read_keypoints
 
