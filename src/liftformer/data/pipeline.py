@@ -65,6 +65,9 @@ class WindowDataset:
     ``targets="centre"``: the 3D pose of each window's target frame, (B, 1, J_out, 3), for the
     centre head. ``targets="sequence"``: the 3D poses of every window frame, (B, N, J_out, 3),
     for the sequence head; the 3D is edge-padded and gathered exactly like the 2D.
+
+    ``noise`` (:class:`InputNoise`) corrupts the 2D inputs of every batch like a detector
+    would, drawn from torch's global generator (saved and restored on resume).
     """
 
     def __init__(
