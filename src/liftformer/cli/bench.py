@@ -113,7 +113,7 @@ def run_suite(args: argparse.Namespace) -> int:
     rows.append(("peak memory", f"{peak_memory_mb():.0f} MiB", "resident set of the whole suite"))
     title = (f"bench --suite, {time.strftime('%Y-%m-%d')}: {hardware_description()}; fp32; model d_model={base.d_model} "
              f"heads={base.heads} blocks={base.blocks} ffn={base.ffn}; medians of {args.repeats} runs unless stated")
-    table = [f"| workload | result | conditions |", "| --- | --- | --- |", *(f"| {a} | {b} | {c} |" for a, b, c in rows)]
+    table = ["| workload | result | conditions |", "| --- | --- | --- |", *(f"| {a} | {b} | {c} |" for a, b, c in rows)]
     print(title)
     print("\n".join(table))
     if args.markdown:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from liftformer.data.camera import normalize_screen_coordinates
-from liftformer.data.formats import load_item, check_poses, load_positions_2d
+from liftformer.data.formats import camera_views, check_poses, load_item, load_positions_2d, trim_to_3d
 from liftformer.data.sequences import Sequence
 from liftformer.errors import DataError
 
@@ -49,15 +49,13 @@ def load_custom_sequences(path_2d: str, path_3d: str | None = None, fps: float =
                 raw = positions_3d.get(subject, {}).get(action)
                 if raw is None:
                     raise DataError(f"{path_3d}: no 3D for {subject}/{action} of {path_2d}")
-                raw = [raw] if isinstance(raw, np.ndarray) and raw.dtype != object and raw.ndim == 3 else list(raw)
+                raw = camera_views(raw)
                 if len(raw) != len(views):
                     raise DataError(f"{path_3d}: {subject}/{action}: {len(raw)} 3D views for {len(views)} 2D cameras")
                 targets = [check_poses(p, path_3d, f"{subject}/{action} camera {i}", 3) for i, p in enumerate(raw)]
             for i, (kp, pos) in enumerate(zip(views, targets)):
                 if pos is not None:
-                    if len(kp) < len(pos):
-                        raise DataError(f"{path_2d}: {subject}/{action} camera {i}: {len(kp)} 2D frames, fewer than the {len(pos)} 3D frames")
-                    kp = kp[: len(pos)]
+                    kp = trim_to_3d(kp, len(pos), path_2d, f"{subject}/{action} camera {i}")
                     pos = pos - pos[:, :1]
                 keypoints = normalize_screen_coordinates(kp, width, height).astype(np.float32)
                 out.append(Sequence(subject, action, i, keypoints, pos, fps))

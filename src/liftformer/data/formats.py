@@ -97,13 +97,25 @@ def load_positions_2d(path: str | os.PathLike) -> tuple[Positions2D, dict[str, A
     for subject, actions in data.items():
         out[subject] = {}
         for action, views in actions.items():
-            if isinstance(views, np.ndarray) and views.dtype != object and views.ndim == 3:
-                views = [views]  # one camera stored bare
             out[subject][action] = [
                 check_poses(v, path, f"{subject}/{action} camera {i}", 2, int(metadata["num_joints"]))
-                for i, v in enumerate(views)
+                for i, v in enumerate(camera_views(views))
             ]
     return out, metadata
+
+
+def camera_views(value: Any) -> list:
+    """The per-camera list of a sequence; a single (T, J, C) array stored bare is one camera."""
+    if isinstance(value, np.ndarray) and value.dtype != object and value.ndim == 3:
+        return [value]
+    return list(value)
+
+
+def trim_to_3d(keypoints: np.ndarray, num_frames: int, path: str, where: str) -> np.ndarray:
+    """2D cut to the 3D length (detections may run longer); fewer 2D frames is a DataError."""
+    if len(keypoints) < num_frames:
+        raise DataError(f"{path}: {where}: {len(keypoints)} 2D frames, fewer than the {num_frames} 3D frames")
+    return keypoints[:num_frames]
 
 
 def load_positions_2d_metadata(path: str | os.PathLike) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from importlib import resources
 import numpy as np
 
 from liftformer.data.camera import Camera, normalize_screen_coordinates
-from liftformer.data.formats import Positions2D, Positions3D
+from liftformer.data.formats import Positions2D, Positions3D, trim_to_3d
 from liftformer.data.sequences import Sequence
 from liftformer.errors import DataError
 
@@ -77,14 +77,10 @@ def camera_sequences(
             if len(views) > len(cams):
                 raise DataError(f"{path_2d}: {subject}/{action}: {len(views)} cameras, calibration has {len(cams)}")
             for index, (cam, kp) in enumerate(zip(cams, views)):
-                if len(kp) < len(world):
-                    raise DataError(
-                        f"{path_2d}: {subject}/{action} camera {index}: {len(kp)} 2D frames, "
-                        f"fewer than the {len(world)} 3D frames"
-                    )
+                kp = trim_to_3d(kp, len(world), path_2d, f"{subject}/{action} camera {index}")
                 pos = cam.world_to_camera(world.astype(np.float64))
                 pos -= pos[:, :1]
-                keypoints = normalize_screen_coordinates(kp[: len(world)], cam.width, cam.height)
+                keypoints = normalize_screen_coordinates(kp, cam.width, cam.height)
                 out.append(Sequence(subject, action, index, keypoints.astype(np.float32), pos.astype(np.float32), fps))
     if skipped:
         warnings.warn(f"{path_2d}: no 2D for {len(skipped)} sequences of the 3D file, skipped: {', '.join(skipped)}", stacklevel=2)

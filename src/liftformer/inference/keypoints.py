@@ -86,15 +86,14 @@ def _read_npy(path: str) -> Keypoints2D:
 
 def _read_npz(path: str) -> Keypoints2D:
     """VideoPose3D custom 2D: the first video's first camera, with its size and layout."""
-    from liftformer.data.formats import load_item, load_positions_2d_metadata
+    from liftformer.data.formats import camera_views, load_item, load_positions_2d_metadata
 
     metadata = load_positions_2d_metadata(path)
     positions = load_item(path, "positions_2d")
     video = next(iter(positions))
     action = next(iter(positions[video]))
     views = positions[video][action]
-    arr = views if isinstance(views, np.ndarray) and views.dtype != object and views.ndim == 3 else views[0]
-    pixels, scores = _split_scores(arr)
+    pixels, scores = _split_scores(camera_views(views)[0])
     size = (metadata.get("video_metadata") or {}).get(video, {})
     layout = str(metadata.get("layout_name", "")).lower() or None
     return Keypoints2D(pixels, scores, layout if layout in JOINT_COUNTS else None, size.get("w"), size.get("h"))
