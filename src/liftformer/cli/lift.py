@@ -77,8 +77,7 @@ def lift_and_save(kp, args: argparse.Namespace, frames_from: str | None = None) 
     _report_gaps(prepared, fps)
     written = _write_outputs(args, name, poses, prepared.pixels, prepared.filled, fps)
     if args.render:
-        size = (args.width or kp.width, args.height or kp.height)  # as prepare_keypoints resolved it
-        written.append(_render(args.render, poses, prepared.pixels, size, fps, frames_from))
+        written.append(_render(args.render, poses, prepared.pixels, kp.image_size(args.width, args.height), fps, frames_from))
     for path in written:
         print(f"wrote {path}")
     return 0
@@ -185,9 +184,7 @@ def _stream_source(args: argparse.Namespace, is_video: bool):
     from liftformer.inference.keypoints import read_keypoints
 
     kp = read_keypoints(args.input)
-    width, height = args.width or kp.width, args.height or kp.height
-    if not width or not height:
-        raise DataError(f"{args.input}: image size unknown: pass --width and --height (pixels)")
+    width, height = kp.image_size(args.width, args.height)
     layout = args.layout or kp.layout or guess_layout(kp.pixels)
     scores = kp.scores if kp.scores is not None else np.ones(kp.pixels.shape[:2])
     points = np.concatenate([kp.pixels, scores[..., None]], -1)

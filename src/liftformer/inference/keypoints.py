@@ -34,6 +34,13 @@ class Keypoints2D:
     fps: float | None = None
     source: str = ""
 
+    def image_size(self, width: int | None = None, height: int | None = None) -> tuple[int, int]:
+        """(width, height): the given ones, else the file's or video's, else a one-line DataError."""
+        width, height = width or self.width, height or self.height
+        if not width or not height:
+            raise DataError(f"{self.source or 'keypoints'}: image size unknown: pass --width and --height (pixels)")
+        return int(width), int(height)
+
     @property
     def valid(self) -> np.ndarray:
         ok = np.isfinite(self.pixels).all(-1)
@@ -203,9 +210,7 @@ def prepare_keypoints(
 ) -> Prepared:
     """Clean, fill, convert to H36M-17 and normalise a :class:`Keypoints2D`."""
     where = kp.source or "keypoints"
-    width, height = width or kp.width, height or kp.height
-    if not width or not height:
-        raise DataError(f"{where}: image size unknown: pass --width and --height (pixels)")
+    width, height = kp.image_size(width, height)
     valid = kp.valid if kp.scores is None else kp.valid & (kp.scores > min_score)
     if not valid.any():
         raise DataError(f"{where}: no person detected in any frame")
