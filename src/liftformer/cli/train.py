@@ -81,6 +81,10 @@ def run(args: argparse.Namespace) -> int:
         trainer.resume()
         print(f"resumed at epoch {trainer.epoch}", flush=True)
     trainer.fit()
+    if trainer.dist.world_size > 1:
+        import torch.distributed as dist
+
+        dist.destroy_process_group()
     if trainer.dist.is_main:
         print(
             f"done in {time.perf_counter() - t0:.0f} s; weights: {os.path.join(args.out, 'final.safetensors')} "

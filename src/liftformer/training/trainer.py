@@ -238,6 +238,8 @@ class Trainer:
                     f"val MPJPE {row['val_mpjpe_mm']:.1f} mm, lr {row['lr']:.2e}, {row['epoch_s']:.1f} s",
                     flush=True,
                 )
+        if self.dist.world_size > 1:
+            dist.barrier()  # no rank tears the process group down while another still uses it
         return self.history
 
     def _write_outputs(self, row: dict[str, float]) -> None:
