@@ -98,10 +98,53 @@ def test_train_and_evaluate_sequence_head(tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", *data, "--train-subjects", "S1", "--val-subjects", "S9", *model, "--epochs", "1",
                  "--batch-size", "64", "--out", str(run)]) == 0
-    assert "sequence head" in capsys.readouterr().out
+    assert "head=sequence" in capsys.readouterr().out
     cfg = read_config(run / "final.safetensors")
     assert (cfg.head, cfg.causal) == ("sequence", True)
     out_json = tmp_path / "eval.json"
     assert main(["evaluate", "--checkpoint", str(run / "final.safetensors"), *data, "--subjects", "S9", "--out", str(out_json)]) == 0
     p1 = json.loads(out_json.read_text())["by action / P1 MPJPE"]
     assert all(0 < v < 2000 for v in p1.values())
+
+
+def test_info_tcn(capsys):
+    assert main(["info", "--arch", "tcn", "-n", "243"]) == 0
+    out = capsys.readouterr().out
+    assert "TCN channels=1024 filter_widths=3,3,3,3,3" in out and "(16.95M)" in out
+    assert main(["info", "--arch", "tcn", "-n", "25"]) != 0  # not a power of 3: one-line error
+    assert "not 3^k" in capsys.readouterr().err
+    assert main(["info", "--arch", "tcn", "--head", "sequence"]) != 0
+    assert "liftformer only" in capsys.readouterr().err
+
+
+def test_train_tcn_under_a_time_budget_and_evaluate(tmp_path, capsys):
+    import csv
+    import json
+
+    from datasets_fixtures import h36m_3d
+    from liftformer.model.checkpoint import read_config
+
+    path_3d = h36m_3d(tmp_path / "data_3d_h36m.npz", frames=(24, 12))
+    path_2d = tmp_path / "data_2d_h36m_gt.npz"
+    assert main(["prepare", "h36m", "--from-3d", str(path_3d), "--out", str(path_2d)]) == 0
+    data = ["--data-3d", str(path_3d), "--data-2d", str(path_2d)]
+    run = tmp_path / "run"
+    assert main(["train", *data, "--train-subjects", "S1", "--val-subjects", "S9", "--arch", "tcn", "-n", "9",
+                 "--channels", "16", "--epochs", "100", "--max-minutes", "0.002", "--batch-size", "8", "--out", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "exponential schedule" in out and "time budget reached" in out
+    rows = list(csv.DictReader(open(run / "log.csv")))
+    assert len(rows) < 100 and float(rows[-1]["train_s"]) >= 0.12
+    cfg = read_config(run / "final.safetensors")
+    assert (cfg.arch, cfg.receptive_field, cfg.channels) == ("tcn", 9, 16)
+    out_json = tmp_path / "eval.json"
+    assert main(["evaluate", "--checkpoint", str(run / "final.safetensors"), *data, "--subjects", "S9", "--out", str(out_json)]) == 0
+    p1 = json.loads(out_json.read_text())["by action / P1 MPJPE"]
+    assert all(0 < v < 2000 for v in p1.values())
+
+
+@pytest.mark.parametrize("arch", [["--arch", "tcn", "--channels", "8"], ["--d-model", "16", "--heads", "2", "--blocks", "1", "--ffn", "16"]])
+def test_bench_reports_window_and_sequence_rates(capsys, arch):
+    assert main(["bench", *arch, "-n", "9", "--repeats", "1", "--batch-size", "4", "--sequence-frames", "40", "--threads", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "train step (fwd+bwd+adam)" in out and "whole-sequence inference:" in out and "frames/s (40 frames" in out

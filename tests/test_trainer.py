@@ -15,7 +15,7 @@ from liftformer.data.sequences import Sequence
 from liftformer.data.skeleton import H36M_17
 from liftformer.data.synthetic import synthetic_sequence
 from liftformer.evaluation.metrics import mpjpe
-from liftformer.model import LiftFormerConfig
+from liftformer.model import LiftFormerConfig, TCNConfig, TemporalConvNet
 from liftformer.model.checkpoint import load_weights
 from liftformer.training.trainer import TrainConfig, Trainer, default_batch_size
 
@@ -80,13 +80,15 @@ def test_default_batch_sizes():
     assert default_batch_size(9) >= 5120 and default_batch_size(9) % 64 == 0
 
 
-def test_ddp_two_cpu_processes_hold_identical_weights(tmp_path):
+@pytest.mark.parametrize("budget", [None, "0.001"])
+def test_ddp_two_cpu_processes_hold_identical_weights(tmp_path, budget):
+    """Both ranks step together, also when a time budget (rank 0's clock) stops them mid-epoch."""
     worker = Path(__file__).with_name("ddp_worker.py")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(worker), str(tmp_path)]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(cmd + ([budget] if budget else []), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     r0, r1 = (torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in range(2))
-    assert r0["world_size"] == r1["world_size"] == 2
+    assert r0["world_size"] == r1["world_size"] == 2 and r0["steps"] == r1["steps"]
     torch.testing.assert_close(r0["initial"], r1["initial"], rtol=0, atol=0)
     assert not torch.allclose(r0["final"], r0["initial"]), "no optimisation step happened"
     torch.testing.assert_close(r0["final"], r1["final"], rtol=0, atol=0)
@@ -111,7 +113,7 @@ def test_sequence_head_trains_and_validates_on_the_target_frame(tmp_path):
     from liftformer.training.step import train_step
 
     assert train_step(trainer.model, trainer.optimizer, None, x, y) == pytest.approx(expected, rel=1e-5)
-    assert 0 < trainer.train_epoch() < 2 and 0 < trainer.validate() < 2  # metres
+    assert 0 < trainer.train_epoch() < 2 and all(0 < v < 2 for v in trainer.validate())  # metres
     # validation scores the target frame only, whichever targets the validation set holds
     with_sequence_targets = Trainer(SEQ_MODEL, cfg, sequence_set(0, "sequence"), tmp_path / "b", val_set=sequence_set(1, "sequence"), progress=False)
     with_sequence_targets.model.load_state_dict(trainer.model.state_dict())
@@ -124,3 +126,37 @@ def test_trainer_rejects_targets_of_the_other_head(tmp_path):
         Trainer(SEQ_MODEL, cfg, sequence_set(0, "centre", frames=10), tmp_path, progress=False)
     with pytest.raises(ValueError, match="centre head needs targets='centre'"):
         Trainer(MODEL, cfg, sequence_set(0, "sequence", frames=10), tmp_path, progress=False)
+
+
+def test_time_budget_stops_mid_epoch_and_resume_respects_it(tmp_path):
+    budget = TrainConfig(epochs=50, batch_size=4, warmup=10, lr_factor=1.0, max_minutes=1e-9)
+    trainer = Trainer(MODEL, budget, synthetic_set(0), tmp_path, val_set=synthetic_set(1), progress=False)
+    history = trainer.fit()
+    assert len(history) == 1 and history[0]["step"] == 1, "the budget must stop the run after its first step"
+    assert trainer.budget_spent and 0 < history[0]["train_s"] <= history[0]["elapsed_s"]
+    assert 0 < history[0]["val_p_mpjpe_mm"] <= history[0]["val_mpjpe_mm"]
+    resumed = Trainer(MODEL, budget, synthetic_set(0), tmp_path, val_set=synthetic_set(1), progress=False)
+    resumed.resume()
+    assert resumed.fit() == history, "a run whose budget is spent must not train further"
+    with pytest.raises(ValueError, match="max_minutes must be positive"):
+        TrainConfig(max_minutes=0)
+
+
+def test_tcn_trains_with_videopose3d_schedule(tmp_path):
+    tcn = TCNConfig(filter_widths=(3, 3), channels=16, dropout=0.0)
+    data = [synthetic_sequence(60, seed=s) for s in (0, 1)]
+    sets = [
+        WindowDataset([Sequence("S1", "Walking", 0, d.keypoints, d.positions_3d - d.positions_3d[:, :1], d.fps)],
+                      receptive_field=9, flip=(H36M_17, H36M_17) if i == 0 else None)
+        for i, d in enumerate(data)
+    ]
+    cfg = TrainConfig(epochs=4, batch_size=30, schedule="exponential", lr=1e-2, lr_decay=0.5, seed=1)
+    trainer = Trainer(tcn, cfg, sets[0], tmp_path, val_set=sets[1], progress=False)
+    history = trainer.fit()
+    steps_per_epoch = -(-len(sets[0]) // 30)
+    assert history[-1]["step"] == 4 * steps_per_epoch
+    assert history[-1]["lr"] == pytest.approx(1e-2 * 0.5**4)  # decayed by lr_decay per epoch
+    assert history[-1]["train_mpjpe_mm"] < history[0]["train_mpjpe_mm"]
+    assert isinstance(load_weights(tmp_path / "final.safetensors"), TemporalConvNet)
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        TrainConfig(schedule="cosine")

@@ -9,7 +9,7 @@ from conftest import tiny_model_kwargs
 from liftformer import LiftFormer
 from liftformer.data.synthetic import synthetic_sequence
 from liftformer.data.windows import sliding_windows
-from liftformer.training.optim import build_optimizer, noam_lr
+from liftformer.training.optim import build_exponential_optimizer, build_optimizer, exponential_lr, noam_lr
 from liftformer.training.step import train_step
 
 
@@ -33,6 +33,18 @@ def test_optimizer_is_amsgrad_adam_following_noam():
         optimizer.step()
         scheduler.step()
     assert lrs == pytest.approx([noam_lr(s, 32, 10, 2.0) for s in range(1, 21)])
+
+
+def test_exponential_schedule_is_videopose3d_per_epoch_decay():
+    assert exponential_lr(0, 1e-3, 0.95, steps_per_epoch=10) == pytest.approx(1e-3)
+    assert exponential_lr(10, 1e-3, 0.95, steps_per_epoch=10) == pytest.approx(0.95e-3)
+    assert exponential_lr(25, 1e-3, 0.95, steps_per_epoch=10) == pytest.approx(1e-3 * 0.95**2.5)
+    optimizer, scheduler = build_exponential_optimizer(torch.nn.Linear(2, 2), 1e-3, 0.5, steps_per_epoch=2)
+    assert optimizer.param_groups[0]["amsgrad"]
+    for _ in range(4):
+        optimizer.step()
+        scheduler.step()
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.25)
 
 
 def test_tiny_model_overfits_synthetic_sequence():

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
-from liftformer.model import LiftFormer, LiftFormerConfig
+from liftformer.model import LiftFormer, LiftFormerConfig, ModelConfig, build_model
 from liftformer.model.flops import macs_per_window
 
 
@@ -65,7 +65,7 @@ def _cpu_model() -> str | None:
 
 
 def measure_model(
-    config: LiftFormerConfig,
+    config: ModelConfig,
     batch_size: int,
     repeats: int = 5,
     device: str = "cpu",
@@ -73,7 +73,7 @@ def measure_model(
 ) -> list[Measurement]:
     """Forward+backward (training step, Adam included) and inference-mode forward windows/s."""
     torch.manual_seed(0)
-    model = LiftFormer.from_config(config).to(device)
+    model = build_model(config).to(device)
     x = torch.randn(batch_size, config.receptive_field, config.num_joints_in, 2, device=device)
     y = torch.randn(batch_size, config.output_frames, config.num_joints_out, 3, device=device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4, amsgrad=True)
@@ -104,7 +104,7 @@ def measure_model(
     ]
 
 
-def gflops(config: LiftFormerConfig, windows_per_second: float, training: bool) -> float:
+def gflops(config: ModelConfig, windows_per_second: float, training: bool) -> float:
     """Achieved model GFLOP/s (2 FLOPs per MAC; backward counted as 2× forward)."""
     per_window = 2 * macs_per_window(config) * (3 if training else 1)
     return per_window * windows_per_second / 1e9
@@ -236,13 +236,14 @@ def measure_training_end_to_end(dataset, config: LiftFormerConfig, batch_size: i
     return Measurement("training end to end", batch_size * steps, time_calls(run, 3))
 
 
-def measure_sequence_inference(config: LiftFormerConfig, frames: int, batch_size: int = 64, flip: bool = False) -> Measurement:
-    """Frames/s of ``lift_sequence`` on one long sequence (every frame gets its window)."""
+def measure_sequence_inference(config: ModelConfig, frames: int, batch_size: int = 64, flip: bool = False) -> Measurement:
+    """Frames/s of ``lift_sequence`` on one long sequence (every frame gets its window; the TCN
+    runs the whole sequence through its dilated convolutions)."""
     from liftformer.data.skeleton import H36M_17
     from liftformer.inference.lifting import lift_sequence
 
     torch.manual_seed(0)
-    model = LiftFormer.from_config(config).eval()
+    model = build_model(config).eval()
     keypoints = torch.randn(frames, config.num_joints_in, 2) * 0.3
     tta = (H36M_17, H36M_17) if flip else None
     return Measurement(

@@ -23,7 +23,7 @@ from liftformer.benchmark import (
     synthetic_window_dataset,
     time_calls,
 )
-from liftformer.cli.info import add_model_arguments, config_from_args
+from liftformer.cli.info import add_model_arguments, config_from_args, describe
 from liftformer.model import LiftFormer
 from liftformer.model.flops import macs_per_window
 
@@ -36,6 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--bf16", action="store_true", help="bf16 autocast")
+    p.add_argument("--sequence-frames", type=int, default=2048, help="frames of the whole-sequence inference timing")
     p.add_argument("--suite", action="store_true", help="the full suite: receptive fields 27/81/243, plain-encoder "
                    "baseline, int8, data pipeline, end-to-end training, long-sequence inference (synthetic data, minutes)")
     p.add_argument("--markdown", default=None, help="with --suite: append the results as a Markdown section to this file")
@@ -45,16 +46,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.suite:
-        return run_suite(args)
     cfg = config_from_args(args)
+    if args.suite:
+        if args.arch != "liftformer":
+            raise ValueError("--suite measures the LiftFormer; drop --arch tcn or --suite")
+        return run_suite(args)
     dtype = "bf16 autocast" if args.bf16 else "fp32"
     print(f"hardware: {hardware_description()}")
-    print(
-        f"model: d_model={cfg.d_model} heads={cfg.heads} blocks={cfg.blocks} ffn={cfg.ffn} "
-        f"n={cfg.receptive_field} share_attention={cfg.share_attention}; batch {args.batch_size}; {dtype}; "
-        f"median of {args.repeats} runs"
-    )
+    print(f"model: {describe(cfg)}; batch {args.batch_size}; {dtype}; median of {args.repeats} runs")
     results = measure_model(
         cfg, args.batch_size, args.repeats, args.device, torch.bfloat16 if args.bf16 else None
     )
@@ -63,6 +62,11 @@ def run(args: argparse.Namespace) -> int:
         lo, hi = m.spread
         rate = m.median_rate
         print(f"{m.name:28s} {rate:10.1f} {f'({lo:.1f}-{hi:.1f})':>16s} {gflops(cfg, rate, training):8.1f}")
+    if args.device == "cpu" and not args.bf16:
+        frames = args.sequence_frames
+        seq = measure_sequence_inference(cfg, frames=frames, batch_size=args.batch_size)
+        print(f"whole-sequence inference: {seq.median_rate:.1f} frames/s ({frames} frames, lift_sequence, no flip; "
+              f"{3000 / seq.median_rate:.1f} s per minute of 50 fps video)")
     return 0
 
 

@@ -70,8 +70,9 @@ def lift_and_save(kp, args: argparse.Namespace, frames_from: str | None = None) 
     model = load_model(args.checkpoint)
     flip = None if args.no_flip else (H36M_17, H36M_17)
     poses = lift_sequence(model, prepared.keypoints, batch_size=args.batch_size, flip=flip)
-    print(f"lifted {len(poses)} frames in {time.perf_counter() - t0:.1f} s with a {model.config.d_model}-d, "
-          f"n={model.config.receptive_field} {'causal ' if model.config.causal else ''}model", flush=True)
+    cfg = model.config
+    print(f"lifted {len(poses)} frames in {time.perf_counter() - t0:.1f} s with a {model.num_parameters() / 1e6:.2f}M-parameter, "
+          f"n={cfg.receptive_field} {'causal ' if cfg.causal else ''}{'TCN' if cfg.arch == 'tcn' else 'LiftFormer'}", flush=True)
     fps = args.fps or kp.fps or 50.0
     name = Path(kp.source).stem if kp.source else "poses"
     _report_gaps(prepared, fps)

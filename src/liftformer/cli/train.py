@@ -1,4 +1,4 @@
-"""``liftformer train``: train a LiftFormer on Human3.6M, HumanEva-I or a custom dataset."""
+"""``liftformer train``: train a LiftFormer (or the TCN baseline) on Human3.6M, HumanEva-I or a custom dataset."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import os
 import time
 
 from liftformer.cli.data_args import add_data_arguments, comma_list
-from liftformer.cli.info import add_model_arguments, config_from_args
+from liftformer.cli.info import add_model_arguments, config_from_args, describe
 from liftformer.data.benchmarks import DEFAULT_EPOCHS, load_split
 from liftformer.data.pipeline import InputNoise, WindowDataset, subset_sequences
 from liftformer.errors import DataError
+from liftformer.training.optim import SCHEDULES
 from liftformer.training.trainer import TrainConfig, Trainer, default_batch_size
 
 
@@ -25,8 +26,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--epochs", type=int, default=None, help="default: 80 (h36m, custom), 1000 (humaneva)")
     g.add_argument("--batch-size", type=int, default=None, help="default: the paper's 5120/3072/1536 for n=27/81/243")
     g.add_argument("--batch-scale", type=float, default=1.0, help="multiply the default batch size (smaller machines)")
-    g.add_argument("--warmup", type=int, default=1000, help="Noam warm-up steps")
-    g.add_argument("--lr-factor", type=float, default=12.0, help="Noam factor")
+    g.add_argument("--schedule", choices=SCHEDULES, default=None,
+                   help="learning-rate schedule; default: noam (liftformer, the paper), exponential (tcn, VideoPose3D)")
+    g.add_argument("--warmup", type=int, default=1000, help="noam: warm-up steps")
+    g.add_argument("--lr-factor", type=float, default=12.0, help="noam: factor")
+    g.add_argument("--lr", type=float, default=1e-3, help="exponential: initial learning rate")
+    g.add_argument("--lr-decay", type=float, default=0.95, help="exponential: decay per epoch")
+    g.add_argument("--max-minutes", type=float, default=None,
+                   help="stop after this much training time (validation excluded), even mid-epoch")
     g.add_argument("--no-flip", action="store_true", help="no horizontal-flip augmentation")
     g.add_argument("--noise-2d", type=float, default=0.0, help="std of Gaussian 2D input jitter (normalised units; 0.01 ≈ 5 px at 1000 px)")
     g.add_argument("--outliers-2d", type=float, default=0.0, help="fraction of input joints given 10x the jitter")
@@ -63,9 +70,11 @@ def run(args: argparse.Namespace) -> int:
     )
     val_set = WindowDataset(val.sequences, cfg.receptive_field, cfg.causal, None, args.val_downsample, args.device)
     batch = args.batch_size or max(1, round(default_batch_size(cfg.receptive_field) * args.batch_scale))
+    schedule = args.schedule or ("exponential" if args.arch == "tcn" else "noam")
     train_cfg = TrainConfig(
-        epochs=args.epochs or DEFAULT_EPOCHS[args.dataset], batch_size=batch, warmup=args.warmup,
-        lr_factor=args.lr_factor, seed=args.seed, device=args.device, bf16=args.bf16, compile=args.compile,
+        epochs=args.epochs or DEFAULT_EPOCHS[args.dataset], batch_size=batch, schedule=schedule, warmup=args.warmup,
+        lr_factor=args.lr_factor, lr=args.lr, lr_decay=args.lr_decay, max_minutes=args.max_minutes,
+        seed=args.seed, device=args.device, bf16=args.bf16, compile=args.compile,
     )
     trainer = Trainer(cfg, train_cfg, train_set, args.out, val_set)
     if trainer.dist.is_main:
@@ -76,7 +85,9 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
         params = trainer.model.num_parameters()
-        print(f"model: {params / 1e6:.2f}M parameters, n={cfg.receptive_field}, {cfg.head} head; batch {batch}; {train_cfg.epochs} epochs", flush=True)
+        budget = f", at most {args.max_minutes:g} min of training" if args.max_minutes else ""
+        print(f"model: {describe(cfg)}; {params / 1e6:.2f}M parameters; batch {batch}; {schedule} schedule; "
+              f"{train_cfg.epochs} epochs{budget}", flush=True)
     if args.resume:
         trainer.resume()
         print(f"resumed at epoch {trainer.epoch}", flush=True)

@@ -19,7 +19,7 @@ from liftformer.data.sequences import Sequence, action_group
 from liftformer.data.skeleton import Skeleton
 from liftformer.evaluation.metrics import mpjpe, mpjve, n_mpjpe, p_mpjpe
 from liftformer.inference.lifting import lift_sequence
-from liftformer.model import LiftFormer
+from liftformer.model import LiftingModel
 
 METRICS = ("P1 MPJPE", "P2 P-MPJPE", "N-MPJPE", "P3 MPJVE")
 H36M_ACTION_ABBREVIATIONS = {
@@ -54,7 +54,7 @@ def sequence_errors(pred: np.ndarray, target: np.ndarray) -> dict[str, np.ndarra
 
 
 def evaluate_sequences(
-    model: LiftFormer,
+    model: LiftingModel,
     sequences: Iterable[Sequence],
     flip: tuple[Skeleton, Skeleton] | None = None,
     batch_size: int = 1024,

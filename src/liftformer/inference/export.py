@@ -1,4 +1,4 @@
-"""Export a LiftFormer to ONNX (dynamic batch) and check it against PyTorch with ONNX Runtime."""
+"""Export a lifting model (LiftFormer or TCN) to ONNX (dynamic batch) and check it against PyTorch with ONNX Runtime."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import numpy as np
 import torch
 
 from liftformer.fileio import atomic_write
-from liftformer.model import LiftFormer
+from liftformer.model import LiftingModel
 
 
-def export_onnx(model: LiftFormer, path: str | os.PathLike, opset: int = 17) -> None:
+def export_onnx(model: LiftingModel, path: str | os.PathLike, opset: int = 17) -> None:
     """Write ``model`` as ONNX: input ``keypoints`` (batch, N, J_in, 2) → ``pose`` (batch, F, J_out, 3),
     F = 1 (centre head) or N (sequence head).
 
@@ -35,7 +35,7 @@ def export_onnx(model: LiftFormer, path: str | os.PathLike, opset: int = 17) -> 
     atomic_write(path, write)
 
 
-def onnx_max_abs_difference(model: LiftFormer, path: str | os.PathLike, batch: int = 5, seed: int = 0) -> float:
+def onnx_max_abs_difference(model: LiftingModel, path: str | os.PathLike, batch: int = 5, seed: int = 0) -> float:
     """Largest |ONNX Runtime − PyTorch| over a random batch (of a size other than the export's)."""
     import onnxruntime as ort
 

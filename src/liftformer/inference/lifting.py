@@ -2,7 +2,8 @@
 
 A centre-head model runs one window per frame. A sequence-head model predicts every frame of
 a window, so windows are stitched: by default non-overlapping (stride N), overlapping windows
-(stride < N) are averaged frame by frame.
+(stride < N) are averaged frame by frame. The TCN baseline is fully convolutional: the padded
+sequence runs through it in long chunks, which gives the same poses as one window per frame.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ import numpy as np
 import torch
 
 from liftformer.data.skeleton import Skeleton, flip_horizontal
-from liftformer.data.windows import sliding_windows
-from liftformer.model import LiftFormer
+from liftformer.data.windows import pad_sequence, sliding_windows
+from liftformer.model import LiftingModel
+from liftformer.model.registry import arch_of
 
 Flip = tuple[Skeleton, Skeleton] | None
 
 
 def predict_poses(
-    model: LiftFormer,
+    model: LiftingModel,
     windows: torch.Tensor,
     flip: tuple[Skeleton, Skeleton] | None = None,
 ) -> torch.Tensor:
@@ -36,7 +38,7 @@ def predict_poses(
 
 
 def predict_windows(
-    model: LiftFormer,
+    model: LiftingModel,
     windows: torch.Tensor,
     flip: tuple[Skeleton, Skeleton] | None = None,
 ) -> torch.Tensor:
@@ -52,7 +54,7 @@ def window_starts(num_frames: int, receptive_field: int, stride: int) -> torch.T
     return torch.arange(count) * stride
 
 
-def _check_keypoints(model: LiftFormer, keypoints: np.ndarray | torch.Tensor) -> torch.Tensor:
+def _check_keypoints(model: LiftingModel, keypoints: np.ndarray | torch.Tensor) -> torch.Tensor:
     cfg = model.config
     kp = torch.as_tensor(keypoints, dtype=torch.float32)
     if kp.dim() != 3 or kp.shape[1:] != (cfg.num_joints_in, 2):
@@ -62,7 +64,7 @@ def _check_keypoints(model: LiftFormer, keypoints: np.ndarray | torch.Tensor) ->
     return kp
 
 
-def _check_stride(model: LiftFormer, stride: int | None) -> int:
+def _check_stride(model: LiftingModel, stride: int | None) -> int:
     """The sequence head's window stride (default N); the centre head takes none."""
     cfg = model.config
     if stride is None:
@@ -74,7 +76,7 @@ def _check_stride(model: LiftFormer, stride: int | None) -> int:
     return stride
 
 
-def _lift_centre(model: LiftFormer, kp: torch.Tensor, batch_size: int, flip: Flip, device: torch.device) -> torch.Tensor:
+def _lift_centre(model: LiftingModel, kp: torch.Tensor, batch_size: int, flip: Flip, device: torch.device) -> torch.Tensor:
     """One window per frame (edge-padded; past-only when causal), target frame of each."""
     cfg = model.config
     windows = sliding_windows(kp, cfg.receptive_field, cfg.causal)
@@ -85,8 +87,21 @@ def _lift_centre(model: LiftFormer, kp: torch.Tensor, batch_size: int, flip: Fli
     return torch.cat(out)
 
 
+def _lift_convolutional(model: LiftingModel, kp: torch.Tensor, batch_size: int, flip: Flip, device: torch.device) -> torch.Tensor:
+    """TCN: the sequence padded as for sliding windows, run in chunks of ``batch_size · N`` output
+    frames (each chunk with its N − 1 frames of context): every output is one window's pose."""
+    n = model.config.receptive_field
+    padded = pad_sequence(kp, n, model.config.causal)
+    chunk = max(batch_size, 1) * n
+    out = [
+        predict_poses(model, padded[i : i + chunk + n - 1].unsqueeze(0).to(device), flip)[0].float().cpu()
+        for i in range(0, len(kp), chunk)
+    ]
+    return torch.cat(out)
+
+
 def _lift_stitched(
-    model: LiftFormer, kp: torch.Tensor, batch_size: int, flip: Flip, device: torch.device, stride: int
+    model: LiftingModel, kp: torch.Tensor, batch_size: int, flip: Flip, device: torch.device, stride: int
 ) -> torch.Tensor:
     """Sequence head: windows every ``stride`` frames from frame 0, the tail edge-padded to fill
     the last window; each frame's predictions from all windows covering it are averaged."""
@@ -107,7 +122,7 @@ def _lift_stitched(
 
 @torch.inference_mode()
 def lift_sequence(
-    model: LiftFormer,
+    model: LiftingModel,
     keypoints: np.ndarray | torch.Tensor,
     batch_size: int = 256,
     flip: tuple[Skeleton, Skeleton] | None = None,
@@ -127,7 +142,9 @@ def lift_sequence(
     was_training = model.training
     model.eval()
     try:
-        if model.config.head == "centre":
+        if arch_of(model.config) == "tcn":
+            out = _lift_convolutional(model, kp, batch_size, flip, device)
+        elif model.config.head == "centre":
             out = _lift_centre(model, kp, batch_size, flip, device)
         else:
             out = _lift_stitched(model, kp, batch_size, flip, device, stride)

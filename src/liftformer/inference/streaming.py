@@ -13,13 +13,13 @@ import torch
 
 from liftformer.data.skeleton import Skeleton
 from liftformer.inference.lifting import predict_windows
-from liftformer.model import LiftFormer
+from liftformer.model import LiftingModel
 
 
 class StreamingLifter:
     """Feed normalised 2D frames (J_in, 2) one at a time with :meth:`push`; get (J_out, 3) back."""
 
-    def __init__(self, model: LiftFormer, flip: tuple[Skeleton, Skeleton] | None = None) -> None:
+    def __init__(self, model: LiftingModel, flip: tuple[Skeleton, Skeleton] | None = None) -> None:
         if not model.config.causal:
             raise ValueError("streaming needs a causal model (its window holds only past frames)")
         self.model = model.eval()

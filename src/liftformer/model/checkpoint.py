@@ -1,4 +1,4 @@
-"""Model weights in safetensors with the config in the header; atomic writes."""
+"""Model weights in safetensors with the config (and its arch) in the header; atomic writes."""
 
 from __future__ import annotations
 
@@ -7,23 +7,25 @@ import os
 from pathlib import Path
 
 import torch
+from torch import nn
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_model, save_model
 
 from liftformer.errors import CheckpointError
 from liftformer.fileio import atomic_write
-from liftformer.model.liftformer import LiftFormer, LiftFormerConfig
+from liftformer.model.registry import ModelConfig, build_model, config_differences, config_from_dict, config_to_dict
 
 CONFIG_KEY = "liftformer_config"
+__all__ = ["CONFIG_KEY", "config_differences", "load_weights", "read_config", "save_weights"]
 
 
-def save_weights(model: LiftFormer, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> None:
+def save_weights(model: nn.Module, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> None:
     """Write ``model``'s weights and config to a ``.safetensors`` file, atomically."""
-    meta = {CONFIG_KEY: json.dumps(model.config.to_dict()), **(metadata or {})}
+    meta = {CONFIG_KEY: json.dumps(config_to_dict(model.config)), **(metadata or {})}
     atomic_write(path, lambda tmp: save_model(model, tmp, metadata=meta))
 
 
-def read_config(path: str | os.PathLike) -> LiftFormerConfig:
+def read_config(path: str | os.PathLike) -> ModelConfig:
     """The config stored in a weights file's header."""
     try:
         with safe_open(str(path), framework="pt") as f:
@@ -33,23 +35,17 @@ def read_config(path: str | os.PathLike) -> LiftFormerConfig:
     if CONFIG_KEY not in meta:
         raise CheckpointError(f"{path}: not a liftformer weights file (no '{CONFIG_KEY}' in its header)")
     try:
-        return LiftFormerConfig.from_dict(json.loads(meta[CONFIG_KEY]))
+        return config_from_dict(json.loads(meta[CONFIG_KEY]))
     except (ValueError, TypeError) as e:
         raise CheckpointError(f"{path}: invalid model config in header ({e})") from None
 
 
-def config_differences(a: LiftFormerConfig, b: LiftFormerConfig, ignore: tuple[str, ...] = ("dropout",)) -> list[str]:
-    """Human-readable 'field: a != b' for every shape-defining field that differs."""
-    da, db = a.to_dict(), b.to_dict()
-    return [f"{k}: {da[k]} != {db[k]}" for k in da if k not in ignore and da[k] != db[k]]
-
-
 def load_weights(
     path: str | os.PathLike,
-    expected: LiftFormerConfig | None = None,
+    expected: ModelConfig | None = None,
     device: str | torch.device = "cpu",
-) -> LiftFormer:
-    """Build a LiftFormer from a weights file; if ``expected`` is given, the configs must agree."""
+) -> nn.Module:
+    """Build the model (LiftFormer or TCN) of a weights file; if ``expected`` is given, the configs must agree."""
     if not Path(path).is_file():
         raise CheckpointError(f"{path}: no such weights file")
     config = read_config(path)
@@ -57,7 +53,7 @@ def load_weights(
         diff = config_differences(config, expected)
         if diff:
             raise CheckpointError(f"{path}: checkpoint is from another config ({'; '.join(diff)})")
-    model = LiftFormer.from_config(config)
+    model = build_model(config)
     try:
         load_model(model, str(path), strict=True, device=str(device))
     except (RuntimeError, SafetensorError) as e:

@@ -33,6 +33,8 @@ class LiftFormerConfig:
     causal: bool = False
     head: str = "centre"
 
+    arch = "liftformer"  # class constant, not a field: the registry's name of this model family
+
     def __post_init__(self) -> None:
         if self.receptive_field < 1 or self.receptive_field % 2 == 0:
             raise ValueError(f"receptive_field must be a positive odd number, got {self.receptive_field}")

@@ -1,5 +1,9 @@
 """The training loop: epochs of shuffled windows, per-epoch validation, logs, atomic checkpoints.
 
+Trains any model of :mod:`liftformer.model.registry` (LiftFormer, the TCN baseline). An
+optional wall-clock budget (``max_minutes``, training time only, validation excluded) stops the
+run mid-epoch; the last, partial epoch is validated and logged like any other.
+
 Resuming from ``last.pt`` restores model, optimiser, Noam step, RNG states and epoch, so an
 interrupted run continues exactly as if it had not stopped. Under ``torchrun`` the model is
 wrapped in DistributedDataParallel (gloo on CPU, nccl on GPU) and rank 0 writes the files.
@@ -23,11 +27,11 @@ from torch.nn.parallel import DistributedDataParallel
 
 from liftformer.data.pipeline import WindowDataset
 from liftformer.errors import CheckpointError
-from liftformer.evaluation.metrics import mpjpe
-from liftformer.model import LiftFormer, LiftFormerConfig
+from liftformer.evaluation.metrics import mpjpe, p_mpjpe
 from liftformer.fileio import atomic_write
-from liftformer.model.checkpoint import config_differences, save_weights
-from liftformer.training.optim import build_optimizer
+from liftformer.model.checkpoint import save_weights
+from liftformer.model.registry import ModelConfig, build_model, config_differences, config_from_dict, config_to_dict
+from liftformer.training.optim import SCHEDULES, build_exponential_optimizer, build_optimizer
 from liftformer.training.step import train_step
 
 PAPER_BATCH_SIZES = {27: 5120, 81: 3072, 243: 1536}
@@ -40,17 +44,32 @@ def default_batch_size(receptive_field: int) -> int:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation settings (the model's shape lives in :class:`LiftFormerConfig`)."""
+    """Optimisation settings (the model's shape lives in its :data:`ModelConfig`).
+
+    ``schedule="noam"`` (LiftFormer): ``warmup`` and ``lr_factor``; ``"exponential"``
+    (VideoPose3D): ``lr`` decayed by ``lr_decay`` per epoch. ``max_minutes``: stop once this much
+    training time (validation excluded) is spent, even mid-epoch.
+    """
 
     epochs: int = 80
     batch_size: int = 5120
+    schedule: str = "noam"
     warmup: int = 1000
     lr_factor: float = 12.0
+    lr: float = 1e-3
+    lr_decay: float = 0.95
+    max_minutes: float | None = None
     seed: int = 0
     device: str = "cpu"
     bf16: bool = False
     compile: bool = False
     eval_batch_size: int = 4096
+
+    def __post_init__(self) -> None:
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        if self.max_minutes is not None and self.max_minutes <= 0:
+            raise ValueError(f"max_minutes must be positive, got {self.max_minutes}")
 
 
 @dataclass
@@ -76,15 +95,16 @@ class Distributed:
 
 
 class Trainer:
-    """Trains a LiftFormer on a :class:`WindowDataset`, writing everything to ``out_dir``.
+    """Trains a LiftFormer or TCN on a :class:`WindowDataset`, writing everything to ``out_dir``.
 
     Files: ``last.pt`` (full training state), ``best.safetensors`` and ``final.safetensors``
-    (weights + config), ``log.csv`` (per-epoch train/validation MPJPE in mm), ``curve.png``.
+    (weights + config), ``log.csv`` (per epoch: train and validation MPJPE, validation P-MPJPE,
+    in mm; training and elapsed seconds), ``curve.png``.
     """
 
     def __init__(
         self,
-        model_config: LiftFormerConfig,
+        model_config: ModelConfig,
         train_config: TrainConfig,
         train_set: WindowDataset,
         out_dir: str | os.PathLike,
@@ -106,12 +126,20 @@ class Trainer:
         if train_config.device.startswith("cuda") and self.dist.world_size > 1:
             torch.cuda.set_device(self.dist.rank % torch.cuda.device_count())
         torch.manual_seed(train_config.seed)
-        self.model = LiftFormer.from_config(model_config).to(train_config.device)
-        self.optimizer, self.scheduler = build_optimizer(
-            self.model, model_config.d_model, train_config.warmup, train_config.lr_factor
-        )
+        self.model = build_model(model_config).to(train_config.device)
+        if train_config.schedule == "noam":
+            self.optimizer, self.scheduler = build_optimizer(
+                self.model, model_config.d_model, train_config.warmup, train_config.lr_factor
+            )
+        else:
+            steps_per_epoch = math.ceil(len(train_set) / train_config.batch_size)
+            self.optimizer, self.scheduler = build_exponential_optimizer(
+                self.model, train_config.lr, train_config.lr_decay, steps_per_epoch
+            )
         self.generator = torch.Generator().manual_seed(train_config.seed)
         self.epoch = 0
+        self.train_seconds = 0.0
+        self.budget_reached = False  # set by _stop_now: identical on every DDP rank
         self.history: list[dict[str, float]] = []
         self.step_model: torch.nn.Module = self.model
         if self.dist.world_size > 1:
@@ -130,7 +158,7 @@ class Trainer:
             "rng_torch": torch.get_rng_state(),
             "rng_generator": self.generator.get_state(),
             "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-            "model_config": self.model_config.to_dict(),
+            "model_config": config_to_dict(self.model_config),
             "train_config": dataclasses.asdict(self.cfg),
         }
 
@@ -150,7 +178,7 @@ class Trainer:
         except Exception as e:  # noqa: BLE001 — any unpickling failure is a bad file
             raise CheckpointError(f"{path}: cannot read training checkpoint ({e})") from None
         try:
-            stored = LiftFormerConfig.from_dict(state["model_config"])
+            stored = config_from_dict(state["model_config"])
         except (KeyError, TypeError, ValueError) as e:
             raise CheckpointError(f"{path}: not a liftformer training checkpoint ({e})") from None
         diff = config_differences(stored, self.model_config, ignore=())
@@ -161,14 +189,36 @@ class Trainer:
         self.scheduler.load_state_dict(state["scheduler"])
         self.epoch = int(state["epoch"])
         self.history = list(state["history"])
+        self.train_seconds = float(self.history[-1].get("train_s", 0.0)) if self.history else 0.0
+        budget = self.cfg.max_minutes
+        self.budget_reached = budget is not None and self.train_seconds >= 60.0 * budget
         torch.set_rng_state(state["rng_torch"])
         self.generator.set_state(state["rng_generator"])
         if state["rng_cuda"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["rng_cuda"])
 
     # ---------------------------------------------------------------- loop
+    @property
+    def budget_spent(self) -> bool:
+        """True once ``max_minutes`` of training time have been used (never without a budget)."""
+        return self.budget_reached
+
+    def _stop_now(self, epoch_start: float) -> bool:
+        """Whether the budget ran out during this epoch; every DDP rank gets rank 0's answer, so
+        that all ranks stop at the same step."""
+        if self.cfg.max_minutes is None:
+            return False
+        spent = self.train_seconds + time.perf_counter() - epoch_start >= 60.0 * self.cfg.max_minutes
+        if self.dist.world_size > 1:
+            flag = torch.tensor([float(spent)], device=self.cfg.device)
+            dist.broadcast(flag, src=0)
+            spent = bool(flag.item())
+        self.budget_reached = self.budget_reached or spent
+        return spent
+
     def train_epoch(self) -> float:
-        """One pass over the training windows; returns the mean training MPJPE (metres)."""
+        """One pass over the training windows, or less if the time budget runs out; returns the
+        mean training MPJPE (metres). Adds the time spent to ``train_seconds``."""
         batches = self.train_set.batches(
             self.cfg.batch_size, generator=self.generator, rank=self.dist.rank, world_size=self.dist.world_size
         )
@@ -179,6 +229,7 @@ class Trainer:
             batches = tqdm(batches, total=total, desc=f"epoch {self.epoch + 1}/{self.cfg.epochs}", leave=False, disable=None)
         dtype = torch.bfloat16 if self.cfg.bf16 else None
         loss_sum, count = 0.0, 0
+        t0 = time.perf_counter()
         for x, y in batches:
             loss = train_step(self.step_model, self.optimizer, self.scheduler, x, y, dtype)
             if not math.isfinite(loss):
@@ -187,11 +238,16 @@ class Trainer:
             count += len(x)
             if hasattr(batches, "set_postfix"):
                 batches.set_postfix(mpjpe_mm=f"{1000 * loss:.1f}")
+            if self._stop_now(t0):
+                break
+        if hasattr(batches, "close"):
+            batches.close()
+        self.train_seconds += time.perf_counter() - t0
         return loss_sum / max(count, 1)
 
     @torch.no_grad()
-    def validate(self) -> float:
-        """Mean MPJPE (metres) over the validation windows, no augmentation.
+    def validate(self) -> tuple[float, float]:
+        """Mean MPJPE and P-MPJPE (metres) over the validation windows, no augmentation.
 
         Only each window's target frame is scored (the centre, or the last frame when causal),
         whatever the head and the validation set's targets, so that the numbers of centre- and
@@ -200,26 +256,29 @@ class Trainer:
         assert self.val_set is not None
         self.model.eval()
         index = self.model_config.output_index
-        total, count = 0.0, 0
+        total, total_p, count = 0.0, 0.0, 0
         for x, y in self.val_set.batches(self.cfg.eval_batch_size, shuffle=False):
             with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=self.cfg.bf16):
                 pred = self.model(x)
-            total += mpjpe(target_frame(pred.float(), index), target_frame(y, index)).item() * len(x)
+            pred, y = target_frame(pred.float(), index), target_frame(y, index)
+            total += mpjpe(pred, y).item() * len(x)
+            total_p += p_mpjpe(pred, y).item() * len(x)
             count += len(x)
-        return total / max(count, 1)
+        return total / max(count, 1), total_p / max(count, 1)
 
     def fit(self) -> list[dict[str, float]]:
-        """Train until ``epochs``; checkpoint, log and plot after every epoch."""
+        """Train until ``epochs`` or the time budget; checkpoint, log and plot after every epoch."""
         if self.dist.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             (self.out_dir / "config.json").write_text(
-                json.dumps({"model": self.model_config.to_dict(), "train": dataclasses.asdict(self.cfg)}, indent=2)
+                json.dumps({"model": config_to_dict(self.model_config), "train": dataclasses.asdict(self.cfg)}, indent=2)
             )
         start = time.perf_counter() - (self.history[-1]["elapsed_s"] if self.history else 0.0)
-        while self.epoch < self.cfg.epochs:
+        while self.epoch < self.cfg.epochs and not self.budget_spent:
             t0 = time.perf_counter()
             train_loss = self.train_epoch()
-            val_loss = self.validate() if self.val_set is not None and self.dist.is_main else float("nan")
+            nan = float("nan")
+            val_loss, val_p = self.validate() if self.val_set is not None and self.dist.is_main else (nan, nan)
             self.epoch += 1
             row = {
                 "epoch": self.epoch,
@@ -227,7 +286,9 @@ class Trainer:
                 "lr": self.optimizer.param_groups[0]["lr"],
                 "train_mpjpe_mm": 1000 * train_loss,
                 "val_mpjpe_mm": 1000 * val_loss,
+                "val_p_mpjpe_mm": 1000 * val_p,
                 "epoch_s": time.perf_counter() - t0,
+                "train_s": self.train_seconds,
                 "elapsed_s": time.perf_counter() - start,
             }
             self.history.append(row)
@@ -235,7 +296,8 @@ class Trainer:
                 self._write_outputs(row)
                 print(
                     f"epoch {self.epoch}/{self.cfg.epochs}: train MPJPE {row['train_mpjpe_mm']:.1f} mm, "
-                    f"val MPJPE {row['val_mpjpe_mm']:.1f} mm, lr {row['lr']:.2e}, {row['epoch_s']:.1f} s",
+                    f"val MPJPE {row['val_mpjpe_mm']:.1f} mm (P-MPJPE {row['val_p_mpjpe_mm']:.1f}), "
+                    f"lr {row['lr']:.2e}, {row['epoch_s']:.1f} s" + (" (time budget reached)" if self.budget_spent else ""),
                     flush=True,
                 )
         if self.dist.world_size > 1:
@@ -262,7 +324,7 @@ def write_log(history: list[dict[str, float]], path: Path) -> None:
 
     def write(tmp: str) -> None:
         with open(tmp, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(history[0]))
+            w = csv.DictWriter(f, fieldnames=list(dict.fromkeys(k for r in history for k in r)), restval="")
             w.writeheader()
             w.writerows(history)
 

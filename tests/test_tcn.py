@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+from liftformer import CheckpointError
+from liftformer.data.skeleton import H36M_17
+from liftformer.inference.lifting import lift_sequence
+from liftformer.data.windows import sliding_windows
+from liftformer.model import LiftFormer, TCNConfig, TemporalConvNet, build_model
+from liftformer.model.checkpoint import load_weights, read_config, save_weights
+from liftformer.model.flops import macs_per_frame, macs_per_window
+from liftformer.model.registry import config_from_dict, config_to_dict
+from liftformer.model.tcn import default_filter_widths
+
+
+def tiny_tcn(**overrides) -> TemporalConvNet:
+    kw = dict(filter_widths=(3, 3), channels=16, dropout=0.0)
+    kw.update(overrides)
+    return TemporalConvNet(TCNConfig(**kw))
+
+
+def test_parameter_counts_match_videopose3d():
+    # VideoPose3D reports 16.95M parameters for its 243-frame, 1024-channel model (8.56M at 27 frames).
+    def millions(widths):
+        return round(TemporalConvNet(TCNConfig(filter_widths=widths)).num_parameters() / 1e6, 2)
+
+    assert millions((3, 3, 3, 3, 3)) == 16.95
+    assert millions((3, 3, 3)) == 8.56
+
+
+def test_default_filter_widths():
+    assert default_filter_widths(27) == (3, 3, 3)
+    assert default_filter_widths(243) == (3, 3, 3, 3, 3)
+    with pytest.raises(ValueError, match="not 3"):
+        default_filter_widths(25)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_strided_window_equals_dilated_sequence(causal):
+    """One N-frame window (strided form) and a long sequence (dilated form) share weights and results."""
+    model = tiny_tcn(filter_widths=(3, 3, 3), causal=causal).eval()
+    for m in model.modules():  # non-trivial batch-norm statistics
+        if isinstance(m, torch.nn.BatchNorm1d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+    seq = torch.randn(1, 40, 17, 2)
+    with torch.no_grad():
+        dense = model(seq)  # (1, 40 - 27 + 1, 17, 3)
+        windows = seq[0].unfold(0, 27, 1).movedim(-1, 1)  # (14, 27, 17, 2)
+        strided = model(windows)
+    assert dense.shape == (1, 14, 17, 3) and strided.shape == (14, 1, 17, 3)
+    torch.testing.assert_close(strided[:, 0], dense[0], rtol=1e-5, atol=1e-5)
+
+
+def test_causal_output_ignores_nothing_but_the_past():
+    model = tiny_tcn(causal=True).eval()
+    x = torch.randn(2, 9, 17, 2)
+    with torch.no_grad():
+        base = model(x)
+        for t in range(9):
+            y = x.clone()
+            y[:, t] += 1.0
+            assert not torch.allclose(model(y), base), f"frame {t} of a causal window must reach its output"
+
+
+def test_centred_output_depends_on_every_window_frame():
+    model = tiny_tcn().eval()
+    x = torch.randn(1, 9, 17, 2)
+    with torch.no_grad():
+        base = model(x)
+        x[:, 0] += 1.0
+        assert not torch.allclose(model(x), base)
+
+
+def test_rejects_short_or_misshaped_input():
+    model = tiny_tcn()
+    with pytest.raises(ValueError, match=r"≥9, 17, 2"):
+        model(torch.randn(1, 8, 17, 2))
+    with pytest.raises(ValueError, match="TCN expects"):
+        model(torch.randn(1, 9, 16, 2))
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_lift_sequence_matches_one_window_per_frame(causal):
+    model = tiny_tcn(causal=causal).eval()
+    kp = torch.randn(50, 17, 2) * 0.3
+    with torch.no_grad():
+        expected = model(sliding_windows(kp, 9, causal))[:, 0]
+    for batch in (1, 4, 256):  # chunk boundaries must not change anything
+        out = lift_sequence(model, kp.numpy(), batch_size=batch)
+        torch.testing.assert_close(torch.from_numpy(out), expected, rtol=1e-5, atol=1e-5)
+    flipped = lift_sequence(model, kp.numpy(), flip=(H36M_17, H36M_17))
+    assert flipped.shape == (50, 17, 3) and not torch.allclose(torch.from_numpy(flipped), expected)
+
+
+def test_checkpoint_round_trip_and_arch_mismatch(tmp_path):
+    model = tiny_tcn(causal=True).eval()
+    path = tmp_path / "tcn.safetensors"
+    save_weights(model, path)
+    assert read_config(path) == model.config
+    loaded = load_weights(path).eval()
+    assert isinstance(loaded, TemporalConvNet)
+    x = torch.randn(3, 9, 17, 2)
+    torch.testing.assert_close(loaded(x), model(x), rtol=0, atol=0)
+    lf = LiftFormer(receptive_field=9, d_model=16, heads=2, blocks=1, ffn=16).config
+    with pytest.raises(CheckpointError, match=r"tcn\.safetensors.*arch: tcn != liftformer"):
+        load_weights(path, expected=lf)
+
+
+def test_config_dict_round_trip_and_legacy_dicts():
+    cfg = TCNConfig(filter_widths=(3, 3, 3, 3), channels=64, causal=True)
+    assert config_from_dict(config_to_dict(cfg)) == cfg
+    legacy = LiftFormer(receptive_field=9, d_model=16, heads=2, blocks=1, ffn=16).config.to_dict()  # no "arch"
+    assert config_from_dict(legacy).d_model == 16
+    with pytest.raises(ValueError, match="unknown model arch"):
+        config_from_dict({"arch": "mlp"})
+    assert isinstance(build_model(cfg), TemporalConvNet)
+
+
+def test_flops_strided_window_and_dense_frame():
+    cfg = TCNConfig(filter_widths=(3, 3, 3, 3, 3))
+    assert macs_per_frame(cfg) == pytest.approx(17e6, rel=0.01)  # the issue's ≈17 MMAC per frame at n=243
+    # one strided window computes 81+27+9+3+1 steps, more than the one step per layer of the dense form
+    assert macs_per_window(cfg) > macs_per_frame(cfg)
+
+
+def test_onnx_export_and_streaming(tmp_path):
+    from liftformer.inference.export import export_onnx, onnx_max_abs_difference
+    from liftformer.inference.streaming import StreamingLifter
+
+    model = tiny_tcn(causal=True).eval()
+    path = tmp_path / "tcn.onnx"
+    export_onnx(model, path)
+    assert onnx_max_abs_difference(model, path, batch=3) < 1e-4
+    kp = torch.randn(20, 17, 2) * 0.3
+    stream = StreamingLifter(model)
+    streamed = torch.stack([torch.from_numpy(stream.push(f)) for f in kp])
+    torch.testing.assert_close(streamed, torch.from_numpy(lift_sequence(model, kp.numpy())), rtol=1e-5, atol=1e-5)
