@@ -14,6 +14,8 @@ from liftformer.errors import DataError
 from liftformer.training.optim import SCHEDULES
 from liftformer.training.trainer import TrainConfig, Trainer, default_batch_size
 
+VIDEOPOSE3D_BATCH_SIZE = 1024
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train a model (MPJPE, Adam/AMSGrad, Noam schedule, flip augmentation)")
@@ -24,7 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_model_arguments(p)
     g = p.add_argument_group("optimisation")
     g.add_argument("--epochs", type=int, default=None, help="default: 80 (h36m, custom), 1000 (humaneva)")
-    g.add_argument("--batch-size", type=int, default=None, help="default: the paper's 5120/3072/1536 for n=27/81/243")
+    g.add_argument("--batch-size", type=int, default=None, help="default: the paper's 5120/3072/1536 for n=27/81/243; 1024 for tcn (VideoPose3D's)")
     g.add_argument("--batch-scale", type=float, default=1.0, help="multiply the default batch size (smaller machines)")
     g.add_argument("--schedule", choices=SCHEDULES, default=None,
                    help="learning-rate schedule; default: noam (liftformer, the paper), exponential (tcn, VideoPose3D)")
@@ -69,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
         train_seqs, cfg.receptive_field, cfg.causal, flip, args.downsample, args.device, noise, targets=cfg.head
     )
     val_set = WindowDataset(val.sequences, cfg.receptive_field, cfg.causal, None, args.val_downsample, args.device)
-    batch = args.batch_size or max(1, round(default_batch_size(cfg.receptive_field) * args.batch_scale))
+    default_batch = VIDEOPOSE3D_BATCH_SIZE if args.arch == "tcn" else default_batch_size(cfg.receptive_field)
+    batch = args.batch_size or max(1, round(default_batch * args.batch_scale))
     schedule = args.schedule or ("exponential" if args.arch == "tcn" else "noam")
     train_cfg = TrainConfig(
         epochs=args.epochs or DEFAULT_EPOCHS[args.dataset], batch_size=batch, schedule=schedule, warmup=args.warmup,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from liftformer.model.liftformer import LiftFormerConfig
 from liftformer.model.registry import ModelConfig
 from liftformer.model.tcn import TCNConfig
 

@@ -5,20 +5,19 @@ Beyond the paper, ``head="sequence"`` predicts a 3D pose for every frame of the 
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from torch import nn
 
+from liftformer.model.base import WindowConfig, WindowModel
 from liftformer.model.layers import EncoderBlock, MultiHeadAttention, sinusoidal_encoding
 
 HEADS = ("centre", "sequence")
 
 
 @dataclass(frozen=True)
-class LiftFormerConfig:
+class LiftFormerConfig(WindowConfig):
     """Every hyper-parameter that defines the network's shape; round-trips through a checkpoint."""
 
     num_joints_in: int = 17
@@ -49,29 +48,13 @@ class LiftFormerConfig:
             raise ValueError(f"head must be one of {HEADS}, got {self.head!r}")
 
     @property
-    def output_index(self) -> int:
-        """Window position of the predicted frame: the centre, or the last frame when causal."""
-        return self.receptive_field - 1 if self.causal else self.receptive_field // 2
-
-    @property
     def output_frames(self) -> int:
         """Poses per window: 1 for the centre head, N for the sequence head."""
         return self.receptive_field if self.head == "sequence" else 1
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> LiftFormerConfig:
-        """Inverse of :meth:`to_dict`; keys missing from older checkpoints (``head``) take their defaults."""
-        fields = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - fields
-        if unknown:
-            raise ValueError(f"unknown LiftFormerConfig keys: {sorted(unknown)}")
-        return cls(**d)
 
 
-class LiftFormer(nn.Module):
+class LiftFormer(WindowModel):
     """2D keypoints (B, N, J_in, 2) → 3D pose (B, 1, J_out, 3) of the window's target frame.
 
     With ``head="sequence"`` (not in the paper): → (B, N, J_out, 3), one pose per window frame.
@@ -135,14 +118,6 @@ class LiftFormer(nn.Module):
     @classmethod
     def from_config(cls, config: LiftFormerConfig) -> LiftFormer:
         return cls(**config.to_dict())
-
-    @property
-    def receptive_field(self) -> int:
-        return self.config.receptive_field
-
-    def num_parameters(self) -> int:
-        """Trainable parameters, each shared tensor counted once."""
-        return sum(p.numel() for p in self.parameters() if p.requires_grad)
 
     def forward(self, keypoints: torch.Tensor) -> torch.Tensor:
         cfg = self.config

@@ -13,14 +13,14 @@ returns T − N + 1 poses: the same weights, whole sequences in one pass.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from liftformer.model.base import WindowConfig, WindowModel
 
 
 def default_filter_widths(receptive_field: int) -> tuple[int, ...]:
@@ -37,7 +37,7 @@ def default_filter_widths(receptive_field: int) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class TCNConfig:
+class TCNConfig(WindowConfig):
     """Every hyper-parameter of the TCN; round-trips through a checkpoint."""
 
     num_joints_in: int = 17
@@ -66,30 +66,13 @@ class TCNConfig:
         return math.prod(self.filter_widths)
 
     @property
-    def output_index(self) -> int:
-        """Window position of the predicted frame: the centre, or the last frame when causal."""
-        return self.receptive_field - 1 if self.causal else self.receptive_field // 2
-
-    @property
     def d_model(self) -> int:
         """The width, under the name the Noam schedule uses."""
         return self.channels
 
-    def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
-        d["filter_widths"] = list(self.filter_widths)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TCNConfig:
-        fields = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - fields
-        if unknown:
-            raise ValueError(f"unknown TCNConfig keys: {sorted(unknown)}")
-        return cls(**d)
 
 
-class TemporalConvNet(nn.Module):
+class TemporalConvNet(WindowModel):
     """2D keypoints (B, T, J_in, 2) → 3D poses (B, T − N + 1, J_out, 3); one pose per N-frame window.
 
     ``causal``: each output is the last frame of its window (residuals are taken from the end
@@ -112,13 +95,6 @@ class TemporalConvNet(nn.Module):
     @classmethod
     def from_config(cls, config: TCNConfig) -> TemporalConvNet:
         return cls(config)
-
-    @property
-    def receptive_field(self) -> int:
-        return self.config.receptive_field
-
-    def num_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters() if p.requires_grad)
 
     def forward(self, keypoints: torch.Tensor) -> torch.Tensor:
         cfg = self.config
