@@ -14,7 +14,6 @@ import torch
 from liftformer.data.skeleton import Skeleton, flip_horizontal
 from liftformer.data.windows import pad_sequence, sliding_windows
 from liftformer.model import LiftingModel
-from liftformer.model.registry import arch_of
 
 Flip = tuple[Skeleton, Skeleton] | None
 
@@ -142,7 +141,7 @@ def lift_sequence(
     was_training = model.training
     model.eval()
     try:
-        if arch_of(model.config) == "tcn":
+        if model.config.arch == "tcn":
             out = _lift_convolutional(model, kp, batch_size, flip, device)
         elif model.config.head == "centre":
             out = _lift_centre(model, kp, batch_size, flip, device)

@@ -21,14 +21,9 @@ ARCHS: dict[str, tuple[type, type]] = {
 }
 
 
-def arch_of(config: ModelConfig) -> str:
-    """The registry name of a config's model family."""
-    return config.arch
-
-
 def config_to_dict(config: ModelConfig) -> dict[str, Any]:
     """The config's fields plus ``arch``."""
-    return {"arch": arch_of(config), **config.to_dict()}
+    return {"arch": config.arch, **config.to_dict()}
 
 
 def config_from_dict(d: dict[str, Any]) -> ModelConfig:
@@ -42,7 +37,7 @@ def config_from_dict(d: dict[str, Any]) -> ModelConfig:
 
 def build_model(config: ModelConfig) -> nn.Module:
     """A freshly initialised network for ``config``."""
-    return ARCHS[arch_of(config)][1].from_config(config)
+    return ARCHS[config.arch][1].from_config(config)
 
 
 def config_differences(a: ModelConfig, b: ModelConfig, ignore: tuple[str, ...] = ("dropout",)) -> list[str]:

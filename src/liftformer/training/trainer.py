@@ -139,7 +139,7 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(train_config.seed)
         self.epoch = 0
         self.train_seconds = 0.0
-        self.budget_reached = False  # set by _stop_now: identical on every DDP rank
+        self.budget_spent = False  # set by _stop_now, identical on every DDP rank; never without a budget
         self.history: list[dict[str, float]] = []
         self.step_model: torch.nn.Module = self.model
         if self.dist.world_size > 1:
@@ -191,18 +191,13 @@ class Trainer:
         self.history = list(state["history"])
         self.train_seconds = float(self.history[-1].get("train_s", 0.0)) if self.history else 0.0
         budget = self.cfg.max_minutes
-        self.budget_reached = budget is not None and self.train_seconds >= 60.0 * budget
+        self.budget_spent = budget is not None and self.train_seconds >= 60.0 * budget
         torch.set_rng_state(state["rng_torch"])
         self.generator.set_state(state["rng_generator"])
         if state["rng_cuda"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["rng_cuda"])
 
     # ---------------------------------------------------------------- loop
-    @property
-    def budget_spent(self) -> bool:
-        """True once ``max_minutes`` of training time have been used (never without a budget)."""
-        return self.budget_reached
-
     def _stop_now(self, epoch_start: float) -> bool:
         """Whether the budget ran out during this epoch; every DDP rank gets rank 0's answer, so
         that all ranks stop at the same step."""
@@ -213,7 +208,7 @@ class Trainer:
             flag = torch.tensor([float(spent)], device=self.cfg.device)
             dist.broadcast(flag, src=0)
             spent = bool(flag.item())
-        self.budget_reached = self.budget_reached or spent
+        self.budget_spent = self.budget_spent or spent
         return spent
 
     def train_epoch(self) -> float:
