@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from liftformer.benchmark import compare_inference, hardware_description
 from liftformer.model import LiftFormerConfig
+from liftformer.timing import compare_inference, hardware_description
 
 TARGET_SPEEDUP = 1.10
 TOLERANCE = 1e-4

@@ -15,11 +15,12 @@ import sys
 
 import torch
 
-from liftformer.benchmark import hardware_description, quantize_int8, time_calls
-from liftformer.data.benchmarks import load_split
+from liftformer.data.datasets import load_split
 from liftformer.data.pipeline import subset_sequences
 from liftformer.evaluation.protocol import evaluate_sequences, summarize_by_action
+from liftformer.inference.export import quantize_int8
 from liftformer.model.checkpoint import load_weights
+from liftformer.timing import hardware_description, time_calls
 
 
 def main() -> int:

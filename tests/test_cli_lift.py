@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import re
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -102,3 +105,177 @@ def test_stream_uses_low_confidence_joints_never_seen_confidently(tmp_path, chec
     assert main(["lift", str(kp), "--stream", "--out", str(tmp_path / "s.npz"), "--checkpoint", str(checkpoints[True])]) == 0
     assert np.isfinite(np.load(tmp_path / "s.npz")["poses_3d"]).all()
     assert len(capsys.readouterr().out.splitlines()) == 8
+
+
+def one_line_error(capsys, *needles: str) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    for needle in needles:
+        assert needle in err, err
+    return err
+
+
+def walk_file(tmp_path, name: str = "walk.json", frames: int = 12, empty: tuple[int, ...] = ()) -> Path:
+    doc = demo_keypoints(num_frames=frames)
+    for t in empty:
+        doc["frames"][t] = None
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_lift_refuses_to_overwrite_its_input(tmp_path, checkpoints, capsys):
+    kp = walk_file(tmp_path, "poses.json")
+    before = kp.read_bytes()
+    ckpt = ["--checkpoint", str(checkpoints[False])]
+    assert main(["lift", str(kp), "--out", str(tmp_path / "poses.npz"), "--json", *ckpt]) == 2
+    one_line_error(capsys, "--json", "is the input")
+    csv_in = tmp_path / "poses.csv"
+    np.savetxt(csv_in, np.random.default_rng(0).uniform(0, 99, size=(4, 17 * 3)), delimiter=",")
+    csv_before = csv_in.read_bytes()
+    assert main(["lift", str(csv_in), "--width", "100", "--height", "100", "--csv", "--out", str(tmp_path / "poses.npz"), *ckpt]) == 2
+    one_line_error(capsys, "--csv", "is the input")
+    assert main(["lift", str(kp), "--stream", "--json", "--out", str(tmp_path / "poses"), "--checkpoint", str(checkpoints[True])]) == 2
+    one_line_error(capsys, "is the input")
+    assert kp.read_bytes() == before and csv_in.read_bytes() == csv_before
+    assert not (tmp_path / "poses.npz").exists() and capsys.readouterr().out == ""
+
+
+def test_lift_checks_output_directories_before_work(tmp_path, checkpoints, capsys, monkeypatch):
+    import liftformer.inference.pretrained as pretrained
+
+    monkeypatch.setattr(pretrained, "load_model", lambda *a, **k: pytest.fail("lifted before checking outputs"))
+    kp = walk_file(tmp_path)
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("")
+    for flag, path in [("--out", blocker / "x.npz"), ("--render", blocker / "x.gif"), ("--out", "/proc/x.npz")]:
+        assert main(["lift", str(kp), flag, str(path)]) == 2
+        one_line_error(capsys, flag, "cannot write to directory")
+        assert main(["lift", str(kp), "--stream", flag, str(path)]) == 2
+        one_line_error(capsys, flag, "cannot write to directory")
+    assert main(["demo", "--out-dir", str(blocker)]) == 2
+    one_line_error(capsys, "--out-dir", "cannot write to directory")
+    # a bad render suffix fails before the npz is written
+    assert main(["lift", str(kp), "--out", str(tmp_path / "o.npz"), "--render", str(tmp_path / "o.avi")]) == 2
+    one_line_error(capsys, "o.avi", ".mp4 or .gif")
+    assert not (tmp_path / "o.npz").exists()
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--width", "-5"], "argument --width: expected a positive integer"),
+    (["--height", "0"], "argument --height: expected a positive integer"),
+    (["--batch-size", "0"], "argument --batch-size: expected a positive integer"),
+    (["--threads", "0"], "argument --threads: expected a positive integer"),
+    (["--max-gap", "-1"], "argument --max-gap: expected an integer ≥ 0"),
+    (["--min-score", "1.5"], "argument --min-score: expected a number in [0, 1]"),
+    (["--fps", "0"], "argument --fps: expected a positive number"),
+    (["--fps", "nan"], "argument --fps"),
+])
+def test_lift_rejects_bad_values_at_parse_time(tmp_path, capsys, argv, needle):
+    with pytest.raises(SystemExit) as exit_:
+        main(["lift", str(walk_file(tmp_path)), *argv])
+    assert exit_.value.code == 2
+    one_line_error(capsys, needle)
+
+
+def test_demo_rejects_bad_frame_count(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["demo", "--frames", "-3"])
+    assert exit_.value.code == 2
+    one_line_error(capsys, "argument --frames: expected a positive integer")
+
+
+def test_written_files_are_named_at_once_even_if_render_is_interrupted(tmp_path, checkpoints, capsys, monkeypatch):
+    import liftformer.inference.render as render
+
+    def interrupted(images, path, fps):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render, "write_video", interrupted)
+    out = tmp_path / "o.npz"
+    args = ["lift", str(walk_file(tmp_path)), "--out", str(out), "--json", "--render", str(tmp_path / "o.gif"),
+            "--checkpoint", str(checkpoints[False])]
+    assert main(args) == 130
+    captured = capsys.readouterr()
+    assert f"wrote {out}\nwrote {out.with_suffix('.json')}\n" in captured.out and "interrupted" in captured.err
+    assert out.exists() and not (tmp_path / "o.gif").exists()
+
+
+def test_lifting_files_with_gaps_warns_nothing_from_numpy(tmp_path, checkpoints, capsys):
+    points = np.random.default_rng(0).uniform(100, 900, size=(30, 17, 3))
+    points[:, :, 2] = 0.9
+    points[[0, 1, 10, 11, 12]] = np.nan  # frames without a person: all-NaN rows, no layout in the file
+    kp = tmp_path / "gaps.npy"
+    np.save(kp, points)
+    common = [str(kp), "--width", "1000", "--height", "1000", "--max-gap", "2"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main(["lift", *common, "--out", str(tmp_path / "a.npz"), "--checkpoint", str(checkpoints[False])]) == 0
+        assert main(["lift", *common, "--stream", "--out", str(tmp_path / "b.npz"), "--checkpoint", str(checkpoints[True])]) == 0
+    assert "RuntimeWarning" not in capsys.readouterr().err
+
+
+def test_stream_keeps_input_frame_numbers_and_reports_gaps(tmp_path, checkpoints, capsys):
+    kp = walk_file(tmp_path, frames=30, empty=(0, 1, 2, *range(10, 25)))
+    ckpt = str(checkpoints[True])
+    out = tmp_path / "s.npz"
+    assert main(["lift", str(kp), "--stream", "--out", str(out), "--json", "--csv", "--checkpoint", ckpt]) == 0
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert [line["frame"] for line in lines] == list(range(3, 30))
+    assert "no pose for input frames 0-2 (3 frames)" in captured.err
+    assert "warning: no person in frames 10-24 (0.3 s): poses there are held" in captured.err
+    assert f"wrote {out}" in captured.err and f"wrote {out.with_suffix('.json')}" in captured.err
+    data = np.load(out)
+    assert data["frames"].tolist() == list(range(3, 30)) and data["poses_3d"].shape == (27, 17, 3)
+    assert data["interpolated"][10 - 3 : 25 - 3].all() and not data["interpolated"][: 10 - 3].any()
+    assert not data["interpolated"][25 - 3 :].any()
+    assert [f["frame"] for f in json.loads(out.with_suffix(".json").read_text())["frames"]] == list(range(3, 30))
+    assert out.with_suffix(".csv").read_text().splitlines()[1].startswith("3,")
+    # before the gap, the stream is the causal offline lifting of the same input frames
+    assert main(["lift", str(kp), "--out", str(tmp_path / "b.npz"), "--checkpoint", ckpt]) == 0
+    np.testing.assert_allclose(data["poses_3d"][:7], np.load(tmp_path / "b.npz")["poses_3d"][3:10], atol=1e-5)
+
+
+def test_pose_values_are_rounded_without_float_noise(tmp_path, checkpoints, capsys):
+    kp = walk_file(tmp_path)
+    out = tmp_path / "s.npz"
+    assert main(["lift", str(kp), "--stream", "--json", "--out", str(out), "--checkpoint", str(checkpoints[True])]) == 0
+    streamed = "".join(json.dumps(json.loads(line)["pose_3d"]) for line in capsys.readouterr().out.splitlines())
+    saved = json.dumps([f["pose_3d"] for f in json.loads(out.with_suffix(".json").read_text())["frames"]])
+    assert max(len(d) for d in re.findall(r"\.(\d+)", streamed)) <= 4  # not -0.0005000000237487257
+    assert max(len(d) for d in re.findall(r"\.(\d+)", saved)) <= 5
+
+
+def test_stream_threads_default_to_one_and_are_restored(tmp_path, checkpoints, capsys, monkeypatch):
+    import torch
+
+    from liftformer.inference.streaming import KeypointStream
+
+    seen = []
+    push = KeypointStream.push
+    monkeypatch.setattr(KeypointStream, "push", lambda self, p: (seen.append(torch.get_num_threads()), push(self, p))[1])
+    before = torch.get_num_threads()
+    args = ["lift", str(walk_file(tmp_path)), "--stream", "--out", str(tmp_path / "s.npz"), "--checkpoint", str(checkpoints[True])]
+    assert main(args) == 0 and set(seen) == {1}
+    seen.clear()
+    assert main([*args, "--threads", "2"]) == 0 and set(seen) == {2}
+    assert torch.get_num_threads() == before
+
+
+def test_interrupted_stream_saves_what_was_streamed(tmp_path, checkpoints, capsys, monkeypatch):
+    from liftformer.inference.streaming import KeypointStream
+
+    push = KeypointStream.push
+
+    def push_until_five(self, points):
+        if self.frames == 5:
+            raise KeyboardInterrupt
+        return push(self, points)
+
+    monkeypatch.setattr(KeypointStream, "push", push_until_five)
+    out = tmp_path / "s.npz"
+    assert main(["lift", str(walk_file(tmp_path)), "--stream", "--out", str(out), "--checkpoint", str(checkpoints[True])]) == 130
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 5 and f"wrote {out}" in captured.err
+    assert np.load(out)["frames"].tolist() == [0, 1, 2, 3, 4]

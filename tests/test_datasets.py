@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from datasets_fixtures import H36M_META, h36m_3d, humaneva_files, save_npz
-from liftformer.data.benchmarks import load_split
+from liftformer.data.datasets import load_split
 from liftformer.data.custom import load_custom_sequences
 from liftformer.data.formats import load_positions_2d, load_positions_3d
 from liftformer.data.h36m import cameras as h36m_cameras

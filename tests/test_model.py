@@ -111,7 +111,7 @@ def test_invalid_config_rejected(bad):
 def test_config_round_trip():
     cfg = LiftFormerConfig(num_joints_in=16, receptive_field=81, share_attention=True, causal=True)
     assert LiftFormerConfig.from_dict(cfg.to_dict()) == cfg
-    assert LiftFormer.from_config(cfg).config == cfg
+    assert LiftFormer(cfg).config == cfg
     with pytest.raises(ValueError, match="unknown"):
         LiftFormerConfig.from_dict({**cfg.to_dict(), "bogus": 1})
 
@@ -125,8 +125,8 @@ def test_gradients_reach_every_parameter():
 
 @pytest.mark.parametrize("share", [False, True])
 def test_plain_encoder_reference_gives_identical_outputs(share):
-    """The benchmark's nn.TransformerEncoder baseline computes the same function (inference mode)."""
-    from liftformer.benchmark import PlainEncoderReference
+    """The timing baseline, nn.TransformerEncoder on the same weights, computes the same function (inference mode)."""
+    from liftformer.model.reference import PlainEncoderReference
 
     model = LiftFormer(**tiny_model_kwargs(receptive_field=11, blocks=3, share_attention=share)).eval()
     reference = PlainEncoderReference(model).eval()
@@ -202,17 +202,17 @@ def test_sequence_head_gradients_reach_every_parameter():
 
 
 def test_head_config_validated_and_round_trips():
-    import inspect
+    import dataclasses
 
     with pytest.raises(ValueError, match="head must be one of"):
         LiftFormerConfig(head="frames")
     cfg = LiftFormerConfig(receptive_field=27, causal=True, head="sequence")
     assert LiftFormerConfig.from_dict(cfg.to_dict()) == cfg and cfg.to_dict()["head"] == "sequence"
-    assert LiftFormer.from_config(cfg).config == cfg
+    assert LiftFormer(cfg).config == cfg
     old = {k: v for k, v in cfg.to_dict().items() if k != "head"}  # a checkpoint written before heads
     assert LiftFormerConfig.from_dict(old).head == "centre"
     assert LiftFormerConfig().head == "centre" and LiftFormerConfig().output_frames == 1
-    names = list(inspect.signature(LiftFormer).parameters)
+    names = [f.name for f in dataclasses.fields(LiftFormerConfig)]
     assert names[-2:] == ["causal", "head"] and names[0] == "num_joints_in"
 
 
@@ -223,25 +223,28 @@ def test_macs_match_counted_matrix_products(head, causal):
     from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.utils.flop_counter import FlopCounterMode
 
-    from liftformer.model.flops import macs_per_window
-
     model = LiftFormer(num_joints_in=16, **tiny_model_kwargs(causal=causal, head=head)).eval()
     with FlopCounterMode(display=False) as counter, sdpa_kernel(SDPBackend.MATH), torch.no_grad():
         model(torch.randn(1, 9, 16, 2))
-    assert counter.get_total_flops() == 2 * macs_per_window(model.config)
+    assert counter.get_total_flops() == 2 * model.config.macs_per_window()
 
 
 def test_macs_per_frame():
-    from liftformer.model.flops import macs_per_frame, macs_per_window
-
     centre = LiftFormerConfig(receptive_field=27)
     seq = LiftFormerConfig(receptive_field=27, head="sequence")
-    assert macs_per_frame(centre) == macs_per_window(centre)
-    assert macs_per_window(seq) == macs_per_window(centre, full_last_block=True) + 26 * 512 * 3 * 17
-    assert macs_per_frame(seq) == pytest.approx(macs_per_window(seq) / 27)
-    assert macs_per_frame(seq, stride=1) == macs_per_window(seq)
-    assert macs_per_frame(seq) < macs_per_frame(centre) / 10
+    assert centre.macs_per_frame() == centre.macs_per_window()
+    assert seq.macs_per_window() == centre.macs_per_window(full_last_block=True) + 26 * 512 * 3 * 17
+    assert seq.macs_per_frame() == pytest.approx(seq.macs_per_window() / 27)
+    assert seq.macs_per_frame(stride=1) == seq.macs_per_window()
+    assert seq.macs_per_frame() < centre.macs_per_frame() / 10
     with pytest.raises(ValueError, match="stride"):
-        macs_per_frame(centre, stride=3)
+        centre.macs_per_frame(stride=3)
     with pytest.raises(ValueError, match="stride"):
-        macs_per_frame(seq, stride=28)
+        seq.macs_per_frame(stride=28)
+
+
+def test_constructor_takes_a_config_or_its_fields():
+    cfg = LiftFormerConfig(**tiny_model_kwargs())
+    assert LiftFormer(cfg).config == LiftFormer(**tiny_model_kwargs()).config == cfg
+    with pytest.raises(TypeError, match="not both"):
+        LiftFormer(cfg, blocks=1)

@@ -61,3 +61,69 @@ def test_causal_sequence_head_streams_and_exports(tmp_path):
 
     export_onnx(model, tmp_path / "seq.onnx")
     assert onnx_max_abs_difference(model, tmp_path / "seq.onnx", batch=3) < 1e-4
+
+
+def _points(rng: np.random.Generator, frames: int, joints: int = 17, score: float = 0.9) -> np.ndarray:
+    """(T, J, 3) pixel x, y, score in a 1000x1000 image."""
+    return np.concatenate([rng.uniform(300, 700, size=(frames, joints, 2)), np.full((frames, joints, 1), score)], -1)
+
+
+@pytest.mark.parametrize("layout", ["coco", "h36m"])
+def test_keypoint_stream_matches_offline_causal_lifting(layout):
+    from liftformer.inference.keypoints import Keypoints2D, prepare_keypoints
+    from liftformer.inference.streaming import KeypointStream
+
+    model = LiftFormer(**tiny_model_kwargs(receptive_field=9, causal=True)).eval()
+    points = _points(np.random.default_rng(1), 20)
+    prepared = prepare_keypoints(Keypoints2D(points[..., :2], points[..., 2], layout, 1000, 1000), min_score=0.3)
+    offline = lift_sequence(model, prepared.keypoints, flip=(H36M_17, H36M_17))
+    stream = KeypointStream(model, layout, (1000, 1000), min_score=0.3, flip=True)
+    results = [stream.push(p) for p in points]
+    assert [r.frame for r in results] == list(range(20))
+    np.testing.assert_allclose(np.stack([r.pose for r in results]), offline, atol=1e-5)
+    np.testing.assert_allclose(np.stack([r.pixels for r in results]), prepared.pixels, atol=1e-3)
+    assert not np.stack([r.filled for r in results]).any() and not stream.long_gaps and not stream.notes
+
+
+def test_keypoint_stream_keeps_input_frame_numbers_and_reports_gaps():
+    from liftformer.inference.streaming import KeypointStream
+
+    model = LiftFormer(**tiny_model_kwargs(receptive_field=9, causal=True)).eval()
+    points = _points(np.random.default_rng(2), 30)
+    points[3, 5, :2] = np.nan  # joint 5 not yet seen: no pose for frames 0-3
+    stream = KeypointStream(model, "h36m", (1000, 1000), min_score=0.3, max_gap=2)
+    assert stream.push(None) is None and stream.push(np.full((17, 3), np.nan)) is None
+    assert stream.push(points[2]) is not None  # every joint seen: frame 2 is the first pose
+    assert stream.first == 2
+    held = points[2].copy()
+    frame = points[3].copy()
+    frame[5, :2] = np.nan  # missing joint: holds its last position
+    frame[7, 2] = 0.1  # below min_score after being seen: held too
+    r = stream.push(frame)
+    assert r.frame == 3 and np.flatnonzero(r.filled).tolist() == [5, 7]
+    np.testing.assert_allclose(r.pixels[[5, 7]], held[[5, 7], :2], atol=1e-3)
+    np.testing.assert_allclose(r.pixels[0], frame[0, :2], atol=1e-3)
+    gap = [stream.push(None) for _ in range(3)]  # frames 4-6: longer than max_gap
+    assert [g.frame for g in gap] == [4, 5, 6] and all(g.filled.all() for g in gap)
+    assert stream.push(points[7]).frame == 7 and stream.long_gaps == [(4, 7)]
+    stream.push(None), stream.push(None)  # frames 8-9: not longer than max_gap
+    stream.push(points[10])
+    for _ in range(3):  # frames 11-13 end the stream without a person
+        stream.push(None)
+    stream.finish()
+    assert stream.long_gaps == [(4, 7), (11, 14)] and stream.frames == 14
+
+
+def test_keypoint_stream_uses_joints_never_seen_confidently():
+    from liftformer.inference.streaming import KeypointStream
+
+    model = LiftFormer(**tiny_model_kwargs(receptive_field=9, causal=True)).eval()
+    points = _points(np.random.default_rng(3), 5)
+    points[:, 3, 2] = 0.1  # right ankle always below min_score: its estimate is followed, marked filled
+    stream = KeypointStream(model, "h36m", (1000, 1000), min_score=0.3)
+    results = [stream.push(p) for p in points]
+    assert all(r is not None and r.filled.tolist() == [j == 3 for j in range(17)] for r in results)
+    np.testing.assert_allclose(results[-1].pixels[3], points[-1, 3, :2], atol=1e-3)
+    assert stream.notes == ["joints 3 (h36m) never reach confidence 0.3: their low-confidence positions are used"]
+    with pytest.raises(ValueError, match=r"\(17, 3\)"):
+        stream.push(np.zeros((33, 3)))

@@ -9,7 +9,6 @@ from liftformer.inference.lifting import lift_sequence
 from liftformer.data.windows import sliding_windows
 from liftformer.model import LiftFormer, TCNConfig, TemporalConvNet, build_model
 from liftformer.model.checkpoint import load_weights, read_config, save_weights
-from liftformer.model.flops import macs_per_frame, macs_per_window
 from liftformer.model.registry import config_from_dict, config_to_dict
 from liftformer.model.tcn import default_filter_widths
 
@@ -120,9 +119,9 @@ def test_config_dict_round_trip_and_legacy_dicts():
 
 def test_flops_strided_window_and_dense_frame():
     cfg = TCNConfig(filter_widths=(3, 3, 3, 3, 3))
-    assert macs_per_frame(cfg) == pytest.approx(17e6, rel=0.01)  # the issue's ≈17 MMAC per frame at n=243
+    assert cfg.macs_per_frame() == pytest.approx(17e6, rel=0.01)  # the issue's ≈17 MMAC per frame at n=243
     # one strided window computes 81+27+9+3+1 steps, more than the one step per layer of the dense form
-    assert macs_per_window(cfg) > macs_per_frame(cfg)
+    assert cfg.macs_per_window() > cfg.macs_per_frame()
 
 
 def test_onnx_export_and_streaming(tmp_path):
@@ -137,3 +136,41 @@ def test_onnx_export_and_streaming(tmp_path):
     stream = StreamingLifter(model)
     streamed = torch.stack([torch.from_numpy(stream.push(f)) for f in kp])
     torch.testing.assert_close(streamed, torch.from_numpy(lift_sequence(model, kp.numpy())), rtol=1e-5, atol=1e-5)
+
+
+def test_config_holds_only_its_own_fields_and_its_dict_is_unchanged():
+    cfg = TCNConfig()
+    assert not hasattr(cfg, "d_model") and "head" not in cfg.to_dict()
+    assert (cfg.head, cfg.output_frames, cfg.width) == ("centre", 1, 1024)  # the shared interface
+    assert list(config_to_dict(cfg)) == ["arch", "num_joints_in", "num_joints_out", "filter_widths", "channels", "dropout", "causal"]
+
+
+def test_each_family_spec_is_registered_with_its_recipe():
+    from liftformer.model import ARCHS, LiftFormerConfig
+
+    assert list(ARCHS) == ["liftformer", "tcn"]
+    for name, spec in ARCHS.items():
+        assert spec.name == name and isinstance(build_model(spec.config()), spec.model)
+    assert (ARCHS["tcn"].schedule, ARCHS["tcn"].batch_size(TCNConfig())) == ("exponential", 1024)
+    lf = ARCHS["liftformer"]
+    assert lf.schedule == "noam"
+    assert [lf.batch_size(LiftFormerConfig(receptive_field=n)) for n in (27, 81, 243)] == [5120, 3072, 1536]
+
+
+@pytest.mark.parametrize("flags,message", [
+    (["--arch", "tcn", "--d-model", "64"], "--d-model 64 applies to --arch liftformer only"),
+    (["--arch", "tcn", "--head", "sequence", "--share-attention"], "--share-attention and --head sequence apply to --arch liftformer only"),
+    (["--channels", "64"], "--channels 64 applies to --arch tcn only"),
+])
+def test_flags_of_another_family_are_rejected(flags, message):
+    import argparse
+
+    from liftformer.cli.model_args import add_model_arguments, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_model_arguments(parser)
+    with pytest.raises(ValueError, match=message):
+        config_from_args(parser.parse_args(flags))
+    assert config_from_args(parser.parse_args(["--arch", "tcn", "-n", "9", "--channels", "8"])) == TCNConfig(
+        filter_widths=(3, 3), channels=8
+    )

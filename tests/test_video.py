@@ -132,3 +132,23 @@ def test_mediapipe_blank_frame_has_no_person() -> None:
     with MediaPipePoseDetector() as detector:
         assert detector.layout == "blazepose"
         assert detector.detect(np.zeros((HEIGHT * 4, WIDTH * 4, 3), np.uint8)) is None
+
+
+def test_mediapipe_native_logs_are_quieted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """glog/TFLite levels are set before mediapipe loads (a user's own value wins), absl drops to errors."""
+    import os
+    import types
+
+    monkeypatch.setenv("GLOG_minloglevel", "")
+    monkeypatch.delenv("GLOG_minloglevel")
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "1")
+    levels = []
+    absl_logging = types.SimpleNamespace(WARNING=-1, ERROR=-2, get_verbosity=lambda: -1, set_verbosity=levels.append)
+    monkeypatch.setitem(sys.modules, "absl", types.SimpleNamespace(logging=absl_logging))
+    for name in [m for m in sys.modules if m == "mediapipe" or m.startswith("mediapipe.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "mediapipe", None)
+    with pytest.raises(DataError):
+        MediaPipePoseDetector()
+    assert os.environ["GLOG_minloglevel"] == "2" and os.environ["TF_CPP_MIN_LOG_LEVEL"] == "1"
+    assert levels == [-2]

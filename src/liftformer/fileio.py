@@ -1,14 +1,18 @@
-"""File writing that never leaves a partial file behind."""
+"""File writing that never leaves a partial file behind and never overwrites an input."""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from liftformer.errors import LiftformerError
 
-def atomic_write(path: str | os.PathLike, write: Callable[[str], object]) -> None:
+PathLike = str | os.PathLike
+
+
+def atomic_write(path: PathLike, write: Callable[[str], object]) -> None:
     """Call ``write(tmp_path)`` then rename onto ``path``: a crash never leaves a partial file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -22,6 +26,65 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], object]) -> Non
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_text(path: PathLike, text: str) -> None:
+    """Write a text file atomically."""
+    def write(tmp: str) -> None:
+        with open(tmp, "w") as f:
+            f.write(text)
+
+    atomic_write(path, write)
+
+
+def check_outputs(outputs: Mapping[str, PathLike | None], inputs: Mapping[str, PathLike | None] | None = None) -> None:
+    """Refuse, before any work, an output that is an input or another output, or can't be written.
+
+    ``outputs`` and ``inputs`` map a label the user knows (a flag such as ``--out``, or "input")
+    to a path; ``None`` entries are skipped. Each output's directory is created if missing and
+    probed with a real temporary file, so read-only or non-directory parents fail here, not after
+    the work. Raises a one-line :class:`LiftformerError` naming the flag, the path and the fix.
+    """
+    seen: dict[str, tuple[str, Path]] = {}
+    ins = {label: Path(p) for label, p in (inputs or {}).items() if p is not None}
+    for label, raw in outputs.items():
+        if raw is None:
+            continue
+        path = Path(raw)
+        for in_label, in_path in ins.items():
+            if _same_file(path, in_path):
+                raise LiftformerError(f"{label} {path}: is the {in_label} {in_path}; writing it would destroy it: "
+                                      f"choose another output path")
+        key = str(path.resolve())
+        if key in seen:
+            other_label, other = seen[key][0], seen[key][1]
+            raise LiftformerError(f"{label} {path}: is also the {other_label} output {other}: give them different paths")
+        seen[key] = (label, path)
+        if path.is_dir():
+            raise LiftformerError(f"{label} {path}: is a directory: give a file path")
+        check_writable_dir(path.parent, label)
+
+
+def check_writable_dir(directory: PathLike, label: str) -> None:
+    """Create ``directory`` if missing and prove a file can be written there, or raise one line."""
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as e:
+        reason = e.strerror or type(e).__name__
+        raise LiftformerError(f"{label}: cannot write to directory {directory} ({reason}): "
+                              f"choose a writable location") from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        try:
+            return os.path.samefile(a, b)
+        except OSError:
+            pass
+    return a.resolve() == b.resolve()
 
 
 def _umask() -> int:

@@ -6,10 +6,16 @@ import argparse
 import dataclasses
 import statistics
 import time
+from pathlib import Path
 
 import torch
 
-from liftformer.benchmark import (
+from liftformer.cli.model_args import add_model_arguments, config_from_args
+from liftformer.cli.options import check_device, positive_int
+from liftformer.fileio import atomic_write_text, check_outputs
+from liftformer.inference.export import quantize_int8
+from liftformer.model import LiftFormer, LiftFormerConfig
+from liftformer.timing import (
     compare_inference,
     gemm_peak_gflops,
     gflops,
@@ -19,24 +25,20 @@ from liftformer.benchmark import (
     measure_sequence_inference,
     measure_training_end_to_end,
     peak_memory_mb,
-    quantize_int8,
     synthetic_window_dataset,
     time_calls,
 )
-from liftformer.cli.info import add_model_arguments, config_from_args, describe
-from liftformer.model import LiftFormer
-from liftformer.model.flops import macs_per_window
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("bench", help="measure training and inference throughput (windows/s)")
     add_model_arguments(p)
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--repeats", type=int, default=5, help="timed runs; the median is reported")
-    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
+    p.add_argument("--batch-size", type=positive_int, default=256)
+    p.add_argument("--repeats", type=positive_int, default=5, help="timed runs; the median is reported")
+    p.add_argument("--threads", type=positive_int, default=None, help="torch intra-op threads (default: torch's)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--bf16", action="store_true", help="bf16 autocast")
-    p.add_argument("--sequence-frames", type=int, default=2048, help="frames of the whole-sequence inference timing")
+    p.add_argument("--sequence-frames", type=positive_int, default=2048, help="frames of the whole-sequence inference timing")
     p.add_argument("--suite", action="store_true", help="the full suite: receptive fields 27/81/243, plain-encoder "
                    "baseline, int8, data pipeline, end-to-end training, long-sequence inference (synthetic data, minutes)")
     p.add_argument("--markdown", default=None, help="with --suite: append the results as a Markdown section to this file")
@@ -44,16 +46,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_device(args.device)
+    if args.markdown:
+        check_outputs({"--markdown": args.markdown})
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = config_from_args(args)
     if args.suite:
-        if args.arch != "liftformer":
-            raise ValueError("--suite measures the LiftFormer; drop --arch tcn or --suite")
-        return run_suite(args)
+        if not isinstance(cfg, LiftFormerConfig):
+            raise ValueError(f"--suite measures the LiftFormer; drop --arch {args.arch} or --suite")
+        return run_suite(args, cfg)
     dtype = "bf16 autocast" if args.bf16 else "fp32"
     print(f"hardware: {hardware_description()}")
-    print(f"model: {describe(cfg)}; batch {args.batch_size}; {dtype}; median of {args.repeats} runs")
+    print(f"model: {cfg.describe()}; batch {args.batch_size}; {dtype}; median of {args.repeats} runs")
     results = measure_model(
         cfg, args.batch_size, args.repeats, args.device, torch.bfloat16 if args.bf16 else None
     )
@@ -70,9 +75,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_suite(args: argparse.Namespace) -> int:
+def run_suite(args: argparse.Namespace, base: LiftFormerConfig) -> int:
     """Every figure of the benchmark issue that a CPU can give, as one Markdown table."""
-    base = config_from_args(args)
     rows: list[tuple[str, str, str]] = []  # (workload, result, conditions)
     peak = gemm_peak_gflops()
     rows.append(("fp32 GEMM 2048³ (torch.mm)", f"{peak:.1f} GFLOP/s", "machine ceiling"))
@@ -85,12 +89,12 @@ def run_suite(args: argparse.Namespace) -> int:
         cmp = compare_inference(cfg, batch_size=32, repeats=args.repeats)
         for m in (cmp.liftformer, cmp.plain):
             full = m is cmp.plain
-            achieved = 2 * macs_per_window(cfg, full_last_block=full) * m.median_rate / 1e9
+            achieved = 2 * cfg.macs_per_window(full_last_block=full) * m.median_rate / 1e9
             rows.append((f"inference n={n}: {m.name}", f"{m.median_rate:.1f} windows/s ({achieved:.0f} GFLOP/s, "
                          f"{100 * achieved / peak:.0f}% of GEMM)", "batch 32, inference mode"))
         rows.append((f"inference n={n}: speed-up over plain", f"{cmp.speedup:.2f}x, max abs diff {cmp.max_abs_diff:.1e}", "same weights"))
     cfg = dataclasses.replace(base, receptive_field=243)
-    model = LiftFormer.from_config(cfg).eval()
+    model = LiftFormer(cfg).eval()
     int8 = quantize_int8(model)
     x = torch.randn(32, 243, cfg.num_joints_in, 2) * 0.3
     with torch.inference_mode():
@@ -121,7 +125,7 @@ def run_suite(args: argparse.Namespace) -> int:
     print(title)
     print("\n".join(table))
     if args.markdown:
-        with open(args.markdown, "a") as f:
-            f.write(f"\n### {title}\n\n" + "\n".join(table) + "\n")
+        old = Path(args.markdown).read_text() if Path(args.markdown).is_file() else ""
+        atomic_write_text(args.markdown, old + f"\n### {title}\n\n" + "\n".join(table) + "\n")
         print(f"appended to {args.markdown}")
     return 0

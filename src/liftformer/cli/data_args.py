@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from liftformer.data.benchmarks import DATASETS
+from liftformer.cli.options import fraction, positive_int
+from liftformer.data.datasets import DATASETS
 
 
 def comma_list(value: str) -> list[str]:
@@ -17,6 +18,6 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--data-3d", help="VideoPose3D data_3d_<dataset>.npz (world coordinates, metres)")
     g.add_argument("--data-2d", required=True, help="VideoPose3D data_2d_<dataset>_<source>.npz (pixels)")
     g.add_argument("--actions", type=comma_list, default=None, help="comma-separated action filter (e.g. Walking,Jog,Box)")
-    g.add_argument("--downsample", type=int, default=1, help="use every k-th frame as a target (windows keep the native rate)")
+    g.add_argument("--downsample", type=positive_int, default=1, help="use every k-th frame as a target (windows keep the native rate)")
     g.add_argument("--to-h36m", action="store_true", help="convert the 2D input (MPII-16 or COCO-17) to H36M-17 joints")
-    g.add_argument("--subset", type=float, default=1.0, help="fraction of every sequence to use (contiguous, seeded)")
+    g.add_argument("--subset", type=fraction, default=1.0, help="fraction of every sequence to use (contiguous, seeded)")

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+
+from liftformer.cli.options import positive_int
+from liftformer.errors import CheckpointError, LiftformerError
+from liftformer.fileio import check_outputs
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -10,17 +15,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--onnx", required=True, help="output .onnx path")
     p.add_argument("--checkpoint", default=None, help="a .safetensors model (default: the shipped model)")
     p.add_argument("--causal", action="store_true", help="export the shipped causal (streaming) model")
-    p.add_argument("--opset", type=int, default=17)
+    p.add_argument("--opset", type=positive_int, default=17)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from liftformer.errors import CheckpointError
     from liftformer.inference.export import export_onnx, onnx_max_abs_difference
-    from liftformer.model.checkpoint import load_weights
     from liftformer.inference.pretrained import shipped_weights_path
+    from liftformer.model.checkpoint import load_weights
 
+    missing = [m for m in ("onnx", "onnxruntime") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise LiftformerError(f"export needs {' and '.join(missing)}: pip install 'liftformer[export]'")
     path = args.checkpoint or shipped_weights_path(args.causal)
+    check_outputs({"--onnx": args.onnx}, {"--checkpoint": path})
     model = load_weights(path).eval()
     export_onnx(model, args.onnx, args.opset)
     diff = onnx_max_abs_difference(model, args.onnx)

@@ -3,14 +3,41 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
+from liftformer.cli.options import non_negative_int, positive_float, positive_int, probability
 from liftformer.errors import DataError
+from liftformer.inference.options import LiftOptions, torch_threads
+
+
+@dataclasses.dataclass(frozen=True)
+class OutputPlan:
+    """Every file a run will write; checked before any work."""
+
+    npz: Path
+    json: Path | None = None
+    csv: Path | None = None
+    render: Path | None = None
+
+    def check(self, inputs: dict[str, str | None], labels: dict[str, str] | None = None) -> None:
+        """One-line error unless every output is writable and none is an input or another output;
+        ``labels`` name each output (npz, json, csv, render) as the user gave it."""
+        from liftformer.fileio import check_outputs
+        from liftformer.inference.render import check_render_path
+
+        if self.render is not None:
+            check_render_path(self.render)
+        labels = labels or {"npz": "--out", "json": "--json", "csv": "--csv", "render": "--render"}
+        paths = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        check_outputs({labels[name]: path for name, path in paths.items() if path is not None}, inputs)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def add_lift_arguments(p: argparse.ArgumentParser) -> None:
-    """Flags shared by ``lift`` and ``demo``."""
+    """Flags of ``lift``."""
     p.add_argument("--out", default=None, help="output .npz (default: INPUT_STEM_3d.npz in the current directory)")
     p.add_argument("--json", action="store_true", help="also write the poses as JSON")
     p.add_argument("--csv", action="store_true", help="also write the poses as CSV")
@@ -31,162 +58,173 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", default=None, help="a .safetensors model (default: the shipped model)")
     p.add_argument("--layout", choices=("h36m", "coco", "mpii", "blazepose"), default=None,
                    help="keypoint layout (default: from the file, else guessed from the joints)")
-    p.add_argument("--width", type=int, default=None, help="image width in pixels (keypoint files without it)")
-    p.add_argument("--height", type=int, default=None, help="image height in pixels")
-    p.add_argument("--fps", type=float, default=None, help="frame rate (default: from the file/video, else 50)")
-    p.add_argument("--min-score", type=float, default=0.3, help="keypoints at or below this confidence count as missing")
-    p.add_argument("--max-gap", type=int, default=10, help="report runs of more frames than this without a person")
+    p.add_argument("--width", type=positive_int, default=None, help="image width in pixels (keypoint files without it)")
+    p.add_argument("--height", type=positive_int, default=None, help="image height in pixels")
+    p.add_argument("--fps", type=positive_float, default=None, help="frame rate (default: from the file/video, else 50)")
+    p.add_argument("--min-score", type=probability, default=0.3,
+                   help="keypoints at or below this confidence count as missing (0-1)")
+    p.add_argument("--max-gap", type=non_negative_int, default=10, help="report runs of more frames than this without a person")
     p.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation (2x faster)")
-    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--batch-size", type=positive_int, default=256, help="windows per forward pass (offline)")
+    add_threads_argument(p)
+
+
+def add_threads_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--threads", type=positive_int, default=None,
+                   help="torch intra-op threads (default: 1 with --stream, which keeps latency flat on a busy CPU; else torch's)")
+
+
+def lift_options(args: argparse.Namespace) -> LiftOptions:
+    """The :class:`LiftOptions` in ``args`` (a command without a flag gets the default)."""
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(LiftOptions) if hasattr(args, f.name)}
+    return LiftOptions(**given, flip=not getattr(args, "no_flip", False))
 
 
 def run(args: argparse.Namespace) -> int:
-    from liftformer.inference.video import VIDEO_SUFFIXES
+    from liftformer.inference.outputs import output_paths
+    from liftformer.inference.video import VIDEO_SUFFIXES, is_webcam
 
     source = args.input
-    is_video = Path(source).suffix.lower() in VIDEO_SUFFIXES or (args.stream and source.isdigit())
-    if args.stream:
-        return _stream(args, is_video)
-    if is_video:
-        from liftformer.inference.detector import detect_video
+    webcam = args.stream and is_webcam(source)
+    is_video = webcam or Path(source).suffix.lower() in VIDEO_SUFFIXES
+    options = lift_options(args)
+    paths = output_paths(args.out or f"{Path(source).stem}_3d.npz", args.json, args.csv)
+    plan = OutputPlan(paths["npz"], paths.get("json"), paths.get("csv"), Path(args.render) if args.render else None)
+    plan.check({"input": None if webcam else source, "--checkpoint": options.checkpoint})
+    with torch_threads(options.thread_count(args.stream)):
+        if args.stream:
+            return _stream(source, options, plan, is_video, webcam)
+        if is_video:
+            from liftformer.inference.detector import detect_video
 
-        kp = detect_video(source)
-    else:
-        from liftformer.inference.keypoints import read_keypoints
+            kp = detect_video(source)
+        else:
+            from liftformer.inference.keypoints import read_keypoints
 
-        kp = read_keypoints(source)
-    return lift_and_save(kp, args, frames_from=source if is_video else None)
+            kp = read_keypoints(source)
+        return lift_and_save(kp, options, plan, frames_from=source if is_video else None)
 
 
-def lift_and_save(kp, args: argparse.Namespace, frames_from: str | None = None) -> int:
-    """Prepare keypoints, lift them with the chosen model, write the outputs and print where."""
+def lift_and_save(kp, options: LiftOptions, plan: OutputPlan, frames_from: str | None = None) -> int:
+    """Prepare keypoints, lift them with the chosen model, write the outputs (checked by the caller) and print where."""
     from liftformer.data.skeleton import H36M_17
     from liftformer.inference.keypoints import prepare_keypoints
     from liftformer.inference.lifting import lift_sequence
     from liftformer.inference.pretrained import load_model
 
     t0 = time.perf_counter()
-    prepared = prepare_keypoints(kp, args.layout, args.width, args.height, args.min_score, args.max_gap)
-    model = load_model(args.checkpoint)
-    flip = None if args.no_flip else (H36M_17, H36M_17)
-    poses = lift_sequence(model, prepared.keypoints, batch_size=args.batch_size, flip=flip)
+    with warnings.catch_warnings():  # data/layouts.py guess_layout reduces the all-NaN rows of frames without a person
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+        prepared = prepare_keypoints(kp, options.layout, options.width, options.height, options.min_score, options.max_gap)
+    model = load_model(options.checkpoint)
+    flip = (H36M_17, H36M_17) if options.flip else None
+    poses = lift_sequence(model, prepared.keypoints, batch_size=options.batch_size, flip=flip)
     cfg = model.config
     print(f"lifted {len(poses)} frames in {time.perf_counter() - t0:.1f} s with a {model.num_parameters() / 1e6:.2f}M-parameter, "
           f"n={cfg.receptive_field} {'causal ' if cfg.causal else ''}{'TCN' if cfg.arch == 'tcn' else 'LiftFormer'}", flush=True)
-    fps = args.fps or kp.fps or 50.0
-    name = Path(kp.source).stem if kp.source else "poses"
-    _report_gaps(prepared, fps)
-    written = _write_outputs(args, name, poses, prepared.pixels, prepared.filled, fps)
-    if args.render:
-        written.append(_render(args.render, poses, prepared.pixels, kp.image_size(args.width, args.height), fps, frames_from))
-    for path in written:
-        print(f"wrote {path}")
+    fps = options.fps or kp.fps or 50.0
+    _report_gaps(prepared.notes, prepared.filled, prepared.long_gaps, fps, "interpolated")
+    _write_outputs(plan, poses, prepared.pixels, prepared.filled, fps, None, sys.stdout)
+    if plan.render:
+        size = kp.image_size(options.width, options.height)
+        _render(plan.render, poses, prepared.pixels, size, fps, frames_from, 0, sys.stdout)
     return 0
 
 
-def _report_gaps(prepared, fps: float) -> None:
-    for note in prepared.notes:
+def _report_gaps(notes: list[str], filled: np.ndarray, long_gaps: list[tuple[int, int]], fps: float, how: str) -> None:
+    """Warnings, missing keypoints and long runs without a person, on stderr; ``how`` they were filled."""
+    for note in notes:
         print(f"warning: {note}", file=sys.stderr)
-    filled = int(prepared.filled.any(1).sum())
-    if filled:
-        print(f"interpolated missing keypoints in {filled} of {len(prepared.filled)} frames", file=sys.stderr)
-    for start, end in prepared.long_gaps:
-        print(f"warning: no person in frames {start}-{end - 1} ({(end - start) / fps:.1f} s): poses there are interpolated",
+    count = int(filled.any(1).sum())
+    if count:
+        print(f"{how} missing keypoints in {count} of {len(filled)} frames", file=sys.stderr)
+    for start, end in long_gaps:
+        print(f"warning: no person in frames {start}-{end - 1} ({(end - start) / fps:.1f} s): poses there are {how}",
               file=sys.stderr)
 
 
-def _write_outputs(args, name: str, poses, pixels, filled, fps: float) -> list[str]:
-    from liftformer.inference.outputs import output_paths, save_csv, save_json, save_npz
+def _write_outputs(plan: OutputPlan, poses, pixels, filled, fps: float, frames, log: TextIO) -> None:
+    """Write npz, JSON and CSV, naming each on ``log`` as soon as it exists."""
+    from liftformer.inference.outputs import save_csv, save_json, save_npz
 
-    paths = output_paths(args.out or f"{name}_3d.npz", args.json, args.csv)
-    save_npz(paths["npz"], poses, pixels, filled, fps)
-    if "json" in paths:
-        save_json(paths["json"], poses, pixels, fps)
-    if "csv" in paths:
-        save_csv(paths["csv"], poses)
-    return [str(p) for p in paths.values()]
+    save_npz(plan.npz, poses, pixels, filled, fps, frames)
+    print(f"wrote {plan.npz}", file=log, flush=True)
+    if plan.json:
+        save_json(plan.json, poses, pixels, fps, frames)
+        print(f"wrote {plan.json}", file=log, flush=True)
+    if plan.csv:
+        save_csv(plan.csv, poses, frames)
+        print(f"wrote {plan.csv}", file=log, flush=True)
 
 
-def _render(path: str, poses, pixels, size: tuple[int, int], fps: float, video: str | None) -> str:
+def _render(path: Path, poses, pixels, size: tuple[int, int], fps: float, video: str | None, first: int, log: TextIO) -> None:
+    """Render from input frame ``first`` on (drawn over ``video``'s frames when given)."""
+    from itertools import islice
+
     from liftformer.inference.render import render_frames, write_video
 
     frames = None
     if video is not None:
         from liftformer.inference.video import iter_frames
 
-        frames = iter_frames(video)
-    images = render_frames(poses, pixels, size, frames=frames, fps=fps)
+        frames = islice(iter_frames(video), first, None)
+    images = render_frames(poses, pixels, size, frames=frames, fps=fps, first_frame=first)
     if sys.stderr.isatty():
         from tqdm import tqdm
 
         images = tqdm(images, total=len(poses), desc="render", unit="frame")
     write_video(images, path, fps)
-    return path
+    print(f"wrote {path}", file=log, flush=True)
 
 
-def _stream(args: argparse.Namespace, is_video: bool) -> int:
-    """Causal lifting frame by frame; each pose is printed as a JSON line as soon as it is ready."""
-    from liftformer.data.camera import normalize_screen_coordinates
-    from liftformer.data.layouts import to_h36m
-    from liftformer.data.skeleton import H36M_17
+def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool, webcam: bool) -> int:
+    """Causal lifting frame by frame: a JSON line per pose on stdout as soon as it is ready; files after.
+
+    Ctrl-C ends the stream (the only way to end a webcam's): what was streamed is still saved, exit 130.
+    """
+    from liftformer.inference.outputs import rounded
     from liftformer.inference.pretrained import load_model
-    from liftformer.inference.streaming import StreamingLifter
+    from liftformer.inference.streaming import KeypointStream, StreamResult, keypoint_file_source, video_source
 
-    model = load_model(args.checkpoint, causal=True)
-    lifter = StreamingLifter(model, None if args.no_flip else (H36M_17, H36M_17))
-    frames, layout, (width, height), fps = _stream_source(args, is_video)
-    last = None  # hold the last seen position of every joint while it is missing
-    confident = np.zeros(17, bool)  # joints seen above min_score at least once
-    poses, pixels, latencies = [], [], []
-    for points in frames:
-        t0 = time.perf_counter()
-        if points is not None:
-            points = to_h36m(points, layout)
-            located = np.isfinite(points[..., :2]).all(-1)
-            ok = located & (points[..., 2] > args.min_score)
-            confident |= ok
-            # joints never confidently seen (e.g. out of frame) follow their low-confidence estimate
-            use = ok | (located & ~confident)
-            last = np.where(use[:, None], points[..., :2], last if last is not None else np.nan)
-        if last is None or not np.isfinite(last).all():
-            continue  # nothing to lift until every joint has been seen once
-        pose = lifter.push(normalize_screen_coordinates(last, width, height).astype(np.float32))
-        latencies.append(time.perf_counter() - t0)
-        poses.append(pose)
-        pixels.append(last.copy())
-        print(json.dumps({"frame": len(poses) - 1, "latency_ms": round(1000 * latencies[-1], 2),
-                          "pose_3d": np.round(pose, 4).tolist()}), flush=True)
-    if not poses:
-        raise DataError(f"{args.input}: no person detected in any frame")
-    poses_arr, pixels_arr = np.stack(poses), np.stack(pixels)
-    written = _write_outputs(args, Path(args.input).stem, poses_arr, pixels_arr, np.zeros(poses_arr.shape[:2], bool), fps)
+    model = load_model(options.checkpoint, causal=True)
+    src = video_source(source, options) if is_video else keypoint_file_source(source, options)
+    stream = KeypointStream(model, src.layout, src.image_size, options.min_score, options.max_gap, options.flip)
+    results: list[StreamResult] = []
+    latencies: list[float] = []
+    interrupted = False
+    try:
+        for points in src.frames:
+            t0 = time.perf_counter()
+            result = stream.push(points)
+            if result is None:
+                continue
+            latencies.append(time.perf_counter() - t0)
+            if not results and result.frame:
+                print(f"warning: no pose for input frames 0-{result.frame - 1} ({result.frame} frames): streaming starts "
+                      "once every joint has been seen; poses keep their input frame numbers", file=sys.stderr)
+            results.append(result)
+            print(json.dumps({"frame": result.frame, "latency_ms": round(1000 * latencies[-1], 2),
+                              "pose_3d": rounded(result.pose, 4), "filled": np.flatnonzero(result.filled).tolist()}),
+                  flush=True)
+    except KeyboardInterrupt:
+        interrupted = True
+        print(f"interrupted after {stream.frames} frames: saving what was streamed", file=sys.stderr)
+    finally:
+        src.frames.close()  # releases the detector
+    stream.finish()
+    if not results:
+        if interrupted:
+            return 130
+        raise DataError(f"{source}: no pose in {stream.frames} frames (no person with every joint located)")
+    filled = np.stack([r.filled for r in results])
+    _report_gaps(stream.notes, filled, stream.long_gaps, src.fps, "held")
     ms = 1000 * np.array(latencies)
-    print(f"streamed {len(poses)} frames: lifting latency median {np.median(ms):.2f} ms, p95 {np.percentile(ms, 95):.2f} ms "
-          f"per frame; wrote {', '.join(written)}", file=sys.stderr)
-    return 0
-
-
-def _stream_source(args: argparse.Namespace, is_video: bool):
-    """(iterator of (J, 3) pixel x, y, score or None per frame, layout, (width, height), fps)."""
-    if is_video:
-        from liftformer.inference.detector import MediaPipePoseDetector
-        from liftformer.inference.video import iter_frames, probe_video
-
-        info = probe_video(args.input)
-        detector = MediaPipePoseDetector()
-
-        def detections():
-            with detector:  # closed when the stream ends or fails
-                for frame in iter_frames(args.input):
-                    yield detector.detect(frame)
-
-        return detections(), detector.layout, (info.width, info.height), info.fps
-    from liftformer.data.layouts import guess_layout
-    from liftformer.inference.keypoints import read_keypoints
-
-    kp = read_keypoints(args.input)
-    width, height = kp.image_size(args.width, args.height)
-    layout = args.layout or kp.layout or guess_layout(kp.pixels)
-    scores = kp.scores if kp.scores is not None else np.ones(kp.pixels.shape[:2])
-    points = np.concatenate([kp.pixels, scores[..., None]], -1)
-    return iter(points), layout, (width, height), args.fps or kp.fps or 50.0
+    print(f"streamed {len(results)} frames: lifting latency median {np.median(ms):.2f} ms, p95 {np.percentile(ms, 95):.2f} ms "
+          f"per frame", file=sys.stderr)
+    poses, pixels = np.stack([r.pose for r in results]), np.stack([r.pixels for r in results])
+    frames = np.array([r.frame for r in results])
+    _write_outputs(plan, poses, pixels, filled, src.fps, frames, sys.stderr)  # stdout carries only JSON lines
+    if plan.render:
+        video = None if webcam or not is_video else source
+        _render(plan.render, poses, pixels, src.image_size, src.fps, video, int(frames[0]), sys.stderr)
+    return 130 if interrupted else 0

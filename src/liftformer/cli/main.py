@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from liftformer import __version__
 from liftformer.cli import bench, demo, evaluate, export, info, lift, prepare, train
@@ -14,8 +15,15 @@ from liftformer.errors import LiftformerError
 COMMANDS = (demo, lift, export, info, prepare, train, evaluate, bench)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (what is wrong and where to look), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="liftformer", description="Attention-based 2D-to-3D human pose lifting.")
+    parser = OneLineParser(prog="liftformer", description="Attention-based 2D-to-3D human pose lifting.")
     parser.add_argument("--version", action="version", version=f"liftformer {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:

@@ -17,8 +17,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from liftformer.data.h36m import prepare_ground_truth_2d
+    from liftformer.fileio import check_outputs
 
     out = args.out or os.path.join(os.path.dirname(os.path.abspath(args.path_3d)), "data_2d_h36m_gt.npz")
+    check_outputs({"--out": out}, {"--from-3d": args.path_3d})
     t0 = time.perf_counter()
     n = prepare_ground_truth_2d(args.path_3d, out)
     print(f"wrote {out}: {n} sequences x 4 cameras, 17 joints, pixels (distortion included), {time.perf_counter() - t0:.1f} s")

@@ -7,14 +7,22 @@ import os
 import time
 
 from liftformer.cli.data_args import add_data_arguments, comma_list
-from liftformer.cli.info import add_model_arguments, config_from_args, describe
-from liftformer.data.benchmarks import DEFAULT_EPOCHS, load_split
+from liftformer.cli.options import (
+    check_device,
+    fraction,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    probability,
+)
+from liftformer.cli.model_args import add_model_arguments, config_from_args
+from liftformer.data.datasets import DATASETS, get_dataset, load_split
 from liftformer.data.pipeline import InputNoise, WindowDataset, subset_sequences
 from liftformer.errors import DataError
+from liftformer.fileio import check_writable_dir
+from liftformer.model import ARCHS
 from liftformer.training.optim import SCHEDULES
-from liftformer.training.trainer import TrainConfig, Trainer, default_batch_size
-
-VIDEOPOSE3D_BATCH_SIZE = 1024
+from liftformer.training.trainer import TrainConfig, Trainer
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -22,28 +30,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_data_arguments(p)
     p.add_argument("--train-subjects", type=comma_list, default=None, help="default: the benchmark's training subjects")
     p.add_argument("--val-subjects", type=comma_list, default=None, help="default: the benchmark's test subjects")
-    p.add_argument("--val-downsample", type=int, default=10, help="score every k-th validation frame each epoch")
+    p.add_argument("--val-downsample", type=positive_int, default=10, help="score every k-th validation frame each epoch")
     add_model_arguments(p)
     g = p.add_argument_group("optimisation")
-    g.add_argument("--epochs", type=int, default=None, help="default: 80 (h36m, custom), 1000 (humaneva)")
-    g.add_argument("--batch-size", type=int, default=None, help="default: the paper's 5120/3072/1536 for n=27/81/243; 1024 for tcn (VideoPose3D's)")
-    g.add_argument("--batch-scale", type=float, default=1.0, help="multiply the default batch size (smaller machines)")
+    g.add_argument("--epochs", type=positive_int, default=None, help="default: " + ", ".join(f"{s.default_epochs} ({n})" for n, s in DATASETS.items()))
+    g.add_argument("--batch-size", type=positive_int, default=None, help="default: the paper's 5120/3072/1536 for n=27/81/243; 1024 for tcn (VideoPose3D's)")
+    g.add_argument("--batch-scale", type=positive_float, default=1.0, help="multiply the default batch size (smaller machines)")
     g.add_argument("--schedule", choices=SCHEDULES, default=None,
                    help="learning-rate schedule; default: noam (liftformer, the paper), exponential (tcn, VideoPose3D)")
-    g.add_argument("--warmup", type=int, default=1000, help="noam: warm-up steps")
-    g.add_argument("--lr-factor", type=float, default=12.0, help="noam: factor")
-    g.add_argument("--lr", type=float, default=1e-3, help="exponential: initial learning rate")
-    g.add_argument("--lr-decay", type=float, default=0.95, help="exponential: decay per epoch")
-    g.add_argument("--max-minutes", type=float, default=None,
+    g.add_argument("--warmup", type=positive_int, default=1000, help="noam: warm-up steps")
+    g.add_argument("--lr-factor", type=positive_float, default=12.0, help="noam: factor")
+    g.add_argument("--lr", type=positive_float, default=1e-3, help="exponential: initial learning rate")
+    g.add_argument("--lr-decay", type=fraction, default=0.95, help="exponential: decay per epoch")
+    g.add_argument("--max-minutes", type=positive_float, default=None,
                    help="stop after this much training time (validation excluded), even mid-epoch")
     g.add_argument("--no-flip", action="store_true", help="no horizontal-flip augmentation")
-    g.add_argument("--noise-2d", type=float, default=0.0, help="std of Gaussian 2D input jitter (normalised units; 0.01 ≈ 5 px at 1000 px)")
-    g.add_argument("--outliers-2d", type=float, default=0.0, help="fraction of input joints given 10x the jitter")
+    g.add_argument("--noise-2d", type=non_negative_float, default=0.0, help="std of Gaussian 2D input jitter (normalised units; 0.01 ≈ 5 px at 1000 px)")
+    g.add_argument("--outliers-2d", type=probability, default=0.0, help="fraction of input joints given 10x the jitter")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 …")
     g.add_argument("--bf16", action="store_true", help="bf16 autocast (GPU)")
     g.add_argument("--compile", action="store_true", help="torch.compile the model")
-    g.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
+    g.add_argument("--threads", type=positive_int, default=None, help="torch intra-op threads")
     p.add_argument("--out", required=True, help="run directory: checkpoints, log.csv, curve.png")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     p.set_defaults(func=run)
@@ -52,10 +60,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
+    check_device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise DataError(f"--out {args.out}: is a file; the run needs a directory: choose another --out")
     if not args.resume and os.path.exists(os.path.join(args.out, "last.pt")):
         raise DataError(f"{args.out}: already holds a run (last.pt); pass --resume to continue it or choose another --out")
+    if args.resume and not os.path.exists(os.path.join(args.out, "last.pt")):
+        raise DataError(f"--resume: {args.out} holds no last.pt to continue: drop --resume to start a new run")
+    check_writable_dir(args.out, "--out")
     t0 = time.perf_counter()
     train = load_split(args.dataset, args.data_3d, args.data_2d, args.train_subjects, "train", args.actions, require_3d=True, to_h36m=args.to_h36m)
     val = load_split(args.dataset, args.data_3d, args.data_2d, args.val_subjects, "test", args.actions, require_3d=True, to_h36m=args.to_h36m)
@@ -71,11 +85,11 @@ def run(args: argparse.Namespace) -> int:
         train_seqs, cfg.receptive_field, cfg.causal, flip, args.downsample, args.device, noise, targets=cfg.head
     )
     val_set = WindowDataset(val.sequences, cfg.receptive_field, cfg.causal, None, args.val_downsample, args.device)
-    default_batch = VIDEOPOSE3D_BATCH_SIZE if args.arch == "tcn" else default_batch_size(cfg.receptive_field)
+    default_batch = ARCHS[cfg.arch].batch_size(cfg)
     batch = args.batch_size or max(1, round(default_batch * args.batch_scale))
-    schedule = args.schedule or ("exponential" if args.arch == "tcn" else "noam")
+    schedule = args.schedule or ARCHS[cfg.arch].schedule
     train_cfg = TrainConfig(
-        epochs=args.epochs or DEFAULT_EPOCHS[args.dataset], batch_size=batch, schedule=schedule, warmup=args.warmup,
+        epochs=args.epochs if args.epochs is not None else get_dataset(args.dataset).default_epochs, batch_size=batch, schedule=schedule, warmup=args.warmup,
         lr_factor=args.lr_factor, lr=args.lr, lr_decay=args.lr_decay, max_minutes=args.max_minutes,
         seed=args.seed, device=args.device, bf16=args.bf16, compile=args.compile,
     )
@@ -89,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         )
         params = trainer.model.num_parameters()
         budget = f", at most {args.max_minutes:g} min of training" if args.max_minutes else ""
-        print(f"model: {describe(cfg)}; {params / 1e6:.2f}M parameters; batch {batch}; {schedule} schedule; "
+        print(f"model: {cfg.describe()}; {params / 1e6:.2f}M parameters; batch {batch}; {schedule} schedule; "
               f"{train_cfg.epochs} epochs{budget}", flush=True)
     if args.resume:
         trainer.resume()

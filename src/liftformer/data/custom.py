@@ -11,23 +11,33 @@ array (one camera) or a list of them, one per camera of the 2D file. Made root-r
 
 from __future__ import annotations
 
+from collections.abc import Sequence as Seq
 from typing import Any
 
 import numpy as np
 
 from liftformer.data.camera import normalize_screen_coordinates
-from liftformer.data.formats import camera_views, check_poses, load_item, load_positions_2d, trim_to_3d
+from liftformer.data.formats import (
+    camera_views, check_nested, check_poses, load_item, load_positions_2d, positive, trim_to_3d,
+)
 from liftformer.data.sequences import Sequence
+from liftformer.data.skeleton import H36M_17, Skeleton
+from liftformer.data.spec import DatasetSpec
 from liftformer.errors import DataError
 
 
 def image_size(metadata: dict[str, Any], subject: str, path: str) -> tuple[int, int]:
     """(width, height) of a subject's video from the 2D file's metadata."""
     per_video = metadata.get("video_metadata", {}) or {}
+    if not isinstance(per_video, dict):
+        raise DataError(f"{path}: metadata video_metadata must be a dict of video → {{'w': W, 'h': H}}")
     if subject in per_video:
-        return int(per_video[subject]["w"]), int(per_video[subject]["h"])
+        size = per_video[subject]
+        if not isinstance(size, dict) or "w" not in size or "h" not in size:
+            raise DataError(f"{path}: metadata video_metadata[{subject!r}] must be {{'w': W, 'h': H}}")
+        return positive(size["w"], path, f"{subject} width"), positive(size["h"], path, f"{subject} height")
     if "res_w" in metadata and "res_h" in metadata:
-        return int(metadata["res_w"]), int(metadata["res_h"])
+        return positive(metadata["res_w"], path, "metadata res_w"), positive(metadata["res_h"], path, "metadata res_h")
     raise DataError(f"{path}: no image size for {subject} (metadata needs video_metadata[{subject!r}] or res_w/res_h)")
 
 
@@ -36,10 +46,8 @@ def load_custom_sequences(path_2d: str, path_3d: str | None = None, fps: float =
     positions_2d, metadata = load_positions_2d(path_2d)
     positions_3d = None
     if path_3d is not None:
-        positions_3d = load_item(path_3d, "positions_3d")
-        if not isinstance(positions_3d, dict):
-            raise DataError(f"{path_3d}: 'positions_3d' must be a dict of subject → {{action → data}}")
-    fps = float(metadata.get("fps", fps))
+        positions_3d = check_nested(load_item(path_3d, "positions_3d"), path_3d, "positions_3d")
+    fps = positive(metadata.get("fps", fps), path_2d, "metadata fps", float)
     out = []
     for subject, actions in positions_2d.items():
         width, height = image_size(metadata, subject, path_2d)
@@ -49,7 +57,7 @@ def load_custom_sequences(path_2d: str, path_3d: str | None = None, fps: float =
                 raw = positions_3d.get(subject, {}).get(action)
                 if raw is None:
                     raise DataError(f"{path_3d}: no 3D for {subject}/{action} of {path_2d}")
-                raw = camera_views(raw)
+                raw = camera_views(raw, path_3d, f"{subject}/{action}")
                 if len(raw) != len(views):
                     raise DataError(f"{path_3d}: {subject}/{action}: {len(raw)} 3D views for {len(views)} 2D cameras")
                 targets = [check_poses(p, path_3d, f"{subject}/{action} camera {i}", 3) for i, p in enumerate(raw)]
@@ -60,3 +68,14 @@ def load_custom_sequences(path_2d: str, path_3d: str | None = None, fps: float =
                 keypoints = normalize_screen_coordinates(kp, width, height).astype(np.float32)
                 out.append(Sequence(subject, action, i, keypoints, pos, fps))
     return out
+
+
+def _load(
+    path_3d: str | None, path_2d: str, subjects: Seq[str] | None, actions: Seq[str] | None, input_skeleton: Skeleton
+) -> list[Sequence]:
+    """The :class:`DatasetSpec` loader: every sequence of the files, or those of ``subjects``."""
+    sequences = load_custom_sequences(path_2d, path_3d)
+    return [s for s in sequences if s.subject in subjects] if subjects else sequences
+
+
+SPEC = DatasetSpec(name="custom", output_skeleton=H36M_17, default_epochs=80, load=_load, requires_3d_file=False)

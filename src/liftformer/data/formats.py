@@ -5,18 +5,23 @@
   (T, J, 2) pixels, plus ``metadata`` {``num_joints``, ``keypoints_symmetry``, optional
   ``layout_name``, optional ``video_metadata`` {subject: {``w``, ``h``}}}.
 
-The files hold pickled Python dicts (that is the format), so they are loaded with
-``allow_pickle=True``: only open files you trust.
+The files hold pickled Python dicts (that is the format). They are read by
+:mod:`liftformer.data.safe_npz`, whose unpickler builds only dicts, lists, tuples, strings,
+numbers and numpy arrays: a crafted file (or a raw pickle renamed ``.npz``) gets a one-line
+``DataError`` and never runs code.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from liftformer.data.safe_npz import read_npz
 from liftformer.errors import DataError
 from liftformer.fileio import atomic_write
 
@@ -25,27 +30,22 @@ Positions2D = dict[str, dict[str, list[np.ndarray]]]
 
 
 def load_item(path: str | os.PathLike, key: str) -> Any:
-    """``np.load(path)[key].item()`` with a clear error for a missing file, key or bad archive."""
+    """``np.load(path)[key].item()``, read safely, with a one-line error for a missing file, key or bad archive."""
     path = str(path)
     if not Path(path).is_file():
         raise DataError(f"{path}: no such file")
-    try:
-        with np.load(path, allow_pickle=True) as archive:
-            if key not in archive.files:
-                raise DataError(f"{path}: no '{key}' array (found: {', '.join(archive.files) or 'nothing'})")
-            value = archive[key]
-    except DataError:
-        raise
-    except Exception as e:  # noqa: BLE001 — zip, pickle and format errors all mean "not a valid npz"
-        raise DataError(f"{path}: cannot read as a VideoPose3D .npz ({type(e).__name__}: {e})") from None
+    value = read_npz(path, key)
     return value.item() if value.dtype == object and value.shape == () else value
 
 
 def check_poses(array: Any, path: str, where: str, dims: int, num_joints: int | None = None) -> np.ndarray:
     """A finite float32 (T, J, dims) array, or a :class:`DataError` naming file and sequence."""
+    if isinstance(array, np.ndarray) and array.dtype.kind not in "biufO":
+        raise DataError(f"{path}: {where}: not a real-valued numeric array (dtype {array.dtype})")
     try:
-        array = np.asarray(array, dtype=np.float32)
-    except (TypeError, ValueError) as e:
+        with np.errstate(over="ignore"):  # values beyond float32 become inf, reported below
+            array = np.asarray(array, dtype=np.float32)
+    except (TypeError, ValueError, OverflowError) as e:
         raise DataError(f"{path}: {where}: not a numeric array ({e})") from None
     if array.ndim != 3 or array.shape[-1] != dims:
         raise DataError(f"{path}: {where}: expected (frames, joints, {dims}), got {array.shape}")
@@ -60,9 +60,29 @@ def check_poses(array: Any, path: str, where: str, dims: int, num_joints: int | 
     return array
 
 
-def _nested(data: Any, path: str, key: str) -> dict:
-    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise DataError(f"{path}: '{key}' must be a dict of subject → {{action → data}}")
+def positive(value: Any, path: str, what: str, kind: type = int) -> Any:
+    """``value`` as a positive finite ``kind`` (int or float), or a one-line DataError."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number) or number <= 0 or (kind is int and not number.is_integer()):
+        raise DataError(f"{path}: {what} must be a positive {'integer' if kind is int else 'number'}, got {value!r:.40}")
+    return kind(number)
+
+
+def is_name(value: Any) -> bool:
+    """A string that prints on one line (no control characters or line breaks)."""
+    return isinstance(value, str) and not any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value)
+
+
+def check_nested(data: Any, path: str, key: str) -> dict:
+    """``data`` if it is a dict of subject → {action → data} named by one-line strings, else a DataError."""
+    if not isinstance(data, dict) or not all(
+        is_name(subject) and isinstance(actions, dict) and all(is_name(a) for a in actions)
+        for subject, actions in data.items()
+    ):
+        raise DataError(f"{path}: '{key}' must be a dict of subject → {{action → data}} named by one-line strings")
     return data
 
 
@@ -72,7 +92,7 @@ def load_positions_3d(path: str | os.PathLike, num_joints: tuple[int, ...] | Non
     ``num_joints``: the joint counts accepted (e.g. (17, 32) for Human3.6M).
     """
     path = str(path)
-    data = _nested(load_item(path, "positions_3d"), path, "positions_3d")
+    data = check_nested(load_item(path, "positions_3d"), path, "positions_3d")
     out: Positions3D = {}
     for subject, actions in data.items():
         out[subject] = {}
@@ -92,23 +112,25 @@ def load_positions_2d(path: str | os.PathLike) -> tuple[Positions2D, dict[str, A
     """
     path = str(path)
     metadata = load_positions_2d_metadata(path)
-    data = _nested(load_item(path, "positions_2d"), path, "positions_2d")
+    data = check_nested(load_item(path, "positions_2d"), path, "positions_2d")
     out: Positions2D = {}
     for subject, actions in data.items():
         out[subject] = {}
         for action, views in actions.items():
             out[subject][action] = [
                 check_poses(v, path, f"{subject}/{action} camera {i}", 2, int(metadata["num_joints"]))
-                for i, v in enumerate(camera_views(views))
+                for i, v in enumerate(camera_views(views, path, f"{subject}/{action}"))
             ]
     return out, metadata
 
 
-def camera_views(value: Any) -> list:
+def camera_views(value: Any, path: str = "", where: str = "") -> list:
     """The per-camera list of a sequence; a single (T, J, C) array stored bare is one camera."""
     if isinstance(value, np.ndarray) and value.dtype != object and value.ndim == 3:
         return [value]
-    return list(value)
+    if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0):
+        return list(value)
+    raise DataError(f"{path}: {where}: expected a list of per-camera arrays, got {type(value).__name__}")
 
 
 def trim_to_3d(keypoints: np.ndarray, num_frames: int, path: str, where: str) -> np.ndarray:
@@ -127,6 +149,7 @@ def load_positions_2d_metadata(path: str | os.PathLike) -> dict[str, Any]:
     for key in ("num_joints", "keypoints_symmetry"):
         if key not in metadata:
             raise DataError(f"{path}: metadata lacks '{key}'")
+    positive(metadata["num_joints"], path, "metadata num_joints")
     return metadata
 
 

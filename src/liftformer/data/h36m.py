@@ -7,6 +7,7 @@ from collections.abc import Sequence as Seq
 import numpy as np
 
 from liftformer.data.camera import Camera
+from liftformer.data.spec import DatasetSpec
 from liftformer.data.formats import Positions2D, Positions3D, load_positions_2d, load_positions_3d, save_positions_2d
 from liftformer.data.multiview import camera_sequences, load_packaged_cameras
 from liftformer.data.sequences import Sequence
@@ -19,6 +20,12 @@ ACTIONS = (
     "Directions", "Discussion", "Eating", "Greeting", "Phoning", "Photo", "Posing", "Purchases",
     "Sitting", "SittingDown", "Smoking", "Waiting", "WalkDog", "Walking", "WalkTogether",
 )
+ACTION_ABBREVIATIONS = {
+    "Directions": "Dir.", "Discussion": "Disc.", "Eating": "Eat", "Greeting": "Greet",
+    "Phoning": "Phone", "Photo": "Photo", "Posing": "Pose", "Purchases": "Purch.",
+    "Sitting": "Sit", "SittingDown": "SitD.", "Smoking": "Smoke", "Waiting": "Wait",
+    "WalkDog": "WalkD.", "Walking": "Walk", "WalkTogether": "WalkT.",
+}  # the column headers of the papers' tables
 FPS = 50.0
 # Indices of the 17 standard joints among Human3.6M's 32 (VideoPose3D's remove_joints).
 JOINTS_32_TO_17 = (0, 1, 2, 3, 6, 7, 8, 12, 13, 14, 15, 17, 18, 19, 25, 26, 27)
@@ -47,17 +54,22 @@ def load_positions(path_3d: str) -> Positions3D:
 
 
 def load_h36m_sequences(
-    path_3d: str,
+    path_3d: str | None,
     path_2d: str,
-    subjects: Seq[str],
+    subjects: Seq[str] | None = None,
     actions: Seq[str] | None = None,
     input_skeleton: Skeleton | None = None,
 ) -> list[Sequence]:
-    """Camera-space, root-relative 17-joint 3D with the 2D of ``path_2d`` for every camera."""
+    """Camera-space, root-relative 17-joint 3D with the 2D of ``path_2d`` for every camera
+    (``subjects`` default: every subject of the 3D file)."""
+    if path_3d is None:
+        raise DataError("--data-3d is required for h36m")
     positions_2d, metadata = load_positions_2d(path_2d)
     if input_skeleton is not None and int(metadata["num_joints"]) != input_skeleton.num_joints:
         raise DataError(f"{path_2d}: {metadata['num_joints']} joints, layout {input_skeleton.name} has {input_skeleton.num_joints}")
-    return camera_sequences(load_positions(path_3d), positions_2d, cameras(), subjects, actions, FPS, path_3d, path_2d)
+    positions_3d = load_positions(path_3d)
+    subjects = tuple(positions_3d) if subjects is None else subjects
+    return camera_sequences(positions_3d, positions_2d, cameras(), subjects, actions, FPS, path_3d, path_2d)
 
 
 def project_ground_truth_2d(positions: Positions3D, cams: dict[str, list[Camera]]) -> Positions2D:
@@ -83,3 +95,10 @@ def prepare_ground_truth_2d(path_3d: str, path_out: str) -> int:
     }
     save_positions_2d(path_out, project_ground_truth_2d(positions, cameras()), metadata)
     return sum(len(a) for a in positions.values())
+
+
+SPEC = DatasetSpec(
+    name="h36m", output_skeleton=H36M_17, default_epochs=80, load=load_h36m_sequences,
+    train_subjects=TRAIN_SUBJECTS, test_subjects=TEST_SUBJECTS, table="by action", table_actions=ACTIONS,
+    table_abbreviations=ACTION_ABBREVIATIONS,
+)

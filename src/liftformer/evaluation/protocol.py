@@ -17,17 +17,13 @@ import numpy as np
 
 from liftformer.data.sequences import Sequence, action_group
 from liftformer.data.skeleton import Skeleton
+from liftformer.data.spec import DatasetSpec
 from liftformer.evaluation.metrics import mpjpe, mpjve, n_mpjpe, p_mpjpe
+from liftformer.fileio import atomic_write, atomic_write_text
 from liftformer.inference.lifting import lift_sequence
-from liftformer.model import LiftingModel
+from liftformer.model import WindowModel
 
 METRICS = ("P1 MPJPE", "P2 P-MPJPE", "N-MPJPE", "P3 MPJVE")
-H36M_ACTION_ABBREVIATIONS = {
-    "Directions": "Dir.", "Discussion": "Disc.", "Eating": "Eat", "Greeting": "Greet",
-    "Phoning": "Phone", "Photo": "Photo", "Posing": "Pose", "Purchases": "Purch.",
-    "Sitting": "Sit", "SittingDown": "SitD.", "Smoking": "Smoke", "Waiting": "Wait",
-    "WalkDog": "WalkD.", "Walking": "Walk", "WalkTogether": "WalkT.",
-}
 
 
 @dataclass
@@ -54,7 +50,7 @@ def sequence_errors(pred: np.ndarray, target: np.ndarray) -> dict[str, np.ndarra
 
 
 def evaluate_sequences(
-    model: LiftingModel,
+    model: WindowModel,
     sequences: Iterable[Sequence],
     flip: tuple[Skeleton, Skeleton] | None = None,
     batch_size: int = 1024,
@@ -91,7 +87,8 @@ def summarize_by_action(
     table = {}
     for metric in metrics:
         row = {a: _weighted(groups[a], metric) for a in order}
-        row["Average"] = float(np.mean(list(row.values()))) if row else float("nan")
+        defined = [v for v in row.values() if np.isfinite(v)]
+        row["Average"] = float(np.mean(defined)) if defined else float("nan")
         table[metric] = row
     return table
 
@@ -114,6 +111,28 @@ def summarize_by_subject(
     return table
 
 
+Table = dict[str, dict[str, float]]
+
+
+def protocol_tables(
+    results: Seq[SequenceErrors], spec: DatasetSpec, actions_given: bool = False, by_subject: bool = False
+) -> dict[str, Table]:
+    """The dataset's protocol tables, named: HumanEva-style P-MPJPE by (action, subject), or
+    every metric by action (plus one such table per subject with ``by_subject``).
+
+    ``actions_given``: the user chose the actions, so the by-subject table keeps all of them
+    instead of only the dataset's ``eval_actions``.
+    """
+    if spec.table == "by subject":
+        return {"P2 P-MPJPE by subject": summarize_by_subject(results, None if actions_given else spec.eval_actions)}
+    tables = {"by action": summarize_by_action(results, spec.table_actions)}
+    if by_subject:
+        for subject in sorted({r.subject for r in results}):
+            tables[f"by action, {subject}"] = summarize_by_action([r for r in results if r.subject == subject],
+                                                                  spec.table_actions)
+    return tables
+
+
 def format_table(table: dict[str, dict[str, float]], abbreviations: dict[str, str] | None = None) -> str:
     """Fixed-width text table: one row per key of ``table``, one column per inner key."""
     columns = list(dict.fromkeys(c for row in table.values() for c in row))
@@ -122,22 +141,26 @@ def format_table(table: dict[str, dict[str, float]], abbreviations: dict[str, st
     label = max(len(k) for k in table)
     lines = [" " * label + " " + " ".join(f"{n:>{width}}" for n in names)]
     for key, row in table.items():
-        cells = [f"{row[c]:>{width}.1f}" if c in row else " " * width for c in columns]
+        cells = [(f"{row[c]:>{width}.1f}" if np.isfinite(row[c]) else f"{'-':>{width}}") if c in row else " " * width
+                 for c in columns]
         lines.append(f"{key:<{label}} " + " ".join(cells))
     return "\n".join(lines)
 
 
 def write_table(table: dict[str, dict[str, float]], path: str | os.PathLike) -> None:
-    """Write a table as JSON (``.json``) or CSV (anything else)."""
-    path = str(path)
-    if path.endswith(".json"):
-        with open(path, "w") as f:
-            json.dump(table, f, indent=2)
+    """Write a table atomically as JSON (``.json``) or CSV (anything else); undefined cells
+    (NaN, e.g. the velocity error of a one-frame sequence) are ``null`` in JSON and empty in CSV."""
+    if str(path).endswith(".json"):
+        clean = {k: {c: (v if np.isfinite(v) else None) for c, v in row.items()} for k, row in table.items()}
+        atomic_write_text(path, json.dumps(clean, indent=2, allow_nan=False))
         return
     columns = list(dict.fromkeys(c for row in table.values() for c in row))
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["", *columns])
-        for key, row in table.items():
-            w.writerow([key, *(f"{row[c]:.2f}" if c in row else "" for c in columns)])
 
+    def write(tmp: str) -> None:
+        with open(tmp, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["", *columns])
+            for key, row in table.items():
+                w.writerow([key, *(f"{row[c]:.2f}" if c in row and np.isfinite(row[c]) else "" for c in columns)])
+
+    atomic_write(path, write)

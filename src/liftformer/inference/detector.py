@@ -131,6 +131,7 @@ def _make_pose() -> Any:
 
 def _import_mediapipe() -> tuple[Any, dict]:
     """The pose module and mediapipe's calculator → options-type map, or a one-line DataError."""
+    _quiet_native_logs()
     captured = io.StringIO()
     try:
         # mediapipe's C++ bindings print a harmless protobuf AttributeError at import with protobuf >= 5.
@@ -146,6 +147,19 @@ def _import_mediapipe() -> tuple[Any, dict]:
         if noise:
             print("\n".join(noise), file=sys.stderr)
     return pose, solution_base.CALCULATOR_TO_OPTIONS
+
+
+def _quiet_native_logs() -> None:
+    """Keep MediaPipe's glog and TFLite INFO/WARNING lines off stderr (read when mediapipe loads;
+    values the user set are kept), and absl's Python warnings."""
+    os.environ.setdefault("GLOG_minloglevel", "2")  # glog: errors and fatal only
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow Lite: nothing but fatal
+    try:
+        from absl import logging as absl_logging  # a mediapipe dependency
+    except ImportError:
+        return
+    if absl_logging.get_verbosity() == absl_logging.WARNING:  # the default; a user who asked for more keeps it
+        absl_logging.set_verbosity(absl_logging.ERROR)
 
 
 def _set_calculator_options(config: Any, params: dict, options_types: dict) -> None:

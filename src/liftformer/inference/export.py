@@ -1,4 +1,5 @@
-"""Export a lifting model (LiftFormer or TCN) to ONNX (dynamic batch) and check it against PyTorch with ONNX Runtime."""
+"""Export a lifting model (LiftFormer or TCN) to ONNX (dynamic batch) and check it against PyTorch with ONNX
+Runtime; dynamic int8 quantisation for CPU inference."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import warnings
 
 import numpy as np
 import torch
+from torch import nn
 
 from liftformer.fileio import atomic_write
-from liftformer.model import LiftingModel
+from liftformer.model import ARCHS, WindowModel
 
 
-def export_onnx(model: LiftingModel, path: str | os.PathLike, opset: int = 17) -> None:
+def export_onnx(model: WindowModel, path: str | os.PathLike, opset: int = 17) -> None:
     """Write ``model`` as ONNX: input ``keypoints`` (batch, N, J_in, 2) → ``pose`` (batch, F, J_out, 3),
     F = 1 (centre head) or N (sequence head).
 
@@ -21,6 +23,8 @@ def export_onnx(model: LiftingModel, path: str | os.PathLike, opset: int = 17) -
     graph here but needs onnxscript and takes ~20× longer.
     """
     cfg = model.config
+    if not ARCHS[cfg.arch].onnx:
+        raise ValueError(f"{cfg.arch} models cannot be exported to ONNX")
     model = model.eval()
     example = torch.zeros(2, cfg.receptive_field, cfg.num_joints_in, 2)
 
@@ -35,7 +39,7 @@ def export_onnx(model: LiftingModel, path: str | os.PathLike, opset: int = 17) -
     atomic_write(path, write)
 
 
-def onnx_max_abs_difference(model: LiftingModel, path: str | os.PathLike, batch: int = 5, seed: int = 0) -> float:
+def onnx_max_abs_difference(model: WindowModel, path: str | os.PathLike, batch: int = 5, seed: int = 0) -> float:
     """Largest |ONNX Runtime − PyTorch| over a random batch (of a size other than the export's)."""
     import onnxruntime as ort
 
@@ -48,3 +52,12 @@ def onnx_max_abs_difference(model: LiftingModel, path: str | os.PathLike, batch:
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     (got,) = session.run(["pose"], {"keypoints": x.numpy()})
     return float(np.abs(got - expected).max())
+
+
+def quantize_int8(model: nn.Module) -> nn.Module:
+    """Dynamic int8 quantisation of every linear layer (weights int8, activations quantised on the fly)."""
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import csv
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from liftformer.data.camera import normalize_screen_coordinates
+from liftformer.data.formats import camera_views, check_nested, load_item, load_positions_2d_metadata, positive
 from liftformer.data.layouts import JOINT_COUNTS, guess_layout, to_h36m
+from liftformer.data.safe_npz import read_npy, reason
 from liftformer.errors import DataError
 
 KEYPOINT_SUFFIXES = (".npz", ".json", ".csv", ".npy")
@@ -36,10 +39,10 @@ class Keypoints2D:
 
     def image_size(self, width: int | None = None, height: int | None = None) -> tuple[int, int]:
         """(width, height): the given ones, else the file's or video's, else a one-line DataError."""
-        width, height = width or self.width, height or self.height
+        width, height, where = width or self.width, height or self.height, self.source or "keypoints"
         if not width or not height:
-            raise DataError(f"{self.source or 'keypoints'}: image size unknown: pass --width and --height (pixels)")
-        return int(width), int(height)
+            raise DataError(f"{where}: image size unknown: pass --width and --height (pixels)")
+        return positive(width, where, "image width"), positive(height, where, "image height")
 
     @property
     def valid(self) -> np.ndarray:
@@ -72,14 +75,21 @@ def read_keypoints(path: str) -> Keypoints2D:
     except DataError:
         raise
     except Exception as e:  # noqa: BLE001 — any parse failure is a bad file
-        raise DataError(f"{path}: cannot read keypoints ({type(e).__name__}: {e})") from None
+        raise DataError(f"{path}: cannot read keypoints ({reason(e)})") from None
     kp.source = path
     if kp.pixels.ndim != 3 or kp.pixels.shape[-1] != 2 or len(kp.pixels) == 0:
         raise DataError(f"{path}: expected keypoints (frames, joints, 2), got {kp.pixels.shape}")
+    if kp.layout is not None and not isinstance(kp.layout, str):
+        raise DataError(f"{path}: layout must be a name such as 'coco', got {kp.layout!r:.40}")
+    kp.width = None if kp.width is None else positive(kp.width, path, "width")
+    kp.height = None if kp.height is None else positive(kp.height, path, "height")
+    kp.fps = None if kp.fps is None else positive(kp.fps, path, "fps", float)
     return kp
 
 
 def _split_scores(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf":
+        raise DataError(f"expected a numeric array, got {getattr(arr, 'dtype', type(arr).__name__)}")
     arr = np.asarray(arr, dtype=np.float64)
     if arr.ndim == 3 and arr.shape[-1] == 3:
         return arr[..., :2], arr[..., 2]
@@ -87,20 +97,18 @@ def _split_scores(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _read_npy(path: str) -> Keypoints2D:
-    pixels, scores = _split_scores(np.load(path, allow_pickle=False))
+    pixels, scores = _split_scores(read_npy(path))
     return Keypoints2D(pixels, scores)
 
 
 def _read_npz(path: str) -> Keypoints2D:
     """VideoPose3D custom 2D: the first video's first camera, with its size and layout."""
-    from liftformer.data.formats import camera_views, load_item, load_positions_2d_metadata
-
     metadata = load_positions_2d_metadata(path)
-    positions = load_item(path, "positions_2d")
+    positions = check_nested(load_item(path, "positions_2d"), path, "positions_2d")
     video = next(iter(positions))
     action = next(iter(positions[video]))
     views = positions[video][action]
-    pixels, scores = _split_scores(camera_views(views)[0])
+    pixels, scores = _split_scores(camera_views(views, path, f"{video}/{action}")[0])
     size = (metadata.get("video_metadata") or {}).get(video, {})
     layout = str(metadata.get("layout_name", "")).lower() or None
     return Keypoints2D(pixels, scores, layout if layout in JOINT_COUNTS else None, size.get("w"), size.get("h"))
@@ -214,10 +222,15 @@ def prepare_keypoints(
     valid = kp.valid if kp.scores is None else kp.valid & (kp.scores > min_score)
     if not valid.any():
         raise DataError(f"{where}: no person detected in any frame")
-    layout = layout or kp.layout or guess_layout(np.where(valid[..., None], kp.pixels, np.nan))
+    try:
+        with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():  # absurd input is reported below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            layout = layout or kp.layout or guess_layout(np.where(valid[..., None], kp.pixels, np.nan))
+    except ValueError as e:
+        raise DataError(f"{where}: {e}") from None
     expected = JOINT_COUNTS.get(layout)
     if expected is None:
-        raise DataError(f"{where}: unknown layout '{layout}' (choose from {', '.join(JOINT_COUNTS)})")
+        raise DataError(f"{where}: unknown layout {layout!r} (choose from {', '.join(JOINT_COUNTS)})")
     if kp.pixels.shape[1] != expected:
         raise DataError(f"{where}: {kp.pixels.shape[1]} joints per frame, but layout {layout} has {expected}")
     confident = valid.copy()
@@ -237,5 +250,9 @@ def prepare_keypoints(
     scores = np.where(confident, 1.0, 0.0)[..., None]
     h36m = to_h36m(np.concatenate([filled, scores], -1), layout)
     pixels = h36m[..., :2]
-    keypoints = normalize_screen_coordinates(pixels, width, height).astype(np.float32)
-    return Prepared(keypoints, pixels.astype(np.float32), h36m[..., 2] < 1.0, gaps, notes)
+    with np.errstate(over="ignore", invalid="ignore"):
+        keypoints = normalize_screen_coordinates(pixels, width, height).astype(np.float32)
+        pixels = pixels.astype(np.float32)
+    if not (np.isfinite(keypoints).all() and np.isfinite(pixels).all()):
+        raise DataError(f"{where}: keypoint coordinates too large to use (overflow); are they in pixels?")
+    return Prepared(keypoints, pixels, h36m[..., 2] < 1.0, gaps, notes)

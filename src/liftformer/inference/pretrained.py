@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from liftformer.errors import CheckpointError
-from liftformer.model import LiftingModel
+from liftformer.model import WindowModel
 from liftformer.model.checkpoint import load_weights
 
 SHIPPED = {False: "liftformer_h36m_small.safetensors", True: "liftformer_h36m_small_causal.safetensors"}
@@ -24,7 +24,7 @@ def shipped_weights_path(causal: bool = False) -> Path:
     return Path(str(resources.files("liftformer.weights").joinpath(SHIPPED[causal])))
 
 
-def load_model(checkpoint: str | None = None, causal: bool = False, device: str | torch.device = "cpu") -> LiftingModel:
+def load_model(checkpoint: str | None = None, causal: bool = False, device: str | torch.device = "cpu") -> WindowModel:
     """A user's ``checkpoint`` or the shipped model, in eval mode, checked to take H36M-17 input."""
     path = Path(checkpoint) if checkpoint else shipped_weights_path(causal)
     if checkpoint is None and not path.is_file():

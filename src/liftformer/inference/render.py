@@ -38,11 +38,13 @@ def render_frames(
     fps: float = 50.0,
     size: tuple[int, int] = (960, 480),
     degrees_per_second: float = 30.0,
+    first_frame: int = 0,
 ) -> Iterator[np.ndarray]:
     """RGB images (H, W, 3) uint8, one per frame: 2D on the left, 3D (rotating azimuth) on the right.
 
     ``poses_3d`` (T, J, 3) camera-space metres (x right, y down, z forward); ``pixels_2d``
-    (T, J, 2); ``frames`` optional video frames drawn under the 2D skeleton.
+    (T, J, 2); ``frames`` optional video frames drawn under the 2D skeleton; ``first_frame`` the
+    input frame number of the first pose (titles show input frame numbers).
     """
     width, height = image_size
     if frames is None:  # no picture underneath: frame the skeleton's extent over the sequence
@@ -70,7 +72,7 @@ def render_frames(
             ax2d.set_ylim(*ylim)
             ax2d.set_aspect("equal")
             ax2d.set_axis_off()
-            ax2d.set_title(f"2D input, frame {t}")
+            ax2d.set_title(f"2D input, frame {first_frame + t}")
             ax3d.clear()
             ax3d.set_xlim3d(-radius, radius)
             ax3d.set_ylim3d(-radius, radius)
@@ -86,13 +88,19 @@ def render_frames(
         plt.close(fig)
 
 
-def write_video(images: Iterator[np.ndarray], path: str | os.PathLike, fps: float) -> int:
-    """Write RGB images to ``.mp4`` or ``.gif`` atomically; returns the number of frames."""
-    import imageio.v2 as imageio
-
+def check_render_path(path: str | os.PathLike) -> str:
+    """The render format (suffix) of ``path``, or a one-line ``ValueError`` before any work is done."""
     suffix = Path(path).suffix.lower()
     if suffix not in RENDER_SUFFIXES:
         raise ValueError(f"{path}: render to {' or '.join(RENDER_SUFFIXES)}")
+    return suffix
+
+
+def write_video(images: Iterator[np.ndarray], path: str | os.PathLike, fps: float) -> int:
+    """Write RGB images to ``.mp4`` or ``.gif`` atomically; returns the number of frames."""
+    suffix = check_render_path(path)
+    import imageio.v2 as imageio
+
     count = 0
 
     def write(tmp: str) -> None:

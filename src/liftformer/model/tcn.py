@@ -13,14 +13,20 @@ returns T − N + 1 poses: the same weights, whole sequences in one pass.
 
 from __future__ import annotations
 
+import argparse
 import math
 from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from liftformer.model.base import WindowConfig, WindowModel
+from liftformer.data.windows import pad_sequence
+from liftformer.model.base import ArchSpec, Predict, WindowConfig, WindowModel, reject_stride
+
+VIDEOPOSE3D_BATCH_SIZE = 1024
 
 
 def default_filter_widths(receptive_field: int) -> tuple[int, ...]:
@@ -57,19 +63,44 @@ class TCNConfig(WindowConfig):
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
-    arch = "tcn"  # class constants, not fields: the registry's name, and the head it always has
-    head = "centre"
-    output_frames = 1
+    arch = "tcn"  # class constant, not a field: the registry's name of this model family
 
     @property
     def receptive_field(self) -> int:
         return math.prod(self.filter_widths)
 
     @property
-    def d_model(self) -> int:
-        """The width, under the name the Noam schedule uses."""
+    def width(self) -> int:
         return self.channels
 
+    def describe(self) -> str:
+        return (
+            f"TCN channels={self.channels} filter_widths={','.join(map(str, self.filter_widths))} "
+            f"receptive_field={self.receptive_field} joints {self.num_joints_in}->{self.num_joints_out} causal={self.causal}"
+        )
+
+    def macs_per_window(self) -> int:
+        """MACs of the strided one-window form (the activations that reach its one output frame)."""
+        return self._macs(dense=False)
+
+    def macs_per_frame(self, stride: int | None = None) -> float:
+        """MACs per frame of the dilated form over a long sequence: one step per layer and frame."""
+        return float(self._macs(dense=True))
+
+    def _macs(self, dense: bool) -> int:
+        c, widths = self.channels, self.filter_widths
+        steps = 1 if dense else self.receptive_field // widths[0]
+        total = steps * 2 * self.num_joints_in * c * widths[0]
+        for w in widths[1:]:
+            steps = steps if dense else steps // w
+            total += steps * (c * c * w + c * c)
+        return total + c * 3 * self.num_joints_out
+
+    def cost_summary(self) -> str:
+        return (
+            f"{super().cost_summary()}\n"
+            f"cost over a long sequence: {self.macs_per_frame() / 1e6:.1f} MMAC per output frame (dilated, one pass)"
+        )
 
 
 class TemporalConvNet(WindowModel):
@@ -79,9 +110,10 @@ class TemporalConvNet(WindowModel):
     of each conv's input), so no future frame reaches it.
     """
 
+    config: TCNConfig
+
     def __init__(self, config: TCNConfig) -> None:
-        super().__init__()
-        self.config = config
+        super().__init__(config)
         c, widths = config.channels, config.filter_widths
         self.expand = nn.Conv1d(2 * config.num_joints_in, c, widths[0], bias=False)
         self.expand_bn = nn.BatchNorm1d(c, momentum=0.1)
@@ -91,10 +123,6 @@ class TemporalConvNet(WindowModel):
         self.pointwise_bns = nn.ModuleList(nn.BatchNorm1d(c, momentum=0.1) for _ in widths[1:])
         self.dropout = nn.Dropout(config.dropout)
         self.shrink = nn.Conv1d(c, 3 * config.num_joints_out, 1)
-
-    @classmethod
-    def from_config(cls, config: TCNConfig) -> TemporalConvNet:
-        return cls(config)
 
     def forward(self, keypoints: torch.Tensor) -> torch.Tensor:
         cfg = self.config
@@ -127,3 +155,38 @@ class TemporalConvNet(WindowModel):
 
     def _act(self, bn: nn.BatchNorm1d, x: torch.Tensor) -> torch.Tensor:
         return self.dropout(F.relu(bn(x)))
+
+    def lift(self, keypoints: torch.Tensor, predict: Predict, batch_size: int, stride: int | None = None) -> torch.Tensor:
+        """Fully convolutional: the sequence, padded as for sliding windows, runs through the dilated
+        form in chunks of ``batch_size · N`` output frames (each with its N − 1 frames of context);
+        every output is one window's pose."""
+        reject_stride(stride)
+        n = self.config.receptive_field
+        padded = pad_sequence(keypoints, n, self.config.causal)
+        chunk = max(batch_size, 1) * n
+        return torch.cat([predict(padded[i : i + chunk + n - 1].unsqueeze(0))[0] for i in range(0, len(keypoints), chunk)])
+
+
+def add_arguments(group: argparse._ActionsContainer, types: ModuleType) -> None:
+    """The TCN's own flags."""
+    group.add_argument("--channels", type=types.positive_int, default=TCNConfig.channels, help="tcn: convolution channels")
+    group.add_argument("--filter-widths", default=None,
+                       help="tcn: comma-separated widths (default: 3s whose product is N, e.g. 3,3,3 for 27)")
+
+
+def from_args(args: argparse.Namespace, **shared: Any) -> TCNConfig:
+    """``--filter-widths``, or widths of 3 for ``--receptive-field``; ``shared``: the fields every family has."""
+    widths = (
+        tuple(int(w) for w in args.filter_widths.split(","))
+        if args.filter_widths else default_filter_widths(args.receptive_field)
+    )
+    cfg = TCNConfig(filter_widths=widths, channels=args.channels, **shared)
+    if args.filter_widths and cfg.receptive_field != args.receptive_field:
+        print(f"note: --filter-widths {args.filter_widths} give a receptive field of {cfg.receptive_field}")
+    return cfg
+
+
+SPEC = ArchSpec(
+    TCNConfig, TemporalConvNet, summary="VideoPose3D's dilated temporal convolutions, a baseline",
+    schedule="exponential", batch_size=lambda cfg: VIDEOPOSE3D_BATCH_SIZE, add_arguments=add_arguments, from_args=from_args,
+)

@@ -28,23 +28,17 @@ from torch.nn.parallel import DistributedDataParallel
 from liftformer.data.pipeline import WindowDataset
 from liftformer.errors import CheckpointError
 from liftformer.evaluation.metrics import mpjpe, p_mpjpe
-from liftformer.fileio import atomic_write
+from liftformer.fileio import atomic_write, atomic_write_text
+from liftformer.model.base import WindowConfig
 from liftformer.model.checkpoint import save_weights
-from liftformer.model.registry import ModelConfig, build_model, config_differences, config_from_dict, config_to_dict
+from liftformer.model.liftformer import default_batch_size  # noqa: F401 (re-exported; its home is LiftFormer's module)
+from liftformer.model.registry import build_model, config_differences, config_from_dict, config_to_dict
 from liftformer.training.optim import SCHEDULES, build_exponential_optimizer, build_optimizer
 from liftformer.training.step import train_step
 
-PAPER_BATCH_SIZES = {27: 5120, 81: 3072, 243: 1536}
-
-
-def default_batch_size(receptive_field: int) -> int:
-    """The paper's batch sizes (5120/3072/1536 for n=27/81/243), ∝ 1/n in between."""
-    return PAPER_BATCH_SIZES.get(receptive_field, max(64, round(5120 * 27 / max(receptive_field, 27) / 64) * 64))
-
-
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation settings (the model's shape lives in its :data:`ModelConfig`).
+    """Optimisation settings (the model's shape lives in its :class:`WindowConfig`).
 
     ``schedule="noam"`` (LiftFormer): ``warmup`` and ``lr_factor``; ``"exponential"``
     (VideoPose3D): ``lr`` decayed by ``lr_decay`` per epoch. ``max_minutes``: stop once this much
@@ -104,7 +98,7 @@ class Trainer:
 
     def __init__(
         self,
-        model_config: ModelConfig,
+        model_config: WindowConfig,
         train_config: TrainConfig,
         train_set: WindowDataset,
         out_dir: str | os.PathLike,
@@ -129,7 +123,7 @@ class Trainer:
         self.model = build_model(model_config).to(train_config.device)
         if train_config.schedule == "noam":
             self.optimizer, self.scheduler = build_optimizer(
-                self.model, model_config.d_model, train_config.warmup, train_config.lr_factor
+                self.model, model_config.width, train_config.warmup, train_config.lr_factor
             )
         else:
             steps_per_epoch = math.ceil(len(train_set) / train_config.batch_size)
@@ -173,29 +167,40 @@ class Trainer:
         path = Path(path or self.out_dir / "last.pt")
         if not path.is_file():
             raise CheckpointError(f"{path}: no checkpoint to resume from")
+        import warnings
+
         try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as e:  # noqa: BLE001 — any unpickling failure is a bad file
-            raise CheckpointError(f"{path}: cannot read training checkpoint ({e})") from None
+            with warnings.catch_warnings():  # torch's notes on a pickle protocol it then refuses anyway
+                warnings.simplefilter("ignore")
+                state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as e:  # noqa: BLE001 — unpickling, zip and EOF errors all mean a bad file
+            # torch's message spans lines and suggests weights_only=False: keep only its core
+            lines = [ln.strip() for ln in str(e).splitlines() if ln.strip() and "weights_only" not in ln]
+            why = " ".join((lines[0].split(". ")[0] if lines else type(e).__name__).split())[:200]
+            raise CheckpointError(f"{path}: not a liftformer training checkpoint (refused: {why})") from None
         try:
             stored = config_from_dict(state["model_config"])
-        except (KeyError, TypeError, ValueError) as e:
-            raise CheckpointError(f"{path}: not a liftformer training checkpoint ({e})") from None
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+            raise CheckpointError(f"{path}: not a liftformer training checkpoint ({' '.join(str(e).split())[:200]})") from None
         diff = config_differences(stored, self.model_config, ignore=())
         if diff:
             raise CheckpointError(f"{path}: checkpoint is from another config ({'; '.join(diff)})")
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
-        self.epoch = int(state["epoch"])
-        self.history = list(state["history"])
-        self.train_seconds = float(self.history[-1].get("train_s", 0.0)) if self.history else 0.0
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.scheduler.load_state_dict(state["scheduler"])
+            self.epoch = int(state["epoch"])
+            self.history = list(state["history"])
+            self.train_seconds = float(self.history[-1].get("train_s", 0.0)) if self.history else 0.0
+            torch.set_rng_state(state["rng_torch"])
+            self.generator.set_state(state["rng_generator"])
+            if state["rng_cuda"] and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(state["rng_cuda"])
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RuntimeError) as e:
+            why = " ".join(f"{type(e).__name__}: {e}".split())[:200]
+            raise CheckpointError(f"{path}: not a liftformer training checkpoint ({why})") from None
         budget = self.cfg.max_minutes
         self.budget_spent = budget is not None and self.train_seconds >= 60.0 * budget
-        torch.set_rng_state(state["rng_torch"])
-        self.generator.set_state(state["rng_generator"])
-        if state["rng_cuda"] and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["rng_cuda"])
 
     # ---------------------------------------------------------------- loop
     def _stop_now(self, epoch_start: float) -> bool:
@@ -265,9 +270,9 @@ class Trainer:
         """Train until ``epochs`` or the time budget; checkpoint, log and plot after every epoch."""
         if self.dist.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            (self.out_dir / "config.json").write_text(
-                json.dumps({"model": config_to_dict(self.model_config), "train": dataclasses.asdict(self.cfg)}, indent=2)
-            )
+            atomic_write_text(self.out_dir / "config.json", json.dumps(
+                {"model": config_to_dict(self.model_config), "train": dataclasses.asdict(self.cfg)}, indent=2
+            ))
         start = time.perf_counter() - (self.history[-1]["elapsed_s"] if self.history else 0.0)
         while self.epoch < self.cfg.epochs and not self.budget_spent:
             t0 = time.perf_counter()

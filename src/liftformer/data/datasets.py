@@ -1,19 +1,27 @@
-"""One entry point over the dataset readers: which subjects form a split, which skeletons apply."""
+"""The datasets a run can name (one registry line each) and the split loader over them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence as Seq
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 
+from liftformer.data import custom, h36m, humaneva
 from liftformer.data.sequences import Sequence
 from liftformer.data.skeleton import COCO_17, H36M_17, HUMANEVA_15, MPII_16, SKELETONS, Skeleton
+from liftformer.data.spec import DatasetSpec
 from liftformer.errors import DataError
 
-DATASETS = ("h36m", "humaneva", "custom")
-DEFAULT_EPOCHS = {"h36m": 80, "humaneva": 1000, "custom": 80}
-OUTPUT_SKELETONS = {"h36m": H36M_17, "humaneva": HUMANEVA_15, "custom": H36M_17}
+DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (h36m.SPEC, humaneva.SPEC, custom.SPEC)}
+
+
+def get_dataset(name: str) -> DatasetSpec:
+    """The registered dataset ``name``, or a one-line :class:`DataError` listing the known ones."""
+    if name not in DATASETS:
+        raise DataError(f"unknown dataset '{name}' (choose from {', '.join(DATASETS)})")
+    return DATASETS[name]
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,13 @@ def input_skeleton_from_metadata(metadata: dict, path: str) -> Skeleton:
         left, right = (tuple(int(j) for j in side) for side in metadata["keypoints_symmetry"])
     except (KeyError, TypeError, ValueError) as e:
         raise DataError(f"{path}: metadata lacks num_joints/keypoints_symmetry ({e})") from None
+    if num_joints < 1:
+        raise DataError(f"{path}: metadata num_joints is {num_joints}: it must be the joint count of the 2D arrays")
+    bad = [j for j in (*left, *right) if not 0 <= j < num_joints]
+    if bad or len(left) != len(right) or {*left} & {*right}:
+        why = (f"indices {bad} are outside 0..{num_joints - 1}" if bad
+               else "left and right lists must pair up (same length, no joint on both sides)")
+        raise DataError(f"{path}: metadata keypoints_symmetry: {why}: fix the [left, right] joint lists")
     layout = str(metadata.get("layout_name", "")).lower()
     aliases = {"h36m": H36M_17, "mpii": MPII_16, "coco": COCO_17, "humaneva15": HUMANEVA_15, "humaneva": HUMANEVA_15}
     known = aliases.get(layout) or next(
@@ -52,64 +67,36 @@ def _generic(name: str, num_joints: int, left: tuple[int, ...], right: tuple[int
     return Skeleton(name, tuple(names), (-1,) * num_joints, left, right)
 
 
-def split_subjects(dataset: str, split: str) -> tuple[str, ...]:
-    """The standard training or test subjects of a benchmark."""
-    if dataset == "h36m":
-        from liftformer.data import h36m as module
-    elif dataset == "humaneva":
-        from liftformer.data import humaneva as module
-    else:
-        raise DataError(f"dataset '{dataset}' has no standard split: pass --subjects")
-    return module.TRAIN_SUBJECTS if split == "train" else module.TEST_SUBJECTS
-
-
 def load_split(
     dataset: str,
     path_3d: str | None,
     path_2d: str,
     subjects: Seq[str] | None = None,
-    split: str = "train",
+    split: Literal["train", "test"] = "train",
     actions: Seq[str] | None = None,
     require_3d: bool = False,
     to_h36m: bool = False,
 ) -> LoadedSplit:
-    """Read one split of a benchmark (or a custom dataset) as :class:`Sequence` records."""
+    """Read one split of a dataset as :class:`Sequence` records (``subjects`` default: its standard split)."""
     from liftformer.data.formats import load_positions_2d_metadata
 
-    if dataset not in DATASETS:
-        raise DataError(f"unknown dataset '{dataset}' (choose from {', '.join(DATASETS)})")
+    spec = get_dataset(dataset)
     skel_in = input_skeleton_from_metadata(load_positions_2d_metadata(path_2d), path_2d)
-    if dataset == "custom":
-        from liftformer.data.custom import load_custom_sequences
-
-        sequences = load_custom_sequences(path_2d, path_3d)
-        if subjects:
-            sequences = [s for s in sequences if s.subject in subjects]
-    else:
-        if path_3d is None:
-            raise DataError(f"--data-3d is required for {dataset}")
-        subjects = tuple(subjects or split_subjects(dataset, split))
-        if dataset == "h36m":
-            from liftformer.data.h36m import load_h36m_sequences
-
-            sequences = load_h36m_sequences(path_3d, path_2d, subjects, actions=actions, input_skeleton=skel_in)
-        else:
-            from liftformer.data.humaneva import load_humaneva_sequences
-
-            sequences = load_humaneva_sequences(path_3d, path_2d, subjects, actions=actions)
+    if spec.requires_3d_file and path_3d is None:
+        raise DataError(f"--data-3d is required for {dataset}")
+    subjects = tuple(subjects or spec.subjects(split)) or None  # None: every subject (no standard split)
+    sequences = spec.load(path_3d, path_2d, subjects, actions, skel_in)
     if require_3d and any(s.positions_3d is None for s in sequences):
         raise DataError(f"{path_2d}: training and evaluation need 3D targets: pass --data-3d")
     if to_h36m and skel_in != H36M_17:
         sequences, skel_in = _inputs_to_h36m(sequences, skel_in, path_2d), H36M_17
     if not sequences:
         raise DataError(f"{path_2d}: no sequences left for subjects {subjects} and actions {actions}")
-    return LoadedSplit(sequences, skel_in, OUTPUT_SKELETONS[dataset])
+    return LoadedSplit(sequences, skel_in, spec.output_skeleton)
 
 
 def _inputs_to_h36m(sequences: list[Sequence], skeleton: Skeleton, path: str) -> list[Sequence]:
     """Convert every sequence's 2D input to the H36M-17 layout (for the H36M-17-input models)."""
-    from dataclasses import replace
-
     from liftformer.data.layouts import to_h36m
 
     if skeleton.name not in ("mpii", "coco"):

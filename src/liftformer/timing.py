@@ -1,4 +1,5 @@
-"""Timing helpers: median-of-runs throughput of the model's training step and inference."""
+"""Timing: median-of-runs throughput of the training step, inference, the data pipeline and whole-sequence
+lifting on this machine (``liftformer bench``, ``benchmarks/*.py``)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 
 import torch
 
-from liftformer.model import LiftFormer, LiftFormerConfig, ModelConfig, build_model
-from liftformer.model.flops import macs_per_window
+from liftformer.model import LiftFormer, LiftFormerConfig, WindowConfig, build_model
+from liftformer.model.reference import PlainEncoderReference
+from liftformer.training.step import train_step
 
 
 @dataclass(frozen=True)
@@ -65,83 +67,45 @@ def _cpu_model() -> str | None:
 
 
 def measure_model(
-    config: ModelConfig,
+    config: WindowConfig,
     batch_size: int,
     repeats: int = 5,
     device: str = "cpu",
     autocast_dtype: torch.dtype | None = None,
 ) -> list[Measurement]:
-    """Forward+backward (training step, Adam included) and inference-mode forward windows/s."""
+    """Training step (:func:`~liftformer.training.step.train_step`: forward, MPJPE, backward, Adam;
+    no schedule) and inference-mode forward, in windows/s."""
     torch.manual_seed(0)
     model = build_model(config).to(device)
     x = torch.randn(batch_size, config.receptive_field, config.num_joints_in, 2, device=device)
     y = torch.randn(batch_size, config.output_frames, config.num_joints_out, 3, device=device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4, amsgrad=True)
-    autocast = dict(device_type=torch.device(device).type, dtype=autocast_dtype, enabled=autocast_dtype is not None)
 
     def sync() -> None:
         if device.startswith("cuda"):
             torch.cuda.synchronize()
 
-    def train_step() -> None:
-        model.train()
-        optimizer.zero_grad(set_to_none=True)
-        with torch.autocast(**autocast):
-            loss = (model(x).float() - y).norm(dim=-1).mean()
-        loss.backward()
-        optimizer.step()
+    def step() -> None:
+        train_step(model, optimizer, None, x, y, autocast_dtype)
         sync()
 
     def infer() -> None:
         model.eval()
-        with torch.inference_mode(), torch.autocast(**autocast):
+        autocast = torch.autocast(x.device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None)
+        with torch.inference_mode(), autocast:
             model(x)
         sync()
 
     return [
-        Measurement("train step (fwd+bwd+adam)", batch_size, time_calls(train_step, repeats)),
+        Measurement("train step (fwd+bwd+adam)", batch_size, time_calls(step, repeats)),
         Measurement("inference (fwd)", batch_size, time_calls(infer, repeats)),
     ]
 
 
-def gflops(config: ModelConfig, windows_per_second: float, training: bool) -> float:
+def gflops(config: WindowConfig, windows_per_second: float, training: bool) -> float:
     """Achieved model GFLOP/s (2 FLOPs per MAC; backward counted as 2× forward)."""
-    per_window = 2 * macs_per_window(config) * (3 if training else 1)
+    per_window = 2 * config.macs_per_window() * (3 if training else 1)
     return per_window * windows_per_second / 1e9
-
-
-class PlainEncoderReference(torch.nn.Module):
-    """The same network as a plain ``nn.TransformerEncoder``: every block runs on all N tokens.
-
-    Shares the weights of a :class:`LiftFormer` (copied once); the benchmark's baseline for
-    inference speed, and a check that LiftFormer's centre-query last block changes nothing.
-    """
-
-    def __init__(self, model: LiftFormer) -> None:
-        super().__init__()
-        cfg = model.config
-        self.config = cfg
-        layer = torch.nn.TransformerEncoderLayer(
-            cfg.d_model, cfg.heads, cfg.ffn, cfg.dropout, activation="relu", batch_first=True, norm_first=False
-        )
-        self.encoder = torch.nn.TransformerEncoder(layer, cfg.blocks, enable_nested_tensor=False)
-        for mine, theirs in zip(model.blocks, self.encoder.layers):
-            theirs.self_attn.in_proj_weight.data.copy_(mine.attention.qkv.weight)
-            theirs.self_attn.in_proj_bias.data.copy_(mine.attention.qkv.bias)
-            theirs.self_attn.out_proj.load_state_dict(mine.attention.out.state_dict())
-            theirs.linear1.load_state_dict(mine.ffn[0].state_dict())
-            theirs.linear2.load_state_dict(mine.ffn[3].state_dict())
-            theirs.norm1.load_state_dict(mine.norm1.state_dict())
-            theirs.norm2.load_state_dict(mine.norm2.state_dict())
-        self.expand, self.shrink = model.expand, model.shrink
-        self.register_buffer("positional", model.positional.clone(), persistent=False)
-
-    def forward(self, keypoints: torch.Tensor) -> torch.Tensor:
-        cfg = self.config
-        b, n = keypoints.shape[:2]
-        x = self.expand(keypoints.reshape(b, n, -1).transpose(1, 2)).transpose(1, 2) + self.positional
-        x = self.encoder(x)[:, cfg.output_index : cfg.output_index + 1]
-        return self.shrink(x.transpose(1, 2)).transpose(1, 2).reshape(b, 1, cfg.num_joints_out, 3)
 
 
 def gemm_peak_gflops(size: int = 2048, repeats: int = 5, device: str = "cpu") -> float:
@@ -173,7 +137,7 @@ class InferenceComparison:
 def compare_inference(config: LiftFormerConfig, batch_size: int, repeats: int = 5, seed: int = 0) -> InferenceComparison:
     """Windows/s of both in inference mode, timed alternately so drifts hit both, plus max |Δ|."""
     torch.manual_seed(seed)
-    model = LiftFormer.from_config(config).eval()
+    model = LiftFormer(config).eval()
     plain = PlainEncoderReference(model).eval()
     x = torch.randn(batch_size, config.receptive_field, config.num_joints_in, 2)
     with torch.inference_mode():
@@ -192,7 +156,7 @@ def compare_inference(config: LiftFormerConfig, batch_size: int, repeats: int = 
     )
 
 
-def synthetic_window_dataset(num_frames: int, config: LiftFormerConfig, seed: int = 0):
+def synthetic_window_dataset(num_frames: int, config: WindowConfig, seed: int = 0):
     """A WindowDataset over ``num_frames`` frames of synthetic motion (flip on), like Human3.6M's."""
     from liftformer.data.pipeline import WindowDataset
     from liftformer.data.sequences import Sequence
@@ -218,14 +182,13 @@ def measure_pipeline(dataset, batch_size: int, batches: int = 20) -> Measurement
     return Measurement("data pipeline (gather + flip)", batch_size * batches, time_calls(run, 3))
 
 
-def measure_training_end_to_end(dataset, config: LiftFormerConfig, batch_size: int, steps: int = 3) -> Measurement:
+def measure_training_end_to_end(dataset, config: WindowConfig, batch_size: int, steps: int = 3) -> Measurement:
     """Samples/s of real training steps fed by the pipeline (Noam Adam, MPJPE, flip)."""
     from liftformer.training.optim import build_optimizer
-    from liftformer.training.step import train_step
 
     torch.manual_seed(0)
-    model = LiftFormer.from_config(config)
-    optimizer, scheduler = build_optimizer(model, config.d_model)
+    model = build_model(config)
+    optimizer, scheduler = build_optimizer(model, config.width)
     generator = torch.Generator().manual_seed(0)
 
     def run() -> None:
@@ -236,7 +199,7 @@ def measure_training_end_to_end(dataset, config: LiftFormerConfig, batch_size: i
     return Measurement("training end to end", batch_size * steps, time_calls(run, 3))
 
 
-def measure_sequence_inference(config: ModelConfig, frames: int, batch_size: int = 64, flip: bool = False) -> Measurement:
+def measure_sequence_inference(config: WindowConfig, frames: int, batch_size: int = 64, flip: bool = False) -> Measurement:
     """Frames/s of ``lift_sequence`` on one long sequence (every frame gets its window; the TCN
     runs the whole sequence through its dilated convolutions)."""
     from liftformer.data.skeleton import H36M_17
@@ -250,17 +213,6 @@ def measure_sequence_inference(config: ModelConfig, frames: int, batch_size: int
         f"lift_sequence ({frames} frames{', flip TTA' if flip else ''})", frames,
         time_calls(lambda: lift_sequence(model, keypoints, batch_size=batch_size, flip=tta), 3),
     )
-
-
-def quantize_int8(model: LiftFormer) -> torch.nn.Module:
-    """Dynamic int8 quantisation of every linear layer (weights int8, activations quantised on the fly)."""
-    import warnings
-
-    from torch.ao.quantization import quantize_dynamic
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def peak_memory_mb(device: str = "cpu") -> float:

@@ -1,0 +1,48 @@
+"""Argument types and runtime checks shared by every command: bad values fail at parse time, in one line."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+
+def _number(kind: Callable[[str], float | int], test: Callable[[float], bool], what: str) -> Callable[[str], float | int]:
+    def parse(text: str) -> float | int:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if value != value or value in (float("inf"), float("-inf")) or not test(value):  # NaN, inf
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+
+    parse.__name__ = what  # argparse names the type in its messages
+    return parse
+
+
+positive_int = _number(int, lambda v: v > 0, "a positive integer")
+non_negative_int = _number(int, lambda v: v >= 0, "an integer ≥ 0")
+positive_float = _number(float, lambda v: v > 0, "a positive number")
+non_negative_float = _number(float, lambda v: v >= 0, "a number ≥ 0")
+fraction = _number(float, lambda v: 0 < v <= 1, "a fraction in (0, 1]")
+probability = _number(float, lambda v: 0 <= v <= 1, "a number in [0, 1]")
+dropout_rate = _number(float, lambda v: 0 <= v < 1, "a dropout rate in [0, 1)")
+
+
+def check_device(device: str) -> str:
+    """``device`` if this PyTorch build and machine can use it, else a one-line ``ValueError`` naming --device."""
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"--device {device}: not a device (use cpu, cuda or cuda:N)") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            build = "this PyTorch build has no CUDA" if torch.version.cuda is None else "no CUDA GPU is visible"
+            raise ValueError(f"--device {device}: {build}; use --device cpu")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"--device {device}: only {torch.cuda.device_count()} CUDA device(s); use cuda:0")
+    elif dev.type not in ("cpu", "mps"):
+        raise ValueError(f"--device {device}: unsupported device type (use cpu or cuda)")
+    return device

@@ -1,0 +1,162 @@
+"""Every user error of train/evaluate/export/prepare/bench: exit 2, one line naming the flag or file, before work."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from liftformer.cli.main import main
+
+
+def one_line_error(capsys, *needles: str) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    for needle in needles:
+        assert needle in err, err
+    return err
+
+
+@pytest.fixture(scope="module")
+def h36m(tmp_path_factory) -> dict:
+    """Synthetic Human3.6M-layout 3D + 2D files and a tiny trained checkpoint."""
+    from datasets_fixtures import h36m_3d
+
+    tmp = tmp_path_factory.mktemp("h36m")
+    path_3d = h36m_3d(tmp / "data_3d_h36m.npz", frames=(16, 1))  # S9 "Eating 1" has a single frame
+    path_2d = tmp / "data_2d_h36m_gt.npz"
+    assert main(["prepare", "h36m", "--from-3d", str(path_3d), "--out", str(path_2d)]) == 0
+    run = tmp / "run"
+    assert main(["train", "--data-3d", str(path_3d), "--data-2d", str(path_2d), "--train-subjects", "S1",
+                 "--val-subjects", "S9", "-n", "3", "--d-model", "8", "--heads", "2", "--blocks", "1", "--ffn", "8",
+                 "--epochs", "1", "--batch-size", "16", "--out", str(run)]) == 0
+    return {"3d": str(path_3d), "2d": str(path_2d), "ckpt": str(run / "final.safetensors"), "run": run, "tmp": tmp}
+
+
+def train_args(h36m: dict, out: str, *extra: str) -> list[str]:
+    return ["train", "--data-3d", h36m["3d"], "--data-2d", h36m["2d"], "-n", "3", "--d-model", "8", "--heads", "2",
+            "--blocks", "1", "--ffn", "8", "--out", out, *extra]
+
+
+@pytest.mark.parametrize("flag, value, needle", [
+    ("--epochs", "0", "argument --epochs: expected a positive integer, got '0'"),
+    ("--batch-size", "0", "argument --batch-size: expected a positive integer"),
+    ("--threads", "0", "argument --threads: expected a positive integer"),
+    ("--batch-scale", "-1", "argument --batch-scale: expected a positive number"),
+    ("--outliers-2d", "1.5", "argument --outliers-2d: expected a number in [0, 1]"),
+    ("--lr-decay", "nan", "argument --lr-decay"),
+    ("--subset", "0", "argument --subset: expected a fraction in (0, 1]"),
+    ("--dropout", "1", "argument --dropout"),
+])
+def test_train_rejects_bad_values_in_one_line(h36m, tmp_path, capsys, flag, value, needle):
+    with pytest.raises(SystemExit) as exit_:
+        main(train_args(h36m, str(tmp_path / "run"), flag, value))
+    assert exit_.value.code == 2
+    one_line_error(capsys, needle)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_on_a_cpu_machine_is_one_line_before_any_work(tmp_path, capsys):
+    missing = str(tmp_path / "absent.npz")  # the device is checked before the data is read
+    assert main(["train", "--data-2d", missing, "--device", "cuda", "--out", str(tmp_path / "r")]) == 2
+    one_line_error(capsys, "--device cuda:", "use --device cpu")
+    assert main(["evaluate", "--checkpoint", missing, "--data-2d", missing, "--device", "cuda"]) == 2
+    err = one_line_error(capsys, "--device cuda:")
+    assert "config" not in err
+    assert main(["bench", "--device", "cuda:0"]) == 2
+    one_line_error(capsys, "--device cuda:0")
+    assert main(["train", "--data-2d", missing, "--device", "tpu", "--out", str(tmp_path / "r")]) == 2
+    one_line_error(capsys, "--device tpu")
+
+
+def test_train_out_must_be_a_writable_directory(h36m, tmp_path, capsys):
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    assert main(train_args(h36m, str(a_file), "--epochs", "1")) == 2
+    one_line_error(capsys, "--out", "is a file")
+    assert main(train_args(h36m, str(a_file / "run"), "--epochs", "1")) == 2
+    one_line_error(capsys, "--out: cannot write to directory")
+    assert a_file.read_text() == "x"
+    assert main(train_args(h36m, str(tmp_path / "new"), "--epochs", "1", "--resume")) == 2
+    one_line_error(capsys, "--resume", "holds no last.pt")
+
+
+def test_evaluate_checks_its_output_before_evaluating(h36m, tmp_path, capsys, monkeypatch):
+    import liftformer.cli.evaluate as evaluate_cli
+
+    def never(*args, **kwargs):
+        raise AssertionError("evaluation started before the output was checked")
+
+    monkeypatch.setattr(evaluate_cli, "evaluate_sequences", never)
+    data = ["--checkpoint", h36m["ckpt"], "--data-3d", h36m["3d"], "--data-2d", h36m["2d"], "--subjects", "S9"]
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    assert main(["evaluate", *data, "--out", str(a_file / "table.json")]) == 2
+    one_line_error(capsys, "--out: cannot write to directory")
+    before = open(h36m["2d"], "rb").read()
+    assert main(["evaluate", *data, "--out", h36m["2d"]]) == 2
+    one_line_error(capsys, "is the --data-2d")
+    assert main(["evaluate", *data, "--out", str(tmp_path / "table.txt")]) == 2
+    one_line_error(capsys, "--out", ".json or .csv")
+    assert open(h36m["2d"], "rb").read() == before
+
+
+def test_one_frame_sequence_gives_valid_json_and_no_nan(h36m, tmp_path, capsys):
+    out = tmp_path / "eval.json"
+    assert main(["evaluate", "--checkpoint", h36m["ckpt"], "--data-3d", h36m["3d"], "--data-2d", h36m["2d"],
+                 "--subjects", "S9", "--out", str(out)]) == 0
+
+    def no_constants(name: str):
+        raise AssertionError(f"{name} in the evaluation JSON")
+
+    table = json.loads(out.read_text(), parse_constant=no_constants)
+    assert table["by action / P3 MPJVE"]["Eating"] is None  # one frame: no velocity
+    assert math.isfinite(table["by action / P3 MPJVE"]["Average"])
+    assert all(math.isfinite(v) for v in table["by action / P1 MPJPE"].values())
+    assert main(["evaluate", "--checkpoint", h36m["ckpt"], "--data-3d", h36m["3d"], "--data-2d", h36m["2d"],
+                 "--subjects", "S9", "--out", str(tmp_path / "eval.csv")]) == 0
+    assert "nan" not in (tmp_path / "eval.csv").read_text().lower()
+
+
+def test_export_without_onnx_is_one_line(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnx" else real(name, *a))
+    assert main(["export", "--onnx", str(tmp_path / "m.onnx")]) == 2
+    one_line_error(capsys, "export needs onnx", "pip install 'liftformer[export]'")
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_export_and_prepare_never_overwrite_their_input(h36m, tmp_path, capsys):
+    import shutil
+
+    ckpt = tmp_path / "model.safetensors"
+    shutil.copy(h36m["ckpt"], ckpt)
+    before = ckpt.read_bytes()
+    assert main(["export", "--checkpoint", str(ckpt), "--onnx", str(ckpt)]) == 2
+    one_line_error(capsys, "is the --checkpoint")
+    assert ckpt.read_bytes() == before
+    path_3d = tmp_path / "data_3d_h36m.npz"
+    shutil.copy(h36m["3d"], path_3d)
+    before = path_3d.read_bytes()
+    assert main(["prepare", "h36m", "--from-3d", str(path_3d), "--out", str(path_3d)]) == 2
+    one_line_error(capsys, "is the --from-3d")
+    assert path_3d.read_bytes() == before
+
+
+def test_custom_symmetry_out_of_range_is_one_line(tmp_path, capsys):
+    from datasets_fixtures import save_npz
+
+    kp = np.random.default_rng(0).uniform(0, 100, size=(12, 5, 2)).astype(np.float32)
+    meta = {"num_joints": 5, "keypoints_symmetry": [[1, 2], [3, 7]], "res_w": 100, "res_h": 100}
+    path = save_npz(tmp_path / "data_2d_custom_x.npz", positions_2d={"v": {"a": [kp]}}, metadata=meta)
+    pos = np.zeros((12, 5, 3), np.float32)
+    path_3d = save_npz(tmp_path / "data_3d_custom_x.npz", positions_3d={"v": {"a": pos}})
+    assert main(["train", "--dataset", "custom", "--data-2d", str(path), "--data-3d", str(path_3d),
+                 "--train-subjects", "v", "--val-subjects", "v", "--out", str(tmp_path / "run")]) == 2
+    one_line_error(capsys, "data_2d_custom_x.npz: metadata keypoints_symmetry: indices [7] are outside 0..4")
