@@ -44,7 +44,7 @@ def main() -> int:
     for name, net in (("fp32", model), ("int8 dynamic", quantize_int8(model))):
         table = summarize_by_action(evaluate_sequences(net, sequences, flip, batch_size=1024))
         with torch.inference_mode():
-            rate = 256 / statistics.median(time_calls(lambda: net(x), 5))
+            rate = 256 / statistics.median(time_calls(lambda net=net: net(x), 5))
         print(f"{name:13s} P1 {table['P1 MPJPE']['Average']:.2f} mm  P2 {table['P2 P-MPJPE']['Average']:.2f} mm  "
               f"{rate:,.0f} windows/s (batch 256)")
     return 0

@@ -143,7 +143,8 @@ def test_train_tcn_under_a_time_budget_and_evaluate(tmp_path, capsys):
     assert all(0 < v < 2000 for v in p1.values())
 
 
-@pytest.mark.parametrize("arch", [["--arch", "tcn", "--channels", "8"], ["--d-model", "16", "--heads", "2", "--blocks", "1", "--ffn", "16"]])
+@pytest.mark.parametrize("arch", [["--arch", "tcn", "--channels", "8"],
+                                  ["--d-model", "16", "--heads", "2", "--blocks", "1", "--ffn", "16"]])
 def test_bench_reports_window_and_sequence_rates(capsys, arch):
     assert main(["bench", *arch, "-n", "9", "--repeats", "1", "--batch-size", "4", "--sequence-frames", "40", "--threads", "1"]) == 0
     out = capsys.readouterr().out

@@ -160,3 +160,61 @@ def test_custom_symmetry_out_of_range_is_one_line(tmp_path, capsys):
     assert main(["train", "--dataset", "custom", "--data-2d", str(path), "--data-3d", str(path_3d),
                  "--train-subjects", "v", "--val-subjects", "v", "--out", str(tmp_path / "run")]) == 2
     one_line_error(capsys, "data_2d_custom_x.npz: metadata keypoints_symmetry: indices [7] are outside 0..4")
+
+
+def test_runtime_flags_are_declared_once():
+    """--device/--threads/--bf16/--batch-size/--checkpoint live in cli/options.py; every command that has one shares its help."""
+    import re
+    from pathlib import Path
+
+    import liftformer.cli as cli
+    from liftformer.cli.main import build_parser
+
+    flags = ("--device", "--threads", "--bf16", "--batch-size", "--checkpoint")
+    for path in Path(cli.__file__).parent.glob("*.py"):
+        if path.name != "options.py":
+            declared = re.findall(r"add_argument\(\s*\"(--[a-z0-9-]+)\"", path.read_text())
+            assert not set(declared) & set(flags), (path.name, set(declared) & set(flags))
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices
+    seen = {flag: {a.help for p in sub.values() for a in p._actions if flag in a.option_strings} for flag in flags}
+    assert len(seen["--device"]) == 1 and len(seen["--bf16"]) == 1, seen
+    assert all(seen.values()), seen
+
+
+def test_evaluate_takes_threads(h36m, capsys):
+    assert main(["evaluate", "--data-3d", h36m["3d"], "--data-2d", h36m["2d"], "--checkpoint", h36m["ckpt"],
+                 "--subjects", "S9", "--threads", "1", "--no-flip"]) == 0
+    assert "Average" in capsys.readouterr().out
+    assert torch.get_num_threads() >= 1  # restored afterwards
+
+
+def test_a_closed_stdout_ends_a_stream_quietly_and_saves(tmp_path):
+    """`liftformer lift … --stream | head -1`: no traceback, the npz is written, exit 141 as for SIGPIPE."""
+    import subprocess
+    import sys
+    from importlib import resources
+
+    source = str(resources.files("liftformer.assets").joinpath("demo_keypoints.json"))
+    out = tmp_path / "s.npz"
+    cmd = f"{sys.executable} -m liftformer.cli.main lift {source} --stream --out {out} | head -1"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=120)
+    assert done.stdout.count("\n") == 1 and '"frame": 0' in done.stdout
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    assert done.returncode == 141 and out.exists(), (done.returncode, done.stderr)
+
+
+def test_layout_guess_ignores_frames_without_a_person():
+    import warnings
+
+    from liftformer.data.layouts import guess_layout
+
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(0, 100, (6, 17, 2))
+    pts[:, 1] = pts[:, 2] + 50.0  # H36M: right hip and right knee a thigh apart
+    pts[[0, 3]] = np.nan  # frames without a person
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert guess_layout(pts) == "h36m"
+    with pytest.raises(ValueError, match="--layout"):
+        guess_layout(np.full((4, 17, 2), np.nan))

@@ -4,11 +4,10 @@ import numpy as np
 import pytest
 
 from datasets_fixtures import H36M_META, h36m_3d, humaneva_files, save_npz
-from liftformer.data.datasets import load_split
 from liftformer.data.custom import load_custom_sequences
+from liftformer.data.datasets import load_split
 from liftformer.data.formats import load_positions_2d, load_positions_3d
-from liftformer.data.h36m import cameras as h36m_cameras
-from liftformer.data.h36m import load_h36m_sequences, prepare_ground_truth_2d
+from liftformer.data.h36m import cameras as h36m_cameras, load_h36m_sequences, prepare_ground_truth_2d
 from liftformer.data.humaneva import load_humaneva_sequences
 from liftformer.data.skeleton import H36M_17, MPII_16
 from liftformer.errors import DataError

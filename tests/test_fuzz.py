@@ -32,13 +32,12 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.extra import numpy as hnp
 
-from datasets_fixtures import H36M_META, h36m_3d, save_npz, world_motion
 from conftest import tiny_model_kwargs
+from datasets_fixtures import H36M_META, h36m_3d, save_npz, world_motion
 from liftformer.data import safe_npz
 from liftformer.data.custom import load_custom_sequences
 from liftformer.data.formats import load_item, load_positions_2d, load_positions_3d
@@ -192,7 +191,8 @@ def valid() -> dict[str, bytes]:
         "kp.json": json.dumps({"frames": persons, "width": 640, "height": 480, "fps": 25, "layout": "coco"}).encode(),
         "kp.csv": "\n".join(",".join(f"{v:.3f}" for v in row) for row in np.concatenate([xy, score], -1).reshape(6, -1)).encode(),
         "kp.npy": _file_bytes(lambda p: np.save(p, np.concatenate([xy, score], -1)), "kp.npy"),
-        "kp.npz": _file_bytes(lambda p: save_npz(p, positions_2d={"clip": {"custom": [xy.astype(np.float32)]}}, metadata=video_meta), "kp.npz"),
+        "kp.npz": _file_bytes(
+            lambda p: save_npz(p, positions_2d={"clip": {"custom": [xy.astype(np.float32)]}}, metadata=video_meta), "kp.npz"),
         "data_3d.npz": _file_bytes(lambda p: h36m_3d(p, frames=(8, 5)), "data_3d.npz"),
         "w.safetensors": _file_bytes(lambda p: save_weights(LiftFormer(**tiny_model_kwargs()), p), "w.safetensors"),
     }
@@ -284,7 +284,8 @@ METADATA = st.fixed_dictionaries(
     {"num_joints": st.sampled_from([17, 16, 15, 32]) | NUMBERS | st.text(max_size=2),
      "keypoints_symmetry": st.just([[1, 2], [3, 4]]) | ANY_VALUE},
     optional={"layout_name": st.sampled_from(["coco", "h36m", "mpii", "blazepose", "x"]) | ANY_VALUE,
-              "video_metadata": st.dictionaries(st.text(max_size=3), st.fixed_dictionaries({"w": SIZE, "h": SIZE}) | ANY_VALUE, max_size=2) | ANY_VALUE,
+              "video_metadata": st.dictionaries(st.text(max_size=3), st.fixed_dictionaries({"w": SIZE, "h": SIZE}) | ANY_VALUE,
+                                                max_size=2) | ANY_VALUE,
               "res_w": SIZE, "res_h": SIZE, "fps": SIZE},
 ) | ANY_VALUE
 
@@ -358,7 +359,8 @@ def test_crafted_headers(shape: Any, descr: str, payload: bytes, fortran: bool, 
 @FUZZ
 @given(field=st.sampled_from(["d_model", "heads", "blocks", "ffn", "receptive_field", "dropout", "head", "arch",
                               "num_joints_in", "filter_widths", "unknown"]),
-       value=NUMBERS | st.text(max_size=3) | st.none() | st.lists(st.integers(-3, 10**6), max_size=3) | st.sampled_from([2**40, 10**7, "tcn"]),
+       value=NUMBERS | st.text(max_size=3) | st.none() | st.lists(st.integers(-3, 10**6), max_size=3)
+       | st.sampled_from([2**40, 10**7, "tcn"]),
        tensor_field=st.sampled_from(["shape", "dtype", "data_offsets"]),
        tensor_value=st.lists(st.integers(-1, 2**62), max_size=3) | st.sampled_from(["F64", "I8", "BOOL", "X"]) | NUMBERS)
 def test_weights_header_fields(valid: dict[str, bytes], field: str, value: Any, tensor_field: str, tensor_value: Any) -> None:

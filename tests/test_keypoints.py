@@ -16,7 +16,8 @@ def coco_frames(t=12, seed=0):
 
 def test_json_picks_the_best_person_and_keeps_empty_frames(tmp_path):
     xy, s = coco_frames(3)
-    person = lambda t, score: {"keypoints": np.concatenate([xy[t], s[t, :, None]], 1).reshape(-1).tolist(), "score": score}
+    def person(t: int, score: float) -> dict:
+        return {"keypoints": np.concatenate([xy[t], s[t, :, None]], 1).reshape(-1).tolist(), "score": score}
     other = {"keypoints": [0.0] * 51, "score": 0.1}
     doc = [[other, person(0, 0.9)], None, person(2, 0.8)]
     path = tmp_path / "kp.json"

@@ -5,8 +5,8 @@ import torch
 
 from liftformer import CheckpointError
 from liftformer.data.skeleton import H36M_17
-from liftformer.inference.lifting import lift_sequence
 from liftformer.data.windows import sliding_windows
+from liftformer.inference.lifting import lift_sequence
 from liftformer.model import LiftFormer, TCNConfig, TemporalConvNet, build_model
 from liftformer.model.checkpoint import load_weights, read_config, save_weights
 from liftformer.model.registry import config_from_dict, config_to_dict

@@ -17,7 +17,8 @@ from liftformer.data.synthetic import synthetic_sequence
 from liftformer.evaluation.metrics import mpjpe
 from liftformer.model import LiftFormerConfig, TCNConfig, TemporalConvNet
 from liftformer.model.checkpoint import load_weights
-from liftformer.training.trainer import TrainConfig, Trainer, default_batch_size
+from liftformer.model.liftformer import default_batch_size
+from liftformer.training.trainer import TrainConfig, Trainer
 
 MODEL = LiftFormerConfig(receptive_field=5, d_model=16, heads=2, blocks=2, ffn=32, dropout=0.1)
 
@@ -115,7 +116,8 @@ def test_sequence_head_trains_and_validates_on_the_target_frame(tmp_path):
     assert train_step(trainer.model, trainer.optimizer, None, x, y) == pytest.approx(expected, rel=1e-5)
     assert 0 < trainer.train_epoch() < 2 and all(0 < v < 2 for v in trainer.validate())  # metres
     # validation scores the target frame only, whichever targets the validation set holds
-    with_sequence_targets = Trainer(SEQ_MODEL, cfg, sequence_set(0, "sequence"), tmp_path / "b", val_set=sequence_set(1, "sequence"), progress=False)
+    with_sequence_targets = Trainer(SEQ_MODEL, cfg, sequence_set(0, "sequence"), tmp_path / "b",
+                                    val_set=sequence_set(1, "sequence"), progress=False)
     with_sequence_targets.model.load_state_dict(trainer.model.state_dict())
     assert with_sequence_targets.validate() == pytest.approx(trainer.validate(), rel=1e-6)
 

@@ -127,7 +127,8 @@ def test_missing_mediapipe(monkeypatch: pytest.MonkeyPatch) -> None:
     assert str(error.value) == MISSING_DETECTOR
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None, reason="mediapipe not installed (optional extra: pip install -e '.[video]')")
+@pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None,
+                    reason="mediapipe not installed (optional extra: pip install -e '.[video]')")
 def test_mediapipe_blank_frame_has_no_person() -> None:
     with MediaPipePoseDetector() as detector:
         assert detector.layout == "blazepose"

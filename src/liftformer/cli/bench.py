@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from liftformer.cli.model_args import add_model_arguments, config_from_args
-from liftformer.cli.options import check_device, positive_int
+from liftformer.cli.options import add_runtime_arguments, positive_int
 from liftformer.fileio import atomic_write_text, check_outputs
 from liftformer.inference.export import quantize_int8
 from liftformer.model import LiftFormer, LiftFormerConfig
@@ -33,11 +33,8 @@ from liftformer.timing import (
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("bench", help="measure training and inference throughput (windows/s)")
     add_model_arguments(p)
-    p.add_argument("--batch-size", type=positive_int, default=256)
+    add_runtime_arguments(p, batch_size=256, batch_help="windows per timed step", bf16=True)
     p.add_argument("--repeats", type=positive_int, default=5, help="timed runs; the median is reported")
-    p.add_argument("--threads", type=positive_int, default=None, help="torch intra-op threads (default: torch's)")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--bf16", action="store_true", help="bf16 autocast")
     p.add_argument("--sequence-frames", type=positive_int, default=2048, help="frames of the whole-sequence inference timing")
     p.add_argument("--suite", action="store_true", help="the full suite: receptive fields 27/81/243, plain-encoder "
                    "baseline, int8, data pipeline, end-to-end training, long-sequence inference (synthetic data, minutes)")
@@ -46,7 +43,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_device(args.device)
     if args.markdown:
         check_outputs({"--markdown": args.markdown})
     if args.threads:
@@ -107,7 +103,8 @@ def run_suite(args: argparse.Namespace, base: LiftFormerConfig) -> int:
     dataset = synthetic_window_dataset(200_000, cfg27)
     pipe = measure_pipeline(dataset, batch_size=1024)
     consume = measure_model(cfg27, 64, repeats=3)[0].median_rate
-    rows.append(("data pipeline alone n=27", f"{pipe.median_rate:,.0f} samples/s ({pipe.median_rate / consume:.0f}x the model's training rate)",
+    rows.append(("data pipeline alone n=27",
+                 f"{pipe.median_rate:,.0f} samples/s ({pipe.median_rate / consume:.0f}x the model's training rate)",
                  f"{len(dataset):,} samples, batch 1024, flip on"))
     e2e = measure_training_end_to_end(dataset, cfg27, batch_size=64)
     rows.append(("training end to end n=27", f"{e2e.median_rate:.1f} samples/s", "batch 64, pipeline + step"))

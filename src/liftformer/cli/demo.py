@@ -6,8 +6,8 @@ import argparse
 from importlib import resources
 from pathlib import Path
 
-from liftformer.cli.lift import OutputPlan, add_threads_argument, lift_and_save, lift_options
-from liftformer.cli.options import positive_int
+from liftformer.cli.lift import OutputPlan, lift_and_save, lift_options
+from liftformer.cli.options import add_runtime_arguments, positive_int
 from liftformer.inference.options import torch_threads
 
 
@@ -15,9 +15,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("demo", help="lift the bundled synthetic walk and render it (no data, no network)")
     p.add_argument("--out-dir", default="liftformer_demo", help="where to write demo_3d.npz and demo.gif")
     p.add_argument("--frames", type=positive_int, default=None, help="use only the first N frames (quicker)")
-    p.add_argument("--checkpoint", default=None, help="a .safetensors model (default: the shipped model)")
     p.add_argument("--no-render", action="store_true", help="skip the GIF")
-    add_threads_argument(p)
+    add_runtime_arguments(p, checkpoint="shipped", device=False)
     p.set_defaults(func=run)
 
 

@@ -6,32 +6,32 @@ import argparse
 import time
 from pathlib import Path
 
+import torch
+
 from liftformer.cli.data_args import add_data_arguments, comma_list
-from liftformer.cli.options import check_device, positive_int
+from liftformer.cli.options import add_runtime_arguments
 from liftformer.data.datasets import get_dataset, load_split
 from liftformer.data.pipeline import subset_sequences
 from liftformer.errors import DataError
-from liftformer.fileio import check_outputs
 from liftformer.evaluation.protocol import evaluate_sequences, format_table, protocol_tables, write_table
+from liftformer.fileio import check_outputs
+from liftformer.inference.options import torch_threads
 from liftformer.model.checkpoint import load_weights
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("evaluate", help="score a model with the Human3.6M / HumanEva-I protocols")
-    p.add_argument("--checkpoint", required=True, help="a .safetensors weights file written by liftformer train")
+    add_runtime_arguments(p, checkpoint="required", batch_size=1024)
     add_data_arguments(p)
     p.add_argument("--subjects", type=comma_list, default=None, help="default: the benchmark's test subjects")
     p.add_argument("--no-flip", action="store_true", help="no test-time flip augmentation")
     p.add_argument("--by-subject", action="store_true", help="also print a table per subject")
-    p.add_argument("--batch-size", type=positive_int, default=1024)
-    p.add_argument("--device", default="cpu")
     p.add_argument("--out", default=None, help="write the tables to a .json or .csv file")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
-    check_device(args.device)
     if args.downsample > 1:
         raise DataError("--downsample is for training; evaluation scores every frame (use --subset for a quick look)")
     if args.out:
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     spec = get_dataset(args.dataset)
     actions = args.actions if args.actions is not None else spec.eval_actions
     data = load_split(args.dataset, args.data_3d, args.data_2d, args.subjects, "test", actions, require_3d=True, to_h36m=args.to_h36m)
-    j_in, j_out = data.sequences[0].keypoints.shape[1], data.sequences[0].positions_3d.shape[1]
+    j_in, j_out = data.sequences[0].keypoints.shape[1], data.sequences[0].targets.shape[1]
     cfg = model.config
     if (cfg.num_joints_in, cfg.num_joints_out) != (j_in, j_out):
         raise DataError(
@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         )
     sequences = subset_sequences(data.sequences, args.subset)
     flip = None if args.no_flip else (data.input_skeleton, data.output_skeleton)
-    results = evaluate_sequences(model, sequences, flip, args.batch_size, progress=True)
+    with torch_threads(args.threads or torch.get_num_threads()):
+        results = evaluate_sequences(model, sequences, flip, args.batch_size, progress=True)
     frames = sum(len(r.frames["P1 MPJPE"]) for r in results)
     print(
         f"{args.dataset}: {len(results)} sequences, {frames} frames, subjects "

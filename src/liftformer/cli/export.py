@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 
-from liftformer.cli.options import positive_int
+from liftformer.cli.options import add_runtime_arguments, positive_int
 from liftformer.errors import CheckpointError, LiftformerError
 from liftformer.fileio import check_outputs
 
@@ -13,14 +13,17 @@ from liftformer.fileio import check_outputs
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("export", help="export a model to ONNX and check it with ONNX Runtime")
     p.add_argument("--onnx", required=True, help="output .onnx path")
-    p.add_argument("--checkpoint", default=None, help="a .safetensors model (default: the shipped model)")
+    add_runtime_arguments(p, checkpoint="shipped", device=False)
     p.add_argument("--causal", action="store_true", help="export the shipped causal (streaming) model")
     p.add_argument("--opset", type=positive_int, default=17)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    import torch
+
     from liftformer.inference.export import export_onnx, onnx_max_abs_difference
+    from liftformer.inference.options import torch_threads
     from liftformer.inference.pretrained import shipped_weights_path
     from liftformer.model.checkpoint import load_weights
 
@@ -30,11 +33,12 @@ def run(args: argparse.Namespace) -> int:
     path = args.checkpoint or shipped_weights_path(args.causal)
     check_outputs({"--onnx": args.onnx}, {"--checkpoint": path})
     model = load_weights(path).eval()
-    export_onnx(model, args.onnx, args.opset)
-    diff = onnx_max_abs_difference(model, args.onnx)
+    with torch_threads(args.threads or torch.get_num_threads()):
+        export_onnx(model, args.onnx, args.opset)
+        diff = onnx_max_abs_difference(model, args.onnx)
     cfg = model.config
     print(f"wrote {args.onnx}: input keypoints (batch, {cfg.receptive_field}, {cfg.num_joints_in}, 2) → "
-          f"pose (batch, 1, {cfg.num_joints_out}, 3), opset {args.opset}")
+          f"pose (batch, {cfg.output_frames}, {cfg.num_joints_out}, 3), opset {args.opset}")
     print(f"ONNX Runtime vs PyTorch on a batch of 5: max |difference| = {diff:.2e}")
     if diff > 1e-4:
         raise CheckpointError(f"{args.onnx}: ONNX output differs from PyTorch by {diff:.2e} (> 1e-4)")

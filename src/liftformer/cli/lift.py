@@ -7,13 +7,12 @@ import dataclasses
 import json
 import sys
 import time
-import warnings
 from pathlib import Path
 from typing import TextIO
 
 import numpy as np
 
-from liftformer.cli.options import non_negative_int, positive_float, positive_int, probability
+from liftformer.cli.options import add_runtime_arguments, non_negative_int, positive_float, positive_int, probability, silence_stdout
 from liftformer.errors import DataError
 from liftformer.inference.options import LiftOptions, torch_threads
 
@@ -55,7 +54,6 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="also write the poses as JSON")
     p.add_argument("--csv", action="store_true", help="also write the poses as CSV")
     p.add_argument("--render", default=None, help="write a side-by-side render to this .mp4 or .gif")
-    p.add_argument("--checkpoint", default=None, help="a .safetensors model (default: the shipped model)")
     p.add_argument("--layout", choices=("h36m", "coco", "mpii", "blazepose"), default=None,
                    help="keypoint layout (default: from the file, else guessed from the joints)")
     p.add_argument("--width", type=positive_int, default=None, help="image width in pixels (keypoint files without it)")
@@ -65,13 +63,9 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
                    help="keypoints at or below this confidence count as missing (0-1)")
     p.add_argument("--max-gap", type=non_negative_int, default=10, help="report runs of more frames than this without a person")
     p.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation (2x faster)")
-    p.add_argument("--batch-size", type=positive_int, default=256, help="windows per forward pass (offline)")
-    add_threads_argument(p)
-
-
-def add_threads_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threads", type=positive_int, default=None,
-                   help="torch intra-op threads (default: 1 with --stream, which keeps latency flat on a busy CPU; else torch's)")
+    add_runtime_arguments(p, checkpoint="shipped", batch_size=256, device=False, batch_help="windows per forward pass (offline)",
+                          threads_help="torch intra-op threads (default: 1 with --stream, which keeps latency flat on a busy CPU; "
+                          "else torch's)")
 
 
 def lift_options(args: argparse.Namespace) -> LiftOptions:
@@ -113,15 +107,13 @@ def lift_and_save(kp, options: LiftOptions, plan: OutputPlan, frames_from: str |
     from liftformer.inference.pretrained import load_model
 
     t0 = time.perf_counter()
-    with warnings.catch_warnings():  # data/layouts.py guess_layout reduces the all-NaN rows of frames without a person
-        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
-        prepared = prepare_keypoints(kp, options.layout, options.width, options.height, options.min_score, options.max_gap)
+    prepared = prepare_keypoints(kp, options.layout, options.width, options.height, options.min_score, options.max_gap)
     model = load_model(options.checkpoint)
     flip = (H36M_17, H36M_17) if options.flip else None
     poses = lift_sequence(model, prepared.keypoints, batch_size=options.batch_size, flip=flip)
     cfg = model.config
     print(f"lifted {len(poses)} frames in {time.perf_counter() - t0:.1f} s with a {model.num_parameters() / 1e6:.2f}M-parameter, "
-          f"n={cfg.receptive_field} {'causal ' if cfg.causal else ''}{'TCN' if cfg.arch == 'tcn' else 'LiftFormer'}", flush=True)
+          f"n={cfg.receptive_field} {'causal ' if cfg.causal else ''}{type(model).__name__}", flush=True)
     fps = options.fps or kp.fps or 50.0
     _report_gaps(prepared.notes, prepared.filled, prepared.long_gaps, fps, "interpolated")
     _write_outputs(plan, poses, prepared.pixels, prepared.filled, fps, None, sys.stdout)
@@ -181,6 +173,7 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
     """Causal lifting frame by frame: a JSON line per pose on stdout as soon as it is ready; files after.
 
     Ctrl-C ends the stream (the only way to end a webcam's): what was streamed is still saved, exit 130.
+    So does a reader that closes stdout (``| head``), exit 141 as for SIGPIPE.
     """
     from liftformer.inference.outputs import rounded
     from liftformer.inference.pretrained import load_model
@@ -191,7 +184,7 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
     stream = KeypointStream(model, src.layout, src.image_size, options.min_score, options.max_gap, options.flip)
     results: list[StreamResult] = []
     latencies: list[float] = []
-    interrupted = False
+    interrupted: int | None = None  # the exit status of an early end
     try:
         for points in src.frames:
             t0 = time.perf_counter()
@@ -207,14 +200,18 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
                               "pose_3d": rounded(result.pose, 4), "filled": np.flatnonzero(result.filled).tolist()}),
                   flush=True)
     except KeyboardInterrupt:
-        interrupted = True
+        interrupted = 130
         print(f"interrupted after {stream.frames} frames: saving what was streamed", file=sys.stderr)
+    except BrokenPipeError:
+        interrupted = 141
+        silence_stdout()
+        print(f"stdout closed after {stream.frames} frames: saving what was streamed", file=sys.stderr)
     finally:
         src.frames.close()  # releases the detector
     stream.finish()
     if not results:
         if interrupted:
-            return 130
+            return interrupted
         raise DataError(f"{source}: no pose in {stream.frames} frames (no person with every joint located)")
     filled = np.stack([r.filled for r in results])
     _report_gaps(stream.notes, filled, stream.long_gaps, src.fps, "held")
@@ -227,4 +224,4 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
     if plan.render:
         video = None if webcam or not is_video else source
         _render(plan.render, poses, pixels, src.image_size, src.fps, video, int(frames[0]), sys.stderr)
-    return 130 if interrupted else 0
+    return interrupted or 0

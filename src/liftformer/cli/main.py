@@ -10,6 +10,7 @@ from typing import NoReturn
 
 from liftformer import __version__
 from liftformer.cli import bench, demo, evaluate, export, info, lift, prepare, train
+from liftformer.cli.options import check_device, silence_stdout
 from liftformer.errors import LiftformerError
 
 COMMANDS = (demo, lift, export, info, prepare, train, evaluate, bench)
@@ -39,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if hasattr(args, "device"):
+            check_device(args.device)  # declared once (cli.options.add_runtime_arguments), checked before any work
         return args.func(args)
     except (LiftformerError, ValueError) as e:
         if os.environ.get("LIFTFORMER_DEBUG"):
@@ -48,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"liftformer {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `liftformer info | head`: the reader has what it wanted
+        silence_stdout()
+        return 141
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Callable
 
 
@@ -46,3 +48,39 @@ def check_device(device: str) -> str:
     elif dev.type not in ("cpu", "mps"):
         raise ValueError(f"--device {device}: unsupported device type (use cpu or cuda)")
     return device
+
+
+def add_runtime_arguments(
+    p: argparse.ArgumentParser | argparse._ArgumentGroup,
+    *,
+    checkpoint: str | None = None,
+    batch_size: int | None = None,
+    batch_help: str = "windows per forward pass",
+    bf16: bool = False,
+    device: bool = True,
+    threads_help: str = "torch intra-op threads (default: torch's)",
+) -> None:
+    """The runtime flags, declared here once for every command: ``--threads`` always, ``--device`` unless
+    ``device=False`` (the command runs on the CPU only);
+    ``--checkpoint`` when ``checkpoint`` is ``"required"`` or ``"shipped"`` (optional, default the shipped
+    model); ``--batch-size`` when ``batch_size`` or ``batch_help`` is given; ``--bf16`` on request.
+    ``main`` checks ``--device`` before any command runs."""
+    if checkpoint == "required":
+        p.add_argument("--checkpoint", required=True, help="a .safetensors weights file written by liftformer train")
+    elif checkpoint == "shipped":
+        p.add_argument("--checkpoint", default=None, help="a .safetensors model (default: the shipped model)")
+    elif checkpoint is not None:
+        raise ValueError(f"checkpoint must be 'required', 'shipped' or None, got {checkpoint!r}")
+    if batch_size is not None or batch_help != "windows per forward pass":
+        p.add_argument("--batch-size", type=positive_int, default=batch_size, help=batch_help)
+    if device:
+        p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 …")
+    p.add_argument("--threads", type=positive_int, default=None, help=threads_help)
+    if bf16:
+        p.add_argument("--bf16", action="store_true", help="bf16 autocast (GPU)")
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null once its reader has gone (``| head``), so no later write or flush raises
+    (the Python docs' recipe for SIGPIPE)."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -7,15 +7,15 @@ import os
 import time
 
 from liftformer.cli.data_args import add_data_arguments, comma_list
+from liftformer.cli.model_args import add_model_arguments, config_from_args
 from liftformer.cli.options import (
-    check_device,
+    add_runtime_arguments,
     fraction,
     non_negative_float,
     positive_float,
     positive_int,
     probability,
 )
-from liftformer.cli.model_args import add_model_arguments, config_from_args
 from liftformer.data.datasets import DATASETS, get_dataset, load_split
 from liftformer.data.pipeline import InputNoise, WindowDataset, subset_sequences
 from liftformer.errors import DataError
@@ -33,8 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--val-downsample", type=positive_int, default=10, help="score every k-th validation frame each epoch")
     add_model_arguments(p)
     g = p.add_argument_group("optimisation")
-    g.add_argument("--epochs", type=positive_int, default=None, help="default: " + ", ".join(f"{s.default_epochs} ({n})" for n, s in DATASETS.items()))
-    g.add_argument("--batch-size", type=positive_int, default=None, help="default: the paper's 5120/3072/1536 for n=27/81/243; 1024 for tcn (VideoPose3D's)")
+    g.add_argument("--epochs", type=positive_int, default=None,
+                   help="default: " + ", ".join(f"{s.default_epochs} ({n})" for n, s in DATASETS.items()))
+    add_runtime_arguments(g, batch_help="default: the paper's 5120/3072/1536 for n=27/81/243; 1024 for tcn (VideoPose3D's)", bf16=True)
     g.add_argument("--batch-scale", type=positive_float, default=1.0, help="multiply the default batch size (smaller machines)")
     g.add_argument("--schedule", choices=SCHEDULES, default=None,
                    help="learning-rate schedule; default: noam (liftformer, the paper), exponential (tcn, VideoPose3D)")
@@ -45,13 +46,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--max-minutes", type=positive_float, default=None,
                    help="stop after this much training time (validation excluded), even mid-epoch")
     g.add_argument("--no-flip", action="store_true", help="no horizontal-flip augmentation")
-    g.add_argument("--noise-2d", type=non_negative_float, default=0.0, help="std of Gaussian 2D input jitter (normalised units; 0.01 ≈ 5 px at 1000 px)")
+    g.add_argument("--noise-2d", type=non_negative_float, default=0.0,
+                   help="std of Gaussian 2D input jitter (normalised units; 0.01 ≈ 5 px at 1000 px)")
     g.add_argument("--outliers-2d", type=probability, default=0.0, help="fraction of input joints given 10x the jitter")
     g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 …")
-    g.add_argument("--bf16", action="store_true", help="bf16 autocast (GPU)")
     g.add_argument("--compile", action="store_true", help="torch.compile the model")
-    g.add_argument("--threads", type=positive_int, default=None, help="torch intra-op threads")
     p.add_argument("--out", required=True, help="run directory: checkpoints, log.csv, curve.png")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     p.set_defaults(func=run)
@@ -60,7 +59,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    check_device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
     if os.path.exists(args.out) and not os.path.isdir(args.out):
@@ -71,11 +69,12 @@ def run(args: argparse.Namespace) -> int:
         raise DataError(f"--resume: {args.out} holds no last.pt to continue: drop --resume to start a new run")
     check_writable_dir(args.out, "--out")
     t0 = time.perf_counter()
-    train = load_split(args.dataset, args.data_3d, args.data_2d, args.train_subjects, "train", args.actions, require_3d=True, to_h36m=args.to_h36m)
-    val = load_split(args.dataset, args.data_3d, args.data_2d, args.val_subjects, "test", args.actions, require_3d=True, to_h36m=args.to_h36m)
+    data = (args.dataset, args.data_3d, args.data_2d)
+    train = load_split(*data, args.train_subjects, "train", args.actions, require_3d=True, to_h36m=args.to_h36m)
+    val = load_split(*data, args.val_subjects, "test", args.actions, require_3d=True, to_h36m=args.to_h36m)
     cfg = config_from_args(args)
     j_in = train.sequences[0].keypoints.shape[1]
-    j_out = train.sequences[0].positions_3d.shape[1]
+    j_out = train.sequences[0].targets.shape[1]
     if (cfg.num_joints_in, cfg.num_joints_out) != (j_in, j_out):
         cfg = type(cfg).from_dict({**cfg.to_dict(), "num_joints_in": j_in, "num_joints_out": j_out})
     flip = None if args.no_flip else (train.input_skeleton, train.output_skeleton)
@@ -89,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
     batch = args.batch_size or max(1, round(default_batch * args.batch_scale))
     schedule = args.schedule or ARCHS[cfg.arch].schedule
     train_cfg = TrainConfig(
-        epochs=args.epochs if args.epochs is not None else get_dataset(args.dataset).default_epochs, batch_size=batch, schedule=schedule, warmup=args.warmup,
+        epochs=args.epochs if args.epochs is not None else get_dataset(args.dataset).default_epochs,
+        batch_size=batch, schedule=schedule, warmup=args.warmup,
         lr_factor=args.lr_factor, lr=args.lr, lr_decay=args.lr_decay, max_minutes=args.max_minutes,
         seed=args.seed, device=args.device, bf16=args.bf16, compile=args.compile,
     )

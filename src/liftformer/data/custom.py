@@ -18,7 +18,13 @@ import numpy as np
 
 from liftformer.data.camera import normalize_screen_coordinates
 from liftformer.data.formats import (
-    camera_views, check_nested, check_poses, load_item, load_positions_2d, positive, trim_to_3d,
+    camera_views,
+    check_nested,
+    check_poses,
+    load_item,
+    load_positions_2d,
+    positive,
+    trim_to_3d,
 )
 from liftformer.data.sequences import Sequence
 from liftformer.data.skeleton import H36M_17, Skeleton
@@ -44,7 +50,7 @@ def image_size(metadata: dict[str, Any], subject: str, path: str) -> tuple[int, 
 def load_custom_sequences(path_2d: str, path_3d: str | None = None, fps: float = 50.0) -> list[Sequence]:
     """Every (subject, action, camera) of a custom 2D file, with its 3D when ``path_3d`` is given."""
     positions_2d, metadata = load_positions_2d(path_2d)
-    positions_3d = None
+    positions_3d: dict | None = None
     if path_3d is not None:
         positions_3d = check_nested(load_item(path_3d, "positions_3d"), path_3d, "positions_3d")
     fps = positive(metadata.get("fps", fps), path_2d, "metadata fps", float)
@@ -53,7 +59,7 @@ def load_custom_sequences(path_2d: str, path_3d: str | None = None, fps: float =
         width, height = image_size(metadata, subject, path_2d)
         for action, views in actions.items():
             targets: list[np.ndarray | None] = [None] * len(views)
-            if positions_3d is not None:
+            if positions_3d is not None and path_3d is not None:
                 raw = positions_3d.get(subject, {}).get(action)
                 if raw is None:
                     raise DataError(f"{path_3d}: no 3D for {subject}/{action} of {path_2d}")

@@ -7,11 +7,11 @@ from collections.abc import Sequence as Seq
 import numpy as np
 
 from liftformer.data.camera import Camera
-from liftformer.data.spec import DatasetSpec
 from liftformer.data.formats import Positions2D, Positions3D, load_positions_2d, load_positions_3d, save_positions_2d
 from liftformer.data.multiview import camera_sequences, load_packaged_cameras
 from liftformer.data.sequences import Sequence
 from liftformer.data.skeleton import H36M_17, Skeleton
+from liftformer.data.spec import DatasetSpec
 from liftformer.errors import DataError
 
 TRAIN_SUBJECTS = ("S1", "S5", "S6", "S7", "S8")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence as Seq
 
 from liftformer.data.camera import Camera
-from liftformer.data.spec import DatasetSpec
 from liftformer.data.formats import load_positions_2d, load_positions_3d
 from liftformer.data.multiview import camera_sequences, load_packaged_cameras
 from liftformer.data.sequences import Sequence
 from liftformer.data.skeleton import HUMANEVA_15, Skeleton
+from liftformer.data.spec import DatasetSpec
 from liftformer.errors import DataError
 
 TRAIN_SUBJECTS = ("Train/S1", "Train/S2", "Train/S3")

@@ -97,6 +97,11 @@ def guess_layout(pixels: np.ndarray) -> str:
     if joints != 17:
         raise ValueError(f"cannot tell the layout of {joints}-joint keypoints (supported: {', '.join(LAYOUTS)})")
     pts = np.asarray(pixels, dtype=np.float64).reshape(-1, 17, 2)
+    pts = pts[np.isfinite(pts).all(-1).any(-1)]  # frames without a person would make all-NaN reductions
+    if len(pts) == 0:
+        raise ValueError("cannot tell the layout of keypoints without a single detected joint: give --layout")
     height = np.nanmedian(np.nanmax(pts[..., 1], -1) - np.nanmin(pts[..., 1], -1))
-    gap = np.nanmedian(np.linalg.norm(pts[:, 1] - pts[:, 2], axis=-1))
-    return "h36m" if gap > 0.1 * height else "coco"
+    gaps = np.linalg.norm(pts[:, 1] - pts[:, 2], axis=-1)
+    if not np.isfinite(gaps).any():
+        raise ValueError("cannot tell COCO from H36M-17: joints 1 and 2 are never both detected; give --layout")
+    return "h36m" if np.nanmedian(gaps) > 0.1 * height else "coco"

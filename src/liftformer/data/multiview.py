@@ -17,7 +17,7 @@ from liftformer.errors import DataError
 
 def load_packaged_cameras(name: str) -> dict[str, list[Camera]]:
     """The calibration shipped in ``liftformer/data/cameras/<name>.json``, centres in metres."""
-    raw = json.loads(resources.files("liftformer.data").joinpath("cameras", f"{name}.json").read_text())
+    raw = json.loads(resources.files("liftformer.data").joinpath("cameras").joinpath(f"{name}.json").read_text())
     scale = {"mm": 1e-3, "m": 1.0}[raw["unit"]]
 
     def vec(v, n):

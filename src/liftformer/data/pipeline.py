@@ -103,10 +103,10 @@ class WindowDataset:
         self.device = torch.device(device)
         self.inputs = _pad_concat([s.keypoints for s in sequences], before, after).to(self.device)
         if targets == "sequence":  # padded like the inputs, gathered with the same start indices
-            self.targets = _pad_concat([s.positions_3d for s in sequences], before, after).to(self.device)
+            self.targets = _pad_concat([s.targets for s in sequences], before, after).to(self.device)
         else:
             self.targets = torch.from_numpy(
-                np.concatenate([s.positions_3d for s in sequences]).astype(np.float32)
+                np.concatenate([s.targets for s in sequences]).astype(np.float32)
             ).to(self.device)
         self.starts = torch.from_numpy(starts).to(self.device)
         self.target_index = torch.from_numpy(target_index).to(self.device)

@@ -28,7 +28,10 @@ from liftformer.errors import DataError
 try:
     from numpy._core import multiarray as _multiarray, numeric as _numeric
 except ImportError:  # numpy < 2
-    from numpy.core import multiarray as _multiarray, numeric as _numeric  # type: ignore[no-redef]
+    from numpy.core import (
+        multiarray as _multiarray,  # type: ignore[no-redef]
+        numeric as _numeric,
+    )
 
 MAX_MEMBER_BYTES = 1 << 32  # 4 GiB unpacked per array (the Human3.6M 2D file holds 254 MB)
 MAX_HEADER_BYTES = 10_000  # numpy's own default limit for .npy headers
@@ -48,7 +51,7 @@ def _latin1(text: str, encoding: str = "latin1") -> bytes:
 ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
     **{(f"numpy.{core}.multiarray", "_reconstruct"): _RECONSTRUCT for core in ("core", "_core")},
     **{(f"numpy.{core}.multiarray", "scalar"): _multiarray.scalar for core in ("core", "_core")},
-    **{(f"numpy.{core}.numeric", "_frombuffer"): _numeric._frombuffer for core in ("core", "_core")},
+    **{(f"numpy.{core}.numeric", "_frombuffer"): _numeric._frombuffer for core in ("core", "_core")},  # type: ignore[attr-defined]
     ("numpy", "ndarray"): _NDARRAY,
     ("numpy", "dtype"): np.dtype,
     ("_codecs", "encode"): _latin1,  # protocol 2 (numpy < 1.17) pickles bytes as _codecs.encode(text, 'latin1')
@@ -86,7 +89,7 @@ class RestrictedUnpickler(pickle.Unpickler):
         """numpy's ``_reconstruct`` for plain arrays: an empty one that the pickle's state fills."""
         if subtype is not _NDARRAY:
             raise DataError(f"{self.path}: {self.what} rebuilds an array from something that is not numpy.ndarray")
-        array = _multiarray._reconstruct(np.ndarray, (0,), dtype)
+        array: np.ndarray = _multiarray._reconstruct(np.ndarray, (0,), dtype)  # type: ignore[assignment]
         self.arrays.append(array)
         return array
 

@@ -39,6 +39,13 @@ class Sequence:
         return f"{self.subject}/{self.action}/cam{self.camera}"
 
     @property
+    def targets(self) -> np.ndarray:
+        """``positions_3d``, which training and evaluation need; ``ValueError`` naming the sequence if absent."""
+        if self.positions_3d is None:
+            raise ValueError(f"{self.name}: no 3D poses (training and evaluation need a 3D file)")
+        return self.positions_3d
+
+    @property
     def num_frames(self) -> int:
         return len(self.keypoints)
 

@@ -27,7 +27,7 @@ _REST_OFFSETS = np.array(
 )
 
 
-def _rotation(axis: tuple[float, float, float], angle: np.ndarray) -> np.ndarray:
+def _rotation(axis: tuple[float, float, float], angle: np.ndarray | float) -> np.ndarray:
     """Rodrigues rotation matrices (..., 3, 3) about a fixed unit axis."""
     k = np.asarray(axis, dtype=np.float64)
     k = k / np.linalg.norm(k)

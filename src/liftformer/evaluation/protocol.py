@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterable, Sequence as Seq
+from collections.abc import Iterable, Mapping, Sequence as Seq
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -133,7 +133,7 @@ def protocol_tables(
     return tables
 
 
-def format_table(table: dict[str, dict[str, float]], abbreviations: dict[str, str] | None = None) -> str:
+def format_table(table: Mapping[str, Mapping[str, float]], abbreviations: Mapping[str, str] | None = None) -> str:
     """Fixed-width text table: one row per key of ``table``, one column per inner key."""
     columns = list(dict.fromkeys(c for row in table.values() for c in row))
     names = [(abbreviations or {}).get(c, c) for c in columns]

@@ -11,7 +11,6 @@ low-confidence joints, and input frame numbering around a :class:`StreamingLifte
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -183,9 +182,7 @@ def keypoint_file_source(path: str, options: LiftOptions) -> StreamSource:
     size = kp.image_size(options.width, options.height)
     layout = options.layout or kp.layout
     if layout is None:
-        with warnings.catch_warnings():  # frames without a person are all-NaN rows
-            warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
-            layout = guess_layout(kp.pixels)
+        layout = guess_layout(kp.pixels)
     scores = kp.scores if kp.scores is not None else np.ones(kp.pixels.shape[:2])
     points = np.concatenate([kp.pixels, scores[..., None]], -1)
     return StreamSource((p for p in points), layout, size, options.fps or kp.fps or 50.0)

@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 
 import torch
-from torch import nn
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_model, save_model
 
@@ -28,7 +27,7 @@ MAX_EXTRA_ELEMENTS = 1 << 24  # buffers a config may add beyond its stored weigh
 __all__ = ["CONFIG_KEY", "config_differences", "load_weights", "read_config", "save_weights"]
 
 
-def save_weights(model: nn.Module, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> None:
+def save_weights(model: WindowModel, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> None:
     """Write ``model``'s weights and config to a ``.safetensors`` file, atomically."""
     meta = {CONFIG_KEY: json.dumps(config_to_dict(model.config)), **(metadata or {})}
     atomic_write(path, lambda tmp: save_model(model, tmp, metadata=meta))

@@ -133,6 +133,7 @@ class LiftFormer(WindowModel):
     """
 
     config: LiftFormerConfig
+    positional: torch.Tensor  # a buffer: sinusoidal encodings (N, d_model)
 
     def __init__(self, config: LiftFormerConfig | None = None, **fields: Any) -> None:
         """``LiftFormer(config)``; ``LiftFormer(**fields)`` is short for ``LiftFormer(LiftFormerConfig(**fields))``."""

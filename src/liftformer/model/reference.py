@@ -3,6 +3,8 @@ against, and a check that the centre-query last block changes nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -23,7 +25,8 @@ class PlainEncoderReference(nn.Module):
             cfg.d_model, cfg.heads, cfg.ffn, cfg.dropout, activation="relu", batch_first=True, norm_first=False
         )
         self.encoder = nn.TransformerEncoder(layer, cfg.blocks, enable_nested_tensor=False)
-        for mine, theirs in zip(model.blocks, self.encoder.layers):
+        mine_blocks: list[Any] = list(model.blocks)  # ModuleList items are typed as bare Modules
+        for mine, theirs in zip(mine_blocks, self.encoder.layers):
             theirs.self_attn.in_proj_weight.data.copy_(mine.attention.qkv.weight)
             theirs.self_attn.in_proj_bias.data.copy_(mine.attention.qkv.bias)
             theirs.self_attn.out_proj.load_state_dict(mine.attention.out.state_dict())
@@ -31,7 +34,8 @@ class PlainEncoderReference(nn.Module):
             theirs.linear2.load_state_dict(mine.ffn[3].state_dict())
             theirs.norm1.load_state_dict(mine.norm1.state_dict())
             theirs.norm2.load_state_dict(mine.norm2.state_dict())
-        self.expand, self.shrink = model.expand, model.shrink
+        self.expand: nn.Module = model.expand
+        self.shrink: nn.Module = model.shrink
         self.register_buffer("positional", model.positional.clone(), persistent=False)
 
     def forward(self, keypoints: torch.Tensor) -> torch.Tensor:

@@ -66,7 +66,7 @@ class TCNConfig(WindowConfig):
     arch = "tcn"  # class constant, not a field: the registry's name of this model family
 
     @property
-    def receptive_field(self) -> int:
+    def receptive_field(self) -> int:  # type: ignore[override]  # a field of WindowConfig, derived here
         return math.prod(self.filter_widths)
 
     @property
@@ -141,19 +141,24 @@ class TemporalConvNet(WindowModel):
             if strided:  # each group of w consecutive steps feeds one output step
                 offset = w - 1 if cfg.causal else w // 2
                 residual = x[:, :, offset::w]
-                x = F.conv1d(x, self.convs[i].weight, stride=w)
+                x = F.conv1d(x, self._conv_weight(i), stride=w)
             else:
                 span = (w - 1) * dilation
                 offset = span if cfg.causal else span // 2
                 residual = x[:, :, offset : x.shape[2] - span + offset]
-                x = F.conv1d(x, self.convs[i].weight, dilation=dilation)
+                x = F.conv1d(x, self._conv_weight(i), dilation=dilation)
             x = self._act(self.conv_bns[i], x)
             x = residual + self._act(self.pointwise_bns[i], self.pointwise[i](x))
             dilation *= w
         y = self.shrink(x)  # (B, 3·J_out, T − N + 1)
         return y.transpose(1, 2).reshape(b, -1, cfg.num_joints_out, 3)
 
-    def _act(self, bn: nn.BatchNorm1d, x: torch.Tensor) -> torch.Tensor:
+    def _conv_weight(self, i: int) -> torch.Tensor:
+        conv = self.convs[i]
+        assert isinstance(conv, nn.Conv1d)
+        return conv.weight
+
+    def _act(self, bn: nn.Module, x: torch.Tensor) -> torch.Tensor:
         return self.dropout(F.relu(bn(x)))
 
     def lift(self, keypoints: torch.Tensor, predict: Predict, batch_size: int, stride: int | None = None) -> torch.Tensor:

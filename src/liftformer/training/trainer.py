@@ -11,7 +11,6 @@ wrapped in DistributedDataParallel (gloo on CPU, nccl on GPU) and rank 0 writes 
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import math
@@ -31,10 +30,12 @@ from liftformer.evaluation.metrics import mpjpe, p_mpjpe
 from liftformer.fileio import atomic_write, atomic_write_text
 from liftformer.model.base import WindowConfig
 from liftformer.model.checkpoint import save_weights
-from liftformer.model.liftformer import default_batch_size  # noqa: F401 (re-exported; its home is LiftFormer's module)
 from liftformer.model.registry import build_model, config_differences, config_from_dict, config_to_dict
+from liftformer.training.distributed import Distributed
 from liftformer.training.optim import SCHEDULES, build_exponential_optimizer, build_optimizer
+from liftformer.training.report import plot_curves, write_log
 from liftformer.training.step import train_step
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -64,28 +65,6 @@ class TrainConfig:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
         if self.max_minutes is not None and self.max_minutes <= 0:
             raise ValueError(f"max_minutes must be positive, got {self.max_minutes}")
-
-
-@dataclass
-class Distributed:
-    """Rank and world size; ``world_size == 1`` means a plain single process."""
-
-    rank: int = 0
-    world_size: int = 1
-
-    @classmethod
-    def from_environment(cls, device: str) -> Distributed:
-        """Join the process group when launched by torchrun (WORLD_SIZE > 1)."""
-        world_size = int(os.environ.get("WORLD_SIZE", "1"))
-        if world_size == 1:
-            return cls()
-        if not dist.is_initialized():
-            dist.init_process_group("nccl" if device.startswith("cuda") else "gloo")
-        return cls(dist.get_rank(), dist.get_world_size())
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
 
 
 class Trainer:
@@ -139,7 +118,7 @@ class Trainer:
         if self.dist.world_size > 1:
             self.step_model = DistributedDataParallel(self.model)
         if train_config.compile:
-            self.step_model = torch.compile(self.step_model)
+            self.step_model = torch.compile(self.step_model)  # type: ignore[assignment]  # an OptimizedModule
 
     # ---------------------------------------------------------------- state
     def state_dict(self) -> dict[str, Any]:
@@ -317,37 +296,3 @@ class Trainer:
 def target_frame(poses: torch.Tensor, index: int) -> torch.Tensor:
     """The window's target frame (B, 1, J, 3) of per-window poses (B, 1 or N, J, 3)."""
     return poses if poses.shape[1] == 1 else poses[:, index : index + 1]
-
-
-def write_log(history: list[dict[str, float]], path: Path) -> None:
-    """The per-epoch history as CSV, written atomically."""
-
-    def write(tmp: str) -> None:
-        with open(tmp, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(dict.fromkeys(k for r in history for k in r)), restval="")
-            w.writeheader()
-            w.writerows(history)
-
-    atomic_write(path, write)
-
-
-def plot_curves(history: list[dict[str, float]], path: Path) -> None:
-    """Train/validation MPJPE per epoch as a PNG (matplotlib, no display needed)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    epochs = [r["epoch"] for r in history]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(epochs, [r["train_mpjpe_mm"] for r in history], label="train (augmented)")
-    if any(math.isfinite(r["val_mpjpe_mm"]) for r in history):
-        ax.plot(epochs, [r["val_mpjpe_mm"] for r in history], label="validation")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("MPJPE (mm)")
-    ax.set_yscale("log")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
-    plt.close(fig)
