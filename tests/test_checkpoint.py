@@ -6,14 +6,14 @@ import pytest
 import torch
 
 from conftest import tiny_model_kwargs
-from liftformer import CheckpointError, LiftFormer
+from liftformer import CheckpointError, LiftFormer, LiftFormerConfig
 from liftformer.fileio import atomic_write
 from liftformer.model.checkpoint import load_weights, read_config, save_weights
 
 
 @pytest.mark.parametrize("share", [False, True])
 def test_round_trip_preserves_weights_and_config(tmp_path, share):
-    model = LiftFormer(num_joints_in=16, **tiny_model_kwargs(share_attention=share, causal=True)).eval()
+    model = LiftFormer(LiftFormerConfig(num_joints_in=16, **tiny_model_kwargs(share_attention=share, causal=True))).eval()
     path = tmp_path / "m.safetensors"
     save_weights(model, path)
     loaded = load_weights(path).eval()
@@ -26,8 +26,8 @@ def test_round_trip_preserves_weights_and_config(tmp_path, share):
 
 def test_config_mismatch_names_file_and_field(tmp_path):
     path = tmp_path / "m.safetensors"
-    save_weights(LiftFormer(**tiny_model_kwargs()), path)
-    expected = LiftFormer(**tiny_model_kwargs(receptive_field=27)).config
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs())), path)
+    expected = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=27))).config
     with pytest.raises(CheckpointError, match=r"m\.safetensors.*another config.*receptive_field: 9 != 27"):
         load_weights(path, expected=expected)
 
@@ -69,7 +69,7 @@ def test_sequence_head_round_trip_and_headless_old_header(tmp_path):
 
     from liftformer.model.checkpoint import CONFIG_KEY
 
-    model = LiftFormer(**tiny_model_kwargs(causal=True, head="sequence")).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(causal=True, head="sequence"))).eval()
     path = tmp_path / "seq.safetensors"
     save_weights(model, path)
     from safetensors import safe_open
@@ -81,7 +81,7 @@ def test_sequence_head_round_trip_and_headless_old_header(tmp_path):
     x = torch.randn(2, 9, 17, 2)
     torch.testing.assert_close(loaded(x), model(x), rtol=0, atol=0)
     old = tmp_path / "old.safetensors"  # written before the head field existed
-    centre = LiftFormer(**tiny_model_kwargs())
+    centre = LiftFormer(LiftFormerConfig(**tiny_model_kwargs()))
     header = {k: v for k, v in centre.config.to_dict().items() if k != "head"}
     save_model(centre, str(old), metadata={CONFIG_KEY: json.dumps(header)})
     assert load_weights(old).config.head == "centre"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import tiny_model_kwargs
-from liftformer import LiftFormer
+from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.cli.main import main
 from liftformer.data.synthetic import demo_keypoints
 from liftformer.model.checkpoint import save_weights
@@ -19,7 +19,7 @@ from liftformer.model.checkpoint import save_weights
 def checkpoints(tmp_path):
     paths = {}
     for causal in (False, True):
-        model = LiftFormer(**tiny_model_kwargs(receptive_field=9, causal=causal))
+        model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, causal=causal)))
         paths[causal] = tmp_path / f"tiny_{'causal' if causal else 'centred'}.safetensors"
         save_weights(model, paths[causal])
     return paths

@@ -45,7 +45,7 @@ from liftformer.errors import CheckpointError, DataError, LiftformerError
 from liftformer.inference.keypoints import prepare_keypoints, read_keypoints
 from liftformer.inference.video import iter_frames, probe_video
 from liftformer.model.checkpoint import load_weights, read_config, save_weights
-from liftformer.model.liftformer import LiftFormer
+from liftformer.model.liftformer import LiftFormer, LiftFormerConfig
 
 EXAMPLES = int(os.environ.get("LIFTFORMER_FUZZ_EXAMPLES", "0"))
 # hypothesis' caches (filled while tests are collected) go to the temp folder, not .hypothesis/ here
@@ -194,7 +194,7 @@ def valid() -> dict[str, bytes]:
         "kp.npz": _file_bytes(
             lambda p: save_npz(p, positions_2d={"clip": {"custom": [xy.astype(np.float32)]}}, metadata=video_meta), "kp.npz"),
         "data_3d.npz": _file_bytes(lambda p: h36m_3d(p, frames=(8, 5)), "data_3d.npz"),
-        "w.safetensors": _file_bytes(lambda p: save_weights(LiftFormer(**tiny_model_kwargs()), p), "w.safetensors"),
+        "w.safetensors": _file_bytes(lambda p: save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs())), p), "w.safetensors"),
     }
     cam = world_motion(8, seed=3)[..., :2] * 100 + 300
     files["data_2d.npz"] = _file_bytes(

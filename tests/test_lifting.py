@@ -5,14 +5,14 @@ import pytest
 import torch
 
 from conftest import tiny_model_kwargs
-from liftformer import LiftFormer
+from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.data.skeleton import H36M_17, MPII_16, flip_horizontal
 from liftformer.inference.lifting import lift_sequence
 
 
 def test_causal_model_ignores_future_frames():
     """Perturbing frames after t must leave every prediction up to t unchanged."""
-    model = LiftFormer(**tiny_model_kwargs(receptive_field=9, causal=True)).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, causal=True))).eval()
     seq = np.random.default_rng(0).normal(size=(40, 17, 2)).astype(np.float32)
     base = lift_sequence(model, seq, batch_size=7)
     t0 = 25
@@ -25,7 +25,7 @@ def test_causal_model_ignores_future_frames():
 
 def test_centred_model_does_see_future_frames():
     """The same perturbation reaches a centred model's past predictions: the test above can fail."""
-    model = LiftFormer(**tiny_model_kwargs(receptive_field=9, causal=False)).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, causal=False))).eval()
     seq = np.random.default_rng(0).normal(size=(40, 17, 2)).astype(np.float32)
     base = lift_sequence(model, seq)
     perturbed = seq.copy()
@@ -36,14 +36,14 @@ def test_centred_model_does_see_future_frames():
 
 
 def test_batch_size_does_not_change_results():
-    model = LiftFormer(**tiny_model_kwargs()).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs())).eval()
     seq = torch.randn(23, 17, 2)
     np.testing.assert_allclose(lift_sequence(model, seq, batch_size=1), lift_sequence(model, seq, batch_size=64), atol=1e-5)
 
 
 def test_flip_augmentation_is_equivariant():
     """TTA(flip(x)) == flip(TTA(x)): the averaged prediction respects the mirror symmetry."""
-    model = LiftFormer(num_joints_in=16, num_joints_out=17, **tiny_model_kwargs()).eval()
+    model = LiftFormer(LiftFormerConfig(num_joints_in=16, num_joints_out=17, **tiny_model_kwargs())).eval()
     seq = torch.randn(15, 16, 2)
     flip = (MPII_16, H36M_17)
     a = lift_sequence(model, flip_horizontal(seq, MPII_16), flip=flip)
@@ -53,12 +53,12 @@ def test_flip_augmentation_is_equivariant():
 
 
 def test_short_sequence_is_padded():
-    model = LiftFormer(**tiny_model_kwargs(receptive_field=27)).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=27))).eval()
     assert lift_sequence(model, torch.randn(3, 17, 2)).shape == (3, 17, 3)
 
 
 def test_bad_keypoints_rejected():
-    model = LiftFormer(**tiny_model_kwargs())
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs()))
     with pytest.raises(ValueError, match=r"\(T, 17, 2\)"):
         lift_sequence(model, torch.randn(10, 16, 2))
     bad = torch.randn(10, 17, 2)
@@ -68,7 +68,7 @@ def test_bad_keypoints_rejected():
 
 
 def test_lift_restores_training_mode():
-    model = LiftFormer(**tiny_model_kwargs()).train()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs())).train()
     lift_sequence(model, torch.randn(5, 17, 2))
     assert model.training
 
@@ -77,7 +77,7 @@ def test_lift_restores_training_mode():
 
 
 def sequence_model(**kw) -> LiftFormer:
-    return LiftFormer(**tiny_model_kwargs(receptive_field=5, head="sequence", **kw)).eval()
+    return LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=5, head="sequence", **kw))).eval()
 
 
 def slow_stitch(model: LiftFormer, seq: torch.Tensor, stride: int) -> np.ndarray:
@@ -133,7 +133,7 @@ def test_causal_sequence_lifting_ignores_future_frames(stride):
 
 
 def test_sequence_head_flip_tta_is_equivariant():
-    model = LiftFormer(num_joints_in=16, **tiny_model_kwargs(receptive_field=5, head="sequence")).eval()
+    model = LiftFormer(LiftFormerConfig(num_joints_in=16, **tiny_model_kwargs(receptive_field=5, head="sequence"))).eval()
     seq = torch.randn(12, 16, 2)
     flip = (MPII_16, H36M_17)
     a = lift_sequence(model, flip_horizontal(seq, MPII_16), flip=flip, stride=2)
@@ -144,7 +144,7 @@ def test_sequence_head_flip_tta_is_equivariant():
 
 def test_stride_validated():
     with pytest.raises(ValueError, match="sequence-head"):
-        lift_sequence(LiftFormer(**tiny_model_kwargs()), torch.randn(10, 17, 2), stride=1)
+        lift_sequence(LiftFormer(LiftFormerConfig(**tiny_model_kwargs())), torch.randn(10, 17, 2), stride=1)
     for bad in (0, 6):
         with pytest.raises(ValueError, match=r"stride must be in \[1, 5\]"):
             lift_sequence(sequence_model(), torch.randn(10, 17, 2), stride=bad)

@@ -22,37 +22,37 @@ PAPER_PARAMETER_COUNTS = [
 
 @pytest.mark.parametrize("kwargs,expected", PAPER_PARAMETER_COUNTS, ids=lambda v: str(v))
 def test_parameter_counts_match_paper(kwargs, expected):
-    n = LiftFormer(num_joints_in=17, num_joints_out=17, **kwargs).num_parameters()
+    n = LiftFormer(LiftFormerConfig(num_joints_in=17, num_joints_out=17, **kwargs)).num_parameters()
     assert abs(n - expected) / expected <= 0.005, f"{kwargs}: {n} parameters, paper says {expected}"
 
 
 def test_parameter_count_does_not_depend_on_receptive_field():
-    counts = {LiftFormer(receptive_field=n, d_model=64, heads=4, blocks=1).num_parameters() for n in (27, 81, 243)}
+    counts = {LiftFormer(LiftFormerConfig(receptive_field=n, d_model=64, heads=4, blocks=1)).num_parameters() for n in (27, 81, 243)}
     assert len(counts) == 1
 
 
 @pytest.mark.parametrize("n", [1, 3, 27, 81])
 @pytest.mark.parametrize("causal", [False, True])
 def test_output_shape(n, causal):
-    model = LiftFormer(num_joints_in=16, num_joints_out=17, **tiny_model_kwargs(receptive_field=n, causal=causal))
+    model = LiftFormer(LiftFormerConfig(num_joints_in=16, num_joints_out=17, **tiny_model_kwargs(receptive_field=n, causal=causal)))
     out = model(torch.randn(5, n, 16, 2))
     assert out.shape == (5, 1, 17, 3)
     assert torch.isfinite(out).all()
 
 
 def test_shared_attention_is_one_module():
-    model = LiftFormer(**tiny_model_kwargs(blocks=3, share_attention=True))
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(blocks=3, share_attention=True)))
     assert model.blocks[0].attention is model.blocks[2].attention
     assert model.blocks[0].ffn is not model.blocks[1].ffn
     assert model.blocks[0].norm1 is not model.blocks[1].norm1
-    unshared = LiftFormer(**tiny_model_kwargs(blocks=3))
+    unshared = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(blocks=3)))
     assert unshared.blocks[0].attention is not unshared.blocks[1].attention
 
 
 @pytest.mark.parametrize("causal", [False, True])
 def test_last_block_single_query_equals_full_block(causal):
     """Running the last block for the target token only must equal running it on all tokens."""
-    model = LiftFormer(**tiny_model_kwargs(receptive_field=11, blocks=3, causal=causal)).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=11, blocks=3, causal=causal))).eval()
     x = torch.randn(4, 11, 17, 2)
     with torch.no_grad():
         fast = model(x)
@@ -72,7 +72,7 @@ def test_causal_window_target_is_last_frame():
 
 def test_output_depends_on_whole_window_and_order():
     """Attention with positional encoding: the output must react to every frame and to order."""
-    model = LiftFormer(**tiny_model_kwargs(receptive_field=7)).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=7))).eval()
     x = torch.randn(1, 7, 17, 2)
     base = model(x)
     for t in range(7):
@@ -84,7 +84,7 @@ def test_output_depends_on_whole_window_and_order():
 
 
 def test_dropout_only_in_training():
-    model = LiftFormer(**tiny_model_kwargs(dropout=0.5))
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(dropout=0.5)))
     x = torch.randn(2, 9, 17, 2)
     model.eval()
     torch.testing.assert_close(model(x), model(x))
@@ -93,7 +93,7 @@ def test_dropout_only_in_training():
 
 
 def test_wrong_input_shape_is_a_clear_error():
-    model = LiftFormer(**tiny_model_kwargs())
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs()))
     with pytest.raises(ValueError, match=r"expects input \(batch, 9, 17, 2\)"):
         model(torch.randn(2, 27, 17, 2))
     with pytest.raises(ValueError, match="17, 2"):
@@ -105,7 +105,7 @@ def test_wrong_input_shape_is_a_clear_error():
 )
 def test_invalid_config_rejected(bad):
     with pytest.raises(ValueError):
-        LiftFormer(**{**tiny_model_kwargs(), **bad})
+        LiftFormer(LiftFormerConfig(**{**tiny_model_kwargs(), **bad}))
 
 
 def test_config_round_trip():
@@ -117,7 +117,7 @@ def test_config_round_trip():
 
 
 def test_gradients_reach_every_parameter():
-    model = LiftFormer(**tiny_model_kwargs(share_attention=True))
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(share_attention=True)))
     model(torch.randn(3, 9, 17, 2)).square().sum().backward()
     missing = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
     assert not missing
@@ -128,7 +128,7 @@ def test_plain_encoder_reference_gives_identical_outputs(share):
     """The timing baseline, nn.TransformerEncoder on the same weights, computes the same function (inference mode)."""
     from liftformer.model.reference import PlainEncoderReference
 
-    model = LiftFormer(**tiny_model_kwargs(receptive_field=11, blocks=3, share_attention=share)).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=11, blocks=3, share_attention=share))).eval()
     reference = PlainEncoderReference(model).eval()
     x = torch.randn(6, 11, 17, 2)
     with torch.inference_mode():
@@ -139,7 +139,8 @@ def test_plain_encoder_reference_gives_identical_outputs(share):
 @pytest.mark.parametrize("n", [1, 9])
 @pytest.mark.parametrize("causal", [False, True])
 def test_sequence_head_output_shape(n, causal):
-    model = LiftFormer(num_joints_in=16, num_joints_out=17, **tiny_model_kwargs(receptive_field=n, causal=causal, head="sequence"))
+    config = LiftFormerConfig(num_joints_in=16, num_joints_out=17, **tiny_model_kwargs(receptive_field=n, causal=causal, head="sequence"))
+    model = LiftFormer(config)
     out = model(torch.randn(5, n, 16, 2))
     assert out.shape == (5, n, 17, 3) and torch.isfinite(out).all()
     assert model.config.output_frames == n
@@ -147,8 +148,8 @@ def test_sequence_head_output_shape(n, causal):
 
 def test_sequence_head_has_the_same_parameters_and_centre_token():
     """Same weights: the sequence head's target token equals the centre head's output."""
-    centre = LiftFormer(**tiny_model_kwargs(blocks=3)).eval()
-    seq = LiftFormer(**tiny_model_kwargs(blocks=3, head="sequence")).eval()
+    centre = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(blocks=3))).eval()
+    seq = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(blocks=3, head="sequence"))).eval()
     assert seq.num_parameters() == centre.num_parameters()
     seq.load_state_dict(centre.state_dict())  # strict: identical parameter names and shapes
     x = torch.randn(4, 9, 17, 2)
@@ -164,7 +165,7 @@ def test_sequence_head_has_the_same_parameters_and_centre_token():
 
 
 def test_causal_sequence_head_ignores_future_frames_in_window():
-    model = LiftFormer(**tiny_model_kwargs(receptive_field=9, blocks=3, causal=True, head="sequence")).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, blocks=3, causal=True, head="sequence"))).eval()
     x = torch.randn(3, 9, 17, 2)
     with torch.no_grad():
         base = model(x)
@@ -178,7 +179,7 @@ def test_causal_sequence_head_ignores_future_frames_in_window():
 
 def test_non_causal_sequence_head_sees_the_whole_window():
     """Without the causal flag every output frame reacts to a later frame: the test above can fail."""
-    model = LiftFormer(**tiny_model_kwargs(receptive_field=9, head="sequence")).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, head="sequence"))).eval()
     x = torch.randn(2, 9, 17, 2)
     y = x.clone()
     y[:, -1] += 1.0
@@ -195,7 +196,7 @@ def test_causal_mask_needs_all_queries():
 
 
 def test_sequence_head_gradients_reach_every_parameter():
-    model = LiftFormer(**tiny_model_kwargs(share_attention=True, causal=True, head="sequence"))
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(share_attention=True, causal=True, head="sequence")))
     model(torch.randn(3, 9, 17, 2)).square().sum().backward()
     missing = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
     assert not missing
@@ -223,7 +224,7 @@ def test_macs_match_counted_matrix_products(head, causal):
     from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.utils.flop_counter import FlopCounterMode
 
-    model = LiftFormer(num_joints_in=16, **tiny_model_kwargs(causal=causal, head=head)).eval()
+    model = LiftFormer(LiftFormerConfig(num_joints_in=16, **tiny_model_kwargs(causal=causal, head=head))).eval()
     with FlopCounterMode(display=False) as counter, sdpa_kernel(SDPBackend.MATH), torch.no_grad():
         model(torch.randn(1, 9, 16, 2))
     assert counter.get_total_flops() == 2 * model.config.macs_per_window()
@@ -243,8 +244,8 @@ def test_macs_per_frame():
         seq.macs_per_frame(stride=28)
 
 
-def test_constructor_takes_a_config_or_its_fields():
+def test_constructor_takes_its_config_only():
     cfg = LiftFormerConfig(**tiny_model_kwargs())
-    assert LiftFormer(cfg).config == LiftFormer(**tiny_model_kwargs()).config == cfg
-    with pytest.raises(TypeError, match="not both"):
-        LiftFormer(cfg, blocks=1)
+    assert LiftFormer(cfg).config == cfg
+    with pytest.raises(TypeError):
+        LiftFormer(**tiny_model_kwargs())  # type: ignore[call-arg]

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from conftest import tiny_model_kwargs
-from liftformer import LiftFormer
+from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.data.skeleton import H36M_17
 from liftformer.inference.lifting import lift_sequence
 from liftformer.inference.streaming import StreamingLifter
@@ -13,7 +13,7 @@ from liftformer.inference.streaming import StreamingLifter
 
 @pytest.mark.parametrize("flip", [None, (H36M_17, H36M_17)])
 def test_stream_equals_batch_causal_lifting(flip):
-    model = LiftFormer(**tiny_model_kwargs(receptive_field=9, causal=True)).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, causal=True))).eval()
     seq = np.random.default_rng(0).normal(size=(25, 17, 2)).astype(np.float32)
     batch = lift_sequence(model, seq, flip=flip)
     lifter = StreamingLifter(model, flip)
@@ -25,8 +25,8 @@ def test_stream_equals_batch_causal_lifting(flip):
 
 def test_stream_rejects_centred_models_and_bad_frames():
     with pytest.raises(ValueError, match="causal"):
-        StreamingLifter(LiftFormer(**tiny_model_kwargs()))
-    lifter = StreamingLifter(LiftFormer(**tiny_model_kwargs(causal=True)))
+        StreamingLifter(LiftFormer(LiftFormerConfig(**tiny_model_kwargs())))
+    lifter = StreamingLifter(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(causal=True))))
     with pytest.raises(ValueError, match=r"\(17, 2\)"):
         lifter.push(np.zeros((16, 2)))
     with pytest.raises(ValueError, match="NaN"):
@@ -37,7 +37,7 @@ def test_onnx_export_matches_pytorch(tmp_path):
     pytest.importorskip("onnxruntime")
     from liftformer.inference.export import export_onnx, onnx_max_abs_difference
 
-    model = LiftFormer(**tiny_model_kwargs(receptive_field=9, share_attention=True, causal=True)).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, share_attention=True, causal=True))).eval()
     path = tmp_path / "m.onnx"
     export_onnx(model, path)
     assert onnx_max_abs_difference(model, path, batch=7) < 1e-4
@@ -48,7 +48,7 @@ def test_onnx_export_matches_pytorch(tmp_path):
 
 def test_causal_sequence_head_streams_and_exports(tmp_path):
     """A causal sequence-head model streams its window's last frame; ONNX keeps the causal mask."""
-    model = LiftFormer(**tiny_model_kwargs(receptive_field=5, causal=True, head="sequence")).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=5, causal=True, head="sequence"))).eval()
     seq = torch.randn(7, 17, 2)
     lifter = StreamingLifter(model)
     streamed = np.stack([lifter.push(frame) for frame in seq])
@@ -73,7 +73,7 @@ def test_keypoint_stream_matches_offline_causal_lifting(layout):
     from liftformer.inference.keypoints import Keypoints2D, prepare_keypoints
     from liftformer.inference.streaming import KeypointStream
 
-    model = LiftFormer(**tiny_model_kwargs(receptive_field=9, causal=True)).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, causal=True))).eval()
     points = _points(np.random.default_rng(1), 20)
     prepared = prepare_keypoints(Keypoints2D(points[..., :2], points[..., 2], layout, 1000, 1000), min_score=0.3)
     offline = lift_sequence(model, prepared.keypoints, flip=(H36M_17, H36M_17))
@@ -88,7 +88,7 @@ def test_keypoint_stream_matches_offline_causal_lifting(layout):
 def test_keypoint_stream_keeps_input_frame_numbers_and_reports_gaps():
     from liftformer.inference.streaming import KeypointStream
 
-    model = LiftFormer(**tiny_model_kwargs(receptive_field=9, causal=True)).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, causal=True))).eval()
     points = _points(np.random.default_rng(2), 30)
     points[3, 5, :2] = np.nan  # joint 5 not yet seen: no pose for frames 0-3
     stream = KeypointStream(model, "h36m", (1000, 1000), min_score=0.3, max_gap=2)
@@ -117,7 +117,7 @@ def test_keypoint_stream_keeps_input_frame_numbers_and_reports_gaps():
 def test_keypoint_stream_uses_joints_never_seen_confidently():
     from liftformer.inference.streaming import KeypointStream
 
-    model = LiftFormer(**tiny_model_kwargs(receptive_field=9, causal=True)).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, causal=True))).eval()
     points = _points(np.random.default_rng(3), 5)
     points[:, 3, 2] = 0.1  # right ankle always below min_score: its estimate is followed, marked filled
     stream = KeypointStream(model, "h36m", (1000, 1000), min_score=0.3)

@@ -7,7 +7,7 @@ from liftformer import CheckpointError
 from liftformer.data.skeleton import H36M_17
 from liftformer.data.windows import sliding_windows
 from liftformer.inference.lifting import lift_sequence
-from liftformer.model import LiftFormer, TCNConfig, TemporalConvNet, build_model
+from liftformer.model import LiftFormer, LiftFormerConfig, TCNConfig, TemporalConvNet, build_model
 from liftformer.model.checkpoint import load_weights, read_config, save_weights
 from liftformer.model.registry import config_from_dict, config_to_dict
 from liftformer.model.tcn import default_filter_widths
@@ -102,7 +102,7 @@ def test_checkpoint_round_trip_and_arch_mismatch(tmp_path):
     assert isinstance(loaded, TemporalConvNet)
     x = torch.randn(3, 9, 17, 2)
     torch.testing.assert_close(loaded(x), model(x), rtol=0, atol=0)
-    lf = LiftFormer(receptive_field=9, d_model=16, heads=2, blocks=1, ffn=16).config
+    lf = LiftFormer(LiftFormerConfig(receptive_field=9, d_model=16, heads=2, blocks=1, ffn=16)).config
     with pytest.raises(CheckpointError, match=r"tcn\.safetensors.*arch: tcn != liftformer"):
         load_weights(path, expected=lf)
 
@@ -110,7 +110,7 @@ def test_checkpoint_round_trip_and_arch_mismatch(tmp_path):
 def test_config_dict_round_trip_and_legacy_dicts():
     cfg = TCNConfig(filter_widths=(3, 3, 3, 3), channels=64, causal=True)
     assert config_from_dict(config_to_dict(cfg)) == cfg
-    legacy = LiftFormer(receptive_field=9, d_model=16, heads=2, blocks=1, ffn=16).config.to_dict()  # no "arch"
+    legacy = LiftFormer(LiftFormerConfig(receptive_field=9, d_model=16, heads=2, blocks=1, ffn=16)).config.to_dict()  # no "arch"
     assert config_from_dict(legacy).d_model == 16
     with pytest.raises(ValueError, match="unknown model arch"):
         config_from_dict({"arch": "mlp"})

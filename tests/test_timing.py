@@ -20,7 +20,7 @@ def test_measure_model_times_the_training_step_of_both_families():
 def test_plain_encoder_comparison_and_int8():
     cmp = compare_inference(LiftFormerConfig(**tiny_model_kwargs(receptive_field=5)), batch_size=4, repeats=1)
     assert cmp.max_abs_diff < 1e-4 and cmp.speedup > 0
-    model = LiftFormer(**tiny_model_kwargs()).eval()
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs())).eval()
     x = torch.randn(3, 9, 17, 2) * 0.3
     with torch.inference_mode():
         assert (quantize_int8(model)(x) - model(x)).abs().max() < 0.05

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from conftest import tiny_model_kwargs
-from liftformer import LiftFormer
+from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.data.synthetic import synthetic_sequence
 from liftformer.data.windows import sliding_windows
 from liftformer.training.optim import build_exponential_optimizer, build_optimizer, exponential_lr, noam_lr
@@ -24,7 +24,7 @@ def test_noam_schedule_shape():
 
 
 def test_optimizer_is_amsgrad_adam_following_noam():
-    model = LiftFormer(**tiny_model_kwargs())
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs()))
     optimizer, scheduler = build_optimizer(model, d_model=32, warmup=10, factor=2.0)
     assert isinstance(optimizer, torch.optim.Adam) and optimizer.param_groups[0]["amsgrad"]
     lrs = []
@@ -52,7 +52,7 @@ def test_tiny_model_overfits_synthetic_sequence():
     seq = synthetic_sequence(64, seed=3)
     target = torch.from_numpy(seq.positions_3d - seq.positions_3d[:, :1])  # root-relative, metres
     inputs = sliding_windows(torch.from_numpy(seq.keypoints), 9).contiguous()
-    model = LiftFormer(**tiny_model_kwargs(receptive_field=9, d_model=64, ffn=128))
+    model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, d_model=64, ffn=128)))
     optimizer, scheduler = build_optimizer(model, d_model=64, warmup=50, factor=0.5)
     losses = [train_step(model, optimizer, scheduler, inputs, target[:, None]) for _ in range(300)]
     assert all(math.isfinite(v) for v in losses)

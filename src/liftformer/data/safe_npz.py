@@ -28,10 +28,7 @@ from liftformer.errors import DataError
 try:
     from numpy._core import multiarray as _multiarray, numeric as _numeric
 except ImportError:  # numpy < 2
-    from numpy.core import (
-        multiarray as _multiarray,  # type: ignore[no-redef]
-        numeric as _numeric,
-    )
+    from numpy.core import multiarray as _multiarray, numeric as _numeric  # type: ignore[no-redef]
 
 MAX_MEMBER_BYTES = 1 << 32  # 4 GiB unpacked per array (the Human3.6M 2D file holds 254 MB)
 MAX_HEADER_BYTES = 10_000  # numpy's own default limit for .npy headers

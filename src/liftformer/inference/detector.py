@@ -75,7 +75,8 @@ def detect_video(path: str | os.PathLike, detector: Detector | None = None, prog
     """
     info = probe_video(path)
     own = detector is None
-    detector = MediaPipePoseDetector() if own else detector
+    if detector is None:
+        detector = MediaPipePoseDetector()
     try:
         frames = iter_frames(path)
         bar = tqdm(frames, total=info.num_frames, desc="detecting 2D keypoints", unit="frame", disable=None if progress else True)
@@ -116,7 +117,7 @@ def _make_pose() -> Any:
     """A ``mediapipe.solutions.pose.Pose`` in video mode, BlazePose full."""
     pose_module, options_types = _import_mediapipe()
 
-    class _Pose(pose_module.Pose):
+    class _Pose(pose_module.Pose):  # type: ignore[name-defined]  # mediapipe is optional and untyped
         def _modify_calculator_options(self, config: Any, params: dict) -> None:
             _set_calculator_options(config, params, options_types)
 

@@ -135,12 +135,7 @@ class LiftFormer(WindowModel):
     config: LiftFormerConfig
     positional: torch.Tensor  # a buffer: sinusoidal encodings (N, d_model)
 
-    def __init__(self, config: LiftFormerConfig | None = None, **fields: Any) -> None:
-        """``LiftFormer(config)``; ``LiftFormer(**fields)`` is short for ``LiftFormer(LiftFormerConfig(**fields))``."""
-        if config is None:
-            config = LiftFormerConfig(**fields)
-        elif fields:
-            raise TypeError("LiftFormer takes a config or its fields, not both")
+    def __init__(self, config: LiftFormerConfig) -> None:
         super().__init__(config)
         d_model, heads, ffn, dropout = config.d_model, config.heads, config.ffn, config.dropout
         self.expand = nn.Conv1d(2 * config.num_joints_in, d_model, kernel_size=1)
