@@ -13,7 +13,7 @@ import torch
 
 from liftformer.model import LiftFormer, LiftFormerConfig, WindowConfig, build_model
 from liftformer.model.reference import PlainEncoderReference
-from liftformer.training.step import train_step
+from liftformer.training.step import train_step, train_step_async
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,74 @@ def gemm_peak_gflops(size: int = 2048, repeats: int = 5, device: str = "cpu") ->
             torch.cuda.synchronize()
 
     return 2 * size**3 / statistics.median(time_calls(mm, repeats)) / 1e9
+
+
+def gemm_reference(device: str = "cpu", seconds: float = 1.0, repeats: int = 3) -> tuple[float, str]:
+    """FLOP/s of a GEMM timed now, the denominator of MFU, and what it was: bf16 8192³ on CUDA; on
+    the CPU an fp32 GEMM whose size makes one call take about ``seconds`` (from a 512³ probe)."""
+    if device.startswith("cuda"):
+        size, dtype = 8192, torch.bfloat16
+    else:
+        size, dtype = 512, torch.float32
+        probe = _gemm_flops(size, dtype, device, repeats)
+        size = max(256, min(8192, 64 * round((probe * seconds / 2) ** (1 / 3) / 64)))
+    name = f"{str(dtype).removeprefix('torch.')} {size}³"
+    return _gemm_flops(size, dtype, device, repeats), name
+
+
+def _gemm_flops(size: int, dtype: torch.dtype, device: str, repeats: int) -> float:
+    a = torch.randn(size, size, device=device, dtype=dtype)
+    b = torch.randn(size, size, device=device, dtype=dtype)
+
+    def mm() -> None:
+        torch.mm(a, b)
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+
+    return 2 * size**3 / statistics.median(time_calls(mm, repeats)) if repeats else 0.0
+
+
+def mfu(config: WindowConfig, windows_per_second: float, training: bool, reference_flops: float) -> float:
+    """Model-FLOP utilisation: the model's analytic FLOP/s (2 × MACs per window, ×3 for a training
+    step's forward + backward) over a GEMM's measured FLOP/s."""
+    return gflops(config, windows_per_second, training) * 1e9 / reference_flops
+
+
+def compare_step_levers(
+    config: WindowConfig, batch_size: int, steps: int = 10, repeats: int = 5, compile: bool = False, device: str = "cpu"
+) -> dict[str, Measurement]:
+    """Training windows/s of ``steps`` steps on one batch, timed alternately (so load drifts hit all):
+    ``before``: the loss read after every step (:func:`train_step`), Adam as it was built before;
+    ``after``: the loss kept on the device and read once per call (:func:`train_step_async`), Adam
+    as :func:`~liftformer.training.optim.build_optimizer` builds it now (fused on CUDA);
+    ``compiled`` (with ``compile``): ``after`` with the model and the optimiser step compiled."""
+    from liftformer.training.optim import build_optimizer, noam_lr
+
+    x = torch.randn(batch_size, config.receptive_field, config.num_joints_in, 2, device=device)
+    y = torch.randn(batch_size, config.output_frames, config.num_joints_out, 3, device=device)
+    runners: dict[str, Callable[[], object]] = {}
+    for name in ("before", "after", "compiled")[: 3 if compile else 2]:
+        torch.manual_seed(0)
+        model = build_model(config).to(device)
+        if name == "before":
+            adam = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9, amsgrad=True)
+            lam = torch.optim.lr_scheduler.LambdaLR(adam, lambda i: noam_lr(i + 1, config.width))
+            runners[name] = lambda m=model, o=adam, s=lam: [train_step(m, o, s, x, y) for _ in range(steps)]  # type: ignore[misc]
+            continue
+        optimizer, sched = build_optimizer(model, config.width, compiled_step=name == "compiled" and device == "cpu")
+        step = torch.compile(optimizer.step) if name == "compiled" and device == "cpu" else optimizer.step
+        net = torch.compile(model) if name == "compiled" else model
+        runners[name] = lambda m=net, o=optimizer, s=sched, st=step: float(  # type: ignore[misc]
+            sum(train_step_async(m, o, s, x, y, optimizer_step=st).double() for _ in range(steps)))
+    for fn in runners.values():
+        fn()  # warm-up (and compile)
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(repeats):
+        for name, fn in runners.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: Measurement(name, batch_size * steps, t) for name, t in times.items()}
 
 
 @dataclass(frozen=True)

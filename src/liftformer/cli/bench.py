@@ -17,13 +17,16 @@ from liftformer.inference.export import quantize_int8
 from liftformer.model import LiftFormer, LiftFormerConfig
 from liftformer.timing import (
     compare_inference,
+    compare_step_levers,
     gemm_peak_gflops,
+    gemm_reference,
     gflops,
     hardware_description,
     measure_model,
     measure_pipeline,
     measure_sequence_inference,
     measure_training_end_to_end,
+    mfu,
     peak_memory_mb,
     synthetic_window_dataset,
     time_calls,
@@ -38,6 +41,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--sequence-frames", type=positive_int, default=2048, help="frames of the whole-sequence inference timing")
     p.add_argument("--suite", action="store_true", help="the full suite: receptive fields 27/81/243, plain-encoder "
                    "baseline, int8, data pipeline, end-to-end training, long-sequence inference (synthetic data, minutes)")
+    p.add_argument("--levers", action="store_true", help="also time the training step before and after the efficiency levers "
+                   "(loss read every step vs once per call; Adam as built now), alternately, as ratios")
+    p.add_argument("--compile", action="store_true", help="with --levers: also the compiled step (model + optimiser step)")
     p.add_argument("--markdown", default=None, help="with --suite: append the results as a Markdown section to this file")
     p.set_defaults(func=run)
 
@@ -58,11 +64,21 @@ def run(args: argparse.Namespace) -> int:
     results = measure_model(
         cfg, args.batch_size, args.repeats, args.device, torch.bfloat16 if args.bf16 else None
     )
-    print(f"{'workload':28s} {'windows/s':>10s} {'(min-max)':>16s} {'GFLOP/s':>8s}")
+    reference, gemm = gemm_reference(args.device)
+    print(f"GEMM {gemm} (torch.mm, {args.device}, timed now): {reference / 1e9:.1f} GFLOP/s, the MFU denominator")
+    print(f"{'workload':28s} {'windows/s':>10s} {'(min-max)':>16s} {'GFLOP/s':>8s} {'MFU':>6s}")
     for m, training in zip(results, (True, False)):
         lo, hi = m.spread
         rate = m.median_rate
-        print(f"{m.name:28s} {rate:10.1f} {f'({lo:.1f}-{hi:.1f})':>16s} {gflops(cfg, rate, training):8.1f}")
+        print(f"{m.name:28s} {rate:10.1f} {f'({lo:.1f}-{hi:.1f})':>16s} {gflops(cfg, rate, training):8.1f} "
+              f"{100 * mfu(cfg, rate, training, reference):5.1f}%")
+    print("MFU: model FLOP/s (2 x MACs per window of `liftformer info`, x3 for a training step) / the GEMM's FLOP/s")
+    if args.levers:
+        levers = compare_step_levers(cfg, args.batch_size, repeats=args.repeats, compile=args.compile, device=args.device)
+        base = levers["before"].median_rate
+        for name, m in levers.items():
+            print(f"train step, {name:9s} {m.median_rate:10.1f} windows/s  {m.median_rate / base:5.3f}x before  "
+                  f"MFU {100 * mfu(cfg, m.median_rate, True, reference):5.1f}%  (10 steps per call, alternated)")
     if args.device == "cpu" and not args.bf16:
         frames = args.sequence_frames
         seq = measure_sequence_inference(cfg, frames=frames, batch_size=args.batch_size)

@@ -10,6 +10,7 @@ import torch
 
 from liftformer.cli.data_args import add_data_arguments, comma_list
 from liftformer.cli.options import add_runtime_arguments
+from liftformer.cli.suite import add_suite_arguments, check_mode, run_suite_command
 from liftformer.data.datasets import get_dataset, load_split
 from liftformer.data.pipeline import subset_sequences
 from liftformer.errors import DataError
@@ -22,23 +23,27 @@ from liftformer.model.checkpoint import load_weights
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("evaluate", help="score a model with the Human3.6M / HumanEva-I protocols")
     add_runtime_arguments(p, checkpoint="required", batch_size=1024)
-    add_data_arguments(p)
+    add_data_arguments(p, require_2d=False)
     p.add_argument("--subjects", type=comma_list, default=None, help="default: the benchmark's test subjects")
     p.add_argument("--no-flip", action="store_true", help="no test-time flip augmentation")
     p.add_argument("--by-subject", action="store_true", help="also print a table per subject")
     p.add_argument("--out", default=None, help="write the tables to a .json or .csv file")
+    add_suite_arguments(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
-    if args.downsample > 1:
+    check_mode(args)
+    if args.downsample > 1 and args.suite is None:
         raise DataError("--downsample is for training; evaluation scores every frame (use --subset for a quick look)")
     if args.out:
         check_outputs({"--out": args.out},
                       {"--checkpoint": args.checkpoint, "--data-2d": args.data_2d, "--data-3d": args.data_3d})
         if Path(args.out).suffix.lower() not in (".json", ".csv"):
             raise DataError(f"--out {args.out}: the tables are written as .json or .csv: give one of those suffixes")
+    if args.suite is not None:
+        return run_suite_command(args)
     model = load_weights(args.checkpoint, device=args.device).eval()
     spec = get_dataset(args.dataset)
     actions = args.actions if args.actions is not None else spec.eval_actions

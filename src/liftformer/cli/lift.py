@@ -5,14 +5,23 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 
-from liftformer.cli.options import add_runtime_arguments, non_negative_int, positive_float, positive_int, probability, silence_stdout
+from liftformer.cli.options import (
+    add_runtime_arguments,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    probability,
+    silence_stdout,
+)
 from liftformer.errors import DataError
 from liftformer.inference.options import LiftOptions, torch_threads
 
@@ -25,18 +34,31 @@ class OutputPlan:
     json: Path | None = None
     csv: Path | None = None
     render: Path | None = None
+    orbit: float = 0.0  # degrees per second the render's 3D view turns (0: fixed)
+    bvh: Path | None = None
 
     def check(self, inputs: dict[str, str | None], labels: dict[str, str] | None = None) -> None:
         """One-line error unless every output is writable and none is an input or another output;
-        ``labels`` name each output (npz, json, csv, render) as the user gave it."""
+        ``labels`` name each output (npz, json, csv, render, bvh) as the user gave it."""
         from liftformer.fileio import check_outputs
+        from liftformer.inference.bvh import check_bvh_path
         from liftformer.inference.render import check_render_path
 
         if self.render is not None:
             check_render_path(self.render)
-        labels = labels or {"npz": "--out", "json": "--json", "csv": "--csv", "render": "--render"}
-        paths = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        if self.bvh is not None:
+            check_bvh_path(self.bvh)
+        labels = {"npz": "--out", "json": "--json", "csv": "--csv", "render": "--render", "bvh": "--bvh", **(labels or {})}
+        paths = {name: getattr(self, name) for name in ("npz", "json", "csv", "render", "bvh")}
         check_outputs({labels[name]: path for name, path in paths.items() if path is not None}, inputs)
+
+    def for_person(self, person: int) -> OutputPlan:
+        """The same outputs with ``_person<ID>`` before each suffix: one set per person when several are lifted."""
+        from liftformer.inference.outputs import with_person
+
+        names = ("npz", "json", "csv", "render", "bvh")
+        renamed: dict[str, Any] = {n: with_person(getattr(self, n), person) for n in names if getattr(self, n) is not None}
+        return dataclasses.replace(self, **renamed)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -53,7 +75,11 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="output .npz (default: INPUT_STEM_3d.npz in the current directory)")
     p.add_argument("--json", action="store_true", help="also write the poses as JSON")
     p.add_argument("--csv", action="store_true", help="also write the poses as CSV")
-    p.add_argument("--render", default=None, help="write a side-by-side render to this .mp4 or .gif")
+    p.add_argument("--render", default=None, help="write a side-by-side render to this .mp4 or .gif (the 2D used on the video | 3D)")
+    p.add_argument("--bvh", default=None, metavar="OUT.bvh", help="also write the motion as BVH (Y up, metres, fixed root)")
+    p.add_argument("--orbit", type=non_negative_float, default=0.0, metavar="DEG_PER_S",
+                   help="turn the render's 3D view about the vertical at this many degrees per second (default 0: a fixed view)")
+    p.add_argument("--verbose", action="store_true", help="let the detector (MediaPipe/TFLite) print its own log lines")
     p.add_argument("--layout", choices=("h36m", "coco", "mpii", "blazepose"), default=None,
                    help="keypoint layout (default: from the file, else guessed from the joints)")
     p.add_argument("--width", type=positive_int, default=None, help="image width in pixels (keypoint files without it)")
@@ -62,6 +88,9 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-score", type=probability, default=0.3,
                    help="keypoints at or below this confidence count as missing (0-1)")
     p.add_argument("--max-gap", type=non_negative_int, default=10, help="report runs of more frames than this without a person")
+    p.add_argument("--person", default="largest", metavar="ID|largest|all",
+                   help="with several people per frame (JSON lists): a track id, the largest (default: largest mean box "
+                   "area x frames) or all (one output per id, OUT_person<ID>.npz …)")
     p.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation (2x faster)")
     add_runtime_arguments(p, checkpoint="shipped", batch_size=256, device=False, batch_help="windows per forward pass (offline)",
                           threads_help="torch intra-op threads (default: 1 with --stream, which keeps latency flat on a busy CPU; "
@@ -83,32 +112,66 @@ def run(args: argparse.Namespace) -> int:
     is_video = webcam or Path(source).suffix.lower() in VIDEO_SUFFIXES
     options = lift_options(args)
     paths = output_paths(args.out or f"{Path(source).stem}_3d.npz", args.json, args.csv)
-    plan = OutputPlan(paths["npz"], paths.get("json"), paths.get("csv"), Path(args.render) if args.render else None)
+    plan = OutputPlan(paths["npz"], paths.get("json"), paths.get("csv"), Path(args.render) if args.render else None, args.orbit,
+                      Path(args.bvh) if args.bvh else None)
     plan.check({"input": None if webcam else source, "--checkpoint": options.checkpoint})
+    if args.verbose:  # detector.py quiets MediaPipe's glog and TFLite unless these are set
+        os.environ.update(GLOG_minloglevel="0", TF_CPP_MIN_LOG_LEVEL="0")
+    from liftformer.inference.native_logs import quiet_native_logs
+
     with torch_threads(options.thread_count(args.stream)):
         if args.stream:
-            return _stream(source, options, plan, is_video, webcam)
+            with quiet_native_logs(is_video and not args.verbose):
+                return _stream(source, options, plan, is_video, webcam)
         if is_video:
             from liftformer.inference.detector import detect_video
 
-            kp = detect_video(source)
-        else:
-            from liftformer.inference.keypoints import read_keypoints
-
-            kp = read_keypoints(source)
-        return lift_and_save(kp, options, plan, frames_from=source if is_video else None)
+            with quiet_native_logs(not args.verbose):
+                kp = detect_video(source)
+        return lift_people(kp if is_video else source, options, plan, frames_from=source if is_video else None)
 
 
-def lift_and_save(kp, options: LiftOptions, plan: OutputPlan, frames_from: str | None = None) -> int:
-    """Prepare keypoints, lift them with the chosen model, write the outputs (checked by the caller) and print where."""
+def lift_people(source, options: LiftOptions, plan: OutputPlan, frames_from: str | None = None) -> int:
+    """Choose whom to lift (``options.person``; a keypoint file with several people per frame is tracked), print the
+    tracking notes, check every person's outputs, then lift each person separately (one set of files per id)."""
+    from liftformer.inference.hygiene import HygieneReport
+    from liftformer.inference.pretrained import load_model
+    from liftformer.inference.tracking import select_people
+
+    model = load_model(options.checkpoint)
+    selection = select_people(source, options.person, model.config.receptive_field, min_score=options.min_score)
+    for note in selection.notes:
+        print(note, file=sys.stderr)
+    if selection.findings:
+        print(HygieneReport(selection.findings).summary("tracks"), file=sys.stderr)
+    if len(selection.people) == 1:
+        return lift_and_save(selection.people[0][1], options, plan, frames_from, model)
+    plans = [plan.for_person(person or 1) for person, _ in selection.people]
+    for each in plans:
+        each.check({"input": source if isinstance(source, str) else None, "--checkpoint": options.checkpoint})
+    for each, (_, kp) in zip(plans, selection.people):
+        lift_and_save(kp, options, each, frames_from, model)
+    return 0
+
+
+def lift_and_save(kp, options: LiftOptions, plan: OutputPlan, frames_from: str | None = None, model=None) -> int:
+    """Prepare keypoints, repair what hygiene finds, lift them with ``model`` (default: the chosen one), write the
+    outputs (checked by the caller) and print where."""
     from liftformer.data.skeleton import H36M_17
+    from liftformer.inference.hygiene import apply_hygiene
     from liftformer.inference.keypoints import prepare_keypoints
     from liftformer.inference.lifting import lift_sequence
     from liftformer.inference.pretrained import load_model
 
     t0 = time.perf_counter()
     prepared = prepare_keypoints(kp, options.layout, options.width, options.height, options.min_score, options.max_gap)
-    model = load_model(options.checkpoint)
+    width, height = kp.image_size(options.width, options.height)
+    prepared, hygiene = apply_hygiene(prepared, width, height, kp.frames, options.max_gap)
+    print(hygiene.summary(kp.source), file=sys.stderr)
+    model = model or load_model(options.checkpoint)
+    if len(prepared.keypoints) < model.config.receptive_field:
+        print(f"warning: {kp.source or 'the input'} has {len(prepared.keypoints)} frames, fewer than the model's "
+              f"{model.config.receptive_field}-frame window: lifted with edge padding (less reliable)", file=sys.stderr)
     flip = (H36M_17, H36M_17) if options.flip else None
     poses = lift_sequence(model, prepared.keypoints, batch_size=options.batch_size, flip=flip)
     cfg = model.config
@@ -116,10 +179,11 @@ def lift_and_save(kp, options: LiftOptions, plan: OutputPlan, frames_from: str |
           f"n={cfg.receptive_field} {'causal ' if cfg.causal else ''}{type(model).__name__}", flush=True)
     fps = options.fps or kp.fps or 50.0
     _report_gaps(prepared.notes, prepared.filled, prepared.long_gaps, fps, "interpolated")
-    _write_outputs(plan, poses, prepared.pixels, prepared.filled, fps, None, sys.stdout)
+    _write_outputs(plan, poses, prepared.pixels, prepared.filled, fps, kp.frames, sys.stdout)
     if plan.render:
         size = kp.image_size(options.width, options.height)
-        _render(plan.render, poses, prepared.pixels, size, fps, frames_from, 0, sys.stdout)
+        first = 0 if kp.frames is None else int(kp.frames[0])
+        _render(plan, poses, prepared.pixels, size, fps, frames_from, first, sys.stdout)
     return 0
 
 
@@ -136,7 +200,8 @@ def _report_gaps(notes: list[str], filled: np.ndarray, long_gaps: list[tuple[int
 
 
 def _write_outputs(plan: OutputPlan, poses, pixels, filled, fps: float, frames, log: TextIO) -> None:
-    """Write npz, JSON and CSV, naming each on ``log`` as soon as it exists."""
+    """Write npz, JSON, CSV and BVH, naming each on ``log`` as soon as it exists."""
+    from liftformer.inference.bvh import save_bvh
     from liftformer.inference.outputs import save_csv, save_json, save_npz
 
     save_npz(plan.npz, poses, pixels, filled, fps, frames)
@@ -147,10 +212,14 @@ def _write_outputs(plan: OutputPlan, poses, pixels, filled, fps: float, frames, 
     if plan.csv:
         save_csv(plan.csv, poses, frames)
         print(f"wrote {plan.csv}", file=log, flush=True)
+    if plan.bvh:
+        save_bvh(plan.bvh, poses, fps)  # lifted poses are complete: nothing to fill
+        print(f"wrote {plan.bvh}", file=log, flush=True)
 
 
-def _render(path: Path, poses, pixels, size: tuple[int, int], fps: float, video: str | None, first: int, log: TextIO) -> None:
-    """Render from input frame ``first`` on (drawn over ``video``'s frames when given)."""
+def _render(plan: OutputPlan, poses, pixels, size: tuple[int, int], fps: float, video: str | None, first: int, log: TextIO) -> None:
+    """Render ``plan.render`` from input frame ``first`` on (over ``video``'s frames when given), with a
+    frames/s progress bar on stderr when it is a terminal. GIFs are drawn 480 pixels high (they are large)."""
     from itertools import islice
 
     from liftformer.inference.render import render_frames, write_video
@@ -160,11 +229,15 @@ def _render(path: Path, poses, pixels, size: tuple[int, int], fps: float, video:
         from liftformer.inference.video import iter_frames
 
         frames = islice(iter_frames(video), first, None)
-    images = render_frames(poses, pixels, size, frames=frames, fps=fps, first_frame=first)
+    path = plan.render
+    if path is None:
+        return
+    height = 480 if path.suffix.lower() == ".gif" else None
+    images = render_frames(poses, pixels, size, frames=frames, fps=fps, height=height, orbit=plan.orbit, first_frame=first)
     if sys.stderr.isatty():
         from tqdm import tqdm
 
-        images = tqdm(images, total=len(poses), desc="render", unit="frame")
+        images = tqdm(images, total=len(poses), desc="render", unit="frame", file=sys.stderr)
     write_video(images, path, fps)
     print(f"wrote {path}", file=log, flush=True)
 
@@ -223,5 +296,5 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
     _write_outputs(plan, poses, pixels, filled, src.fps, frames, sys.stderr)  # stdout carries only JSON lines
     if plan.render:
         video = None if webcam or not is_video else source
-        _render(plan.render, poses, pixels, src.image_size, src.fps, video, int(frames[0]), sys.stderr)
+        _render(plan, poses, pixels, src.image_size, src.fps, video, int(frames[0]), sys.stderr)
     return interrupted or 0

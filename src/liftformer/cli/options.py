@@ -29,6 +29,7 @@ non_negative_float = _number(float, lambda v: v >= 0, "a number ≥ 0")
 fraction = _number(float, lambda v: 0 < v <= 1, "a fraction in (0, 1]")
 probability = _number(float, lambda v: 0 <= v <= 1, "a number in [0, 1]")
 dropout_rate = _number(float, lambda v: 0 <= v < 1, "a dropout rate in [0, 1)")
+decay_rate = _number(float, lambda v: 0 <= v < 1, "a decay in [0, 1)")
 
 
 def check_device(device: str) -> str:

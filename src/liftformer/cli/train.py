@@ -6,8 +6,10 @@ import argparse
 import os
 import time
 
+from liftformer.cli.augment_args import add_augment_arguments, from_args as cameras_from_args
 from liftformer.cli.data_args import add_data_arguments, comma_list
 from liftformer.cli.model_args import add_model_arguments, config_from_args
+from liftformer.cli.noise_args import add_noise_model_argument, check_noise_model
 from liftformer.cli.options import (
     add_runtime_arguments,
     fraction,
@@ -16,6 +18,7 @@ from liftformer.cli.options import (
     positive_int,
     probability,
 )
+from liftformer.cli.recipe_args import add_recipe_arguments, recipe_from_args
 from liftformer.data.datasets import DATASETS, get_dataset, load_split
 from liftformer.data.pipeline import InputNoise, WindowDataset, subset_sequences
 from liftformer.errors import DataError
@@ -32,6 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--val-subjects", type=comma_list, default=None, help="default: the benchmark's test subjects")
     p.add_argument("--val-downsample", type=positive_int, default=10, help="score every k-th validation frame each epoch")
     add_model_arguments(p)
+    add_augment_arguments(p)
     g = p.add_argument_group("optimisation")
     g.add_argument("--epochs", type=positive_int, default=None,
                    help="default: " + ", ".join(f"{s.default_epochs} ({n})" for n, s in DATASETS.items()))
@@ -39,8 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--batch-scale", type=positive_float, default=1.0, help="multiply the default batch size (smaller machines)")
     g.add_argument("--schedule", choices=SCHEDULES, default=None,
                    help="learning-rate schedule; default: noam (liftformer, the paper), exponential (tcn, VideoPose3D)")
-    g.add_argument("--warmup", type=positive_int, default=1000, help="noam: warm-up steps")
-    g.add_argument("--lr-factor", type=positive_float, default=12.0, help="noam: factor")
+    add_recipe_arguments(g)
     g.add_argument("--lr", type=positive_float, default=1e-3, help="exponential: initial learning rate")
     g.add_argument("--lr-decay", type=fraction, default=0.95, help="exponential: decay per epoch")
     g.add_argument("--max-minutes", type=positive_float, default=None,
@@ -49,8 +52,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--noise-2d", type=non_negative_float, default=0.0,
                    help="std of Gaussian 2D input jitter (normalised units; 0.01 ≈ 5 px at 1000 px)")
     g.add_argument("--outliers-2d", type=probability, default=0.0, help="fraction of input joints given 10x the jitter")
+    add_noise_model_argument(g)
     g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--compile", action="store_true", help="torch.compile the model")
+    g.add_argument("--compile", action="store_true",
+                   help="torch.compile the model (and the optimiser step, where Adam is not fused); implies --drop-last")
     p.add_argument("--out", required=True, help="run directory: checkpoints, log.csv, curve.png")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     p.set_defaults(func=run)
@@ -79,19 +84,23 @@ def run(args: argparse.Namespace) -> int:
         cfg = type(cfg).from_dict({**cfg.to_dict(), "num_joints_in": j_in, "num_joints_out": j_out})
     flip = None if args.no_flip else (train.input_skeleton, train.output_skeleton)
     train_seqs = subset_sequences(train.sequences, args.subset, args.seed)
-    noise = InputNoise(args.noise_2d, args.outliers_2d) if args.noise_2d > 0 else None
+    noise = check_noise_model(args, train.input_skeleton) or (InputNoise(args.noise_2d, args.outliers_2d) if args.noise_2d > 0 else None)
     train_set = WindowDataset(
-        train_seqs, cfg.receptive_field, cfg.causal, flip, args.downsample, args.device, noise, targets=cfg.head
+        train_seqs, cfg.receptive_field, cfg.causal, flip, args.downsample, args.device, noise, targets=cfg.head,
+        cameras=cameras_from_args(args),
     )
     val_set = WindowDataset(val.sequences, cfg.receptive_field, cfg.causal, None, args.val_downsample, args.device)
     default_batch = ARCHS[cfg.arch].batch_size(cfg)
     batch = args.batch_size or max(1, round(default_batch * args.batch_scale))
     schedule = args.schedule or ARCHS[cfg.arch].schedule
+    recipe = recipe_from_args(args)
     train_cfg = TrainConfig(
         epochs=args.epochs if args.epochs is not None else get_dataset(args.dataset).default_epochs,
-        batch_size=batch, schedule=schedule, warmup=args.warmup,
-        lr_factor=args.lr_factor, lr=args.lr, lr_decay=args.lr_decay, max_minutes=args.max_minutes,
-        seed=args.seed, device=args.device, bf16=args.bf16, compile=args.compile,
+        batch_size=batch, schedule=schedule, warmup=recipe.warmup,
+        lr_factor=recipe.lr_factor, lr=args.lr, lr_decay=args.lr_decay, max_minutes=args.max_minutes,
+        seed=args.seed, device=args.device, bf16=args.bf16, compile=args.compile, recipe=recipe.name,
+        clip_grad=recipe.clip_grad, ema=recipe.ema, lr_ref_batch=recipe.lr_ref_batch,
+        drop_last=args.drop_last or args.compile, sync_every=args.sync_every,
     )
     trainer = Trainer(cfg, train_cfg, train_set, args.out, val_set)
     if trainer.dist.is_main:
@@ -104,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         params = trainer.model.num_parameters()
         budget = f", at most {args.max_minutes:g} min of training" if args.max_minutes else ""
         print(f"model: {cfg.describe()}; {params / 1e6:.2f}M parameters; batch {batch}; {schedule} schedule; "
-              f"{train_cfg.epochs} epochs{budget}", flush=True)
+              f"{train_cfg.epochs} epochs{budget}; recipe {recipe}", flush=True)
     if args.resume:
         trainer.resume()
         print(f"resumed at epoch {trainer.epoch}", flush=True)

@@ -100,5 +100,5 @@ def prepare_ground_truth_2d(path_3d: str, path_out: str) -> int:
 SPEC = DatasetSpec(
     name="h36m", output_skeleton=H36M_17, default_epochs=80, load=load_h36m_sequences,
     train_subjects=TRAIN_SUBJECTS, test_subjects=TEST_SUBJECTS, table="by action", table_actions=ACTIONS,
-    table_abbreviations=ACTION_ABBREVIATIONS,
+    table_abbreviations=ACTION_ABBREVIATIONS, cameras=cameras,
 )

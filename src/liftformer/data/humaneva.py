@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence as Seq
 
+import numpy as np
+
 from liftformer.data.camera import Camera
 from liftformer.data.formats import load_positions_2d, load_positions_3d
 from liftformer.data.multiview import camera_sequences, load_packaged_cameras
@@ -16,6 +18,31 @@ TRAIN_SUBJECTS = ("Train/S1", "Train/S2", "Train/S3")
 TEST_SUBJECTS = ("Validate/S1", "Validate/S2", "Validate/S3")
 EVAL_ACTIONS = ("Walking", "Jog", "Box")  # "Walk, Jog, Box" of the papers' Table 5
 FPS = 60.0
+# (HumanEva-15 joint, Human3.6M-17 joint) marking the same body point: pelvis, thorax, shoulders,
+# elbows, wrists, hips, knees, ankles. HumanEva's "head" is the top of the head (0.32 m above the
+# thorax on Train/S1-3) while Human3.6M's is 0.17 m above it (S1, S5-S8): not paired. The hip
+# joints are paired but sit closer together in HumanEva (0.09 m apart against 0.25 m).
+H36M_PAIRS = ((0, 0), (1, 8), (2, 11), (3, 12), (4, 13), (5, 14), (6, 15), (7, 16),
+              (8, 4), (9, 5), (10, 6), (11, 1), (12, 2), (13, 3))
+# The Human3.6M joints HumanEva lacks, as points on its segments, with the mean positions of the
+# Human3.6M joints along those segments on the training subjects (3D, S1, S5-S8 and Train/S1-3):
+# spine 0.48 of the way pelvis → thorax; nose 0.28 and head 0.55 of the way thorax → head top.
+H36M_FILLED = {7: ((0, 0.52), (1, 0.48)), 9: ((1, 0.72), (14, 0.28)), 10: ((1, 0.45), (14, 0.55))}
+
+
+def to_h36m(points: np.ndarray) -> np.ndarray:
+    """HumanEva-15 keypoints (..., 15, C) → Human3.6M-17 (..., 17, C): the paired joints copied,
+    spine, nose and head interpolated (:data:`H36M_FILLED`)."""
+    points = np.asarray(points, dtype=np.float64)
+    if points.ndim < 2 or points.shape[-2] != HUMANEVA_15.num_joints:
+        raise ValueError(f"HumanEva keypoints have {HUMANEVA_15.num_joints} joints, got shape {points.shape}")
+    weights = np.zeros((17, HUMANEVA_15.num_joints))
+    for own, h36m in H36M_PAIRS:
+        weights[h36m, own] = 1.0
+    for h36m, parts in H36M_FILLED.items():
+        for own, w in parts:
+            weights[h36m, own] = w
+    return np.einsum("hj,...jc->...hc", weights, points)
 
 
 def cameras() -> dict[str, list[Camera]]:
@@ -52,4 +79,5 @@ def load_humaneva_sequences(
 SPEC = DatasetSpec(
     name="humaneva", output_skeleton=HUMANEVA_15, default_epochs=1000, load=load_humaneva_sequences,
     train_subjects=TRAIN_SUBJECTS, test_subjects=TEST_SUBJECTS, eval_actions=EVAL_ACTIONS, table="by subject",
+    cameras=cameras, h36m_pairs=H36M_PAIRS, to_h36m=to_h36m,
 )

@@ -52,10 +52,12 @@ def camera_sequences(
     path_3d: str,
     path_2d: str,
     camera_key=lambda subject: subject,
+    world_up: tuple[float, float, float] = (0.0, 0.0, 1.0),
 ) -> list[Sequence]:
     """One :class:`Sequence` per (subject, action, camera) of the 3D file.
 
-    3D: world → camera coordinates (metres), root-relative. 2D: cut to the 3D length (detections
+    3D: world → camera coordinates (metres), root-relative; the root's camera coordinates and
+    ``world_up`` in camera axes are kept with it (``trajectory``, ``up``). 2D: cut to the 3D length (detections
     may run longer), normalised by the camera's resolution. Sequences the 2D file lacks are
     skipped with one warning listing them.
     """
@@ -79,9 +81,11 @@ def camera_sequences(
             for index, (cam, kp) in enumerate(zip(cams, views)):
                 kp = trim_to_3d(kp, len(world), path_2d, f"{subject}/{action} camera {index}")
                 pos = cam.world_to_camera(world.astype(np.float64))
+                root = pos[:, 0].copy()
                 pos -= pos[:, :1]
                 keypoints = normalize_screen_coordinates(kp, cam.width, cam.height)
-                out.append(Sequence(subject, action, index, keypoints.astype(np.float32), pos.astype(np.float32), fps))
+                out.append(Sequence(subject, action, index, keypoints.astype(np.float32), pos.astype(np.float32), fps,
+                                    trajectory=root.astype(np.float32), up=cam.R @ np.asarray(world_up)))
     if skipped:
         warnings.warn(f"{path_2d}: no 2D for {len(skipped)} sequences of the 3D file, skipped: {', '.join(skipped)}", stacklevel=2)
     return out

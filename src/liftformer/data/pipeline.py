@@ -12,8 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from liftformer.data.detector_noise import DetectorNoise
 from liftformer.data.sequences import Sequence
 from liftformer.data.skeleton import Skeleton, flip_horizontal
+from liftformer.data.virtual_camera import VirtualCameraAugment
 from liftformer.data.windows import gather_windows, window_padding
 
 
@@ -44,7 +46,8 @@ def subset_sequences(sequences: Seq[Sequence], fraction: float, seed: int = 0) -
         a = int(rng.integers(0, s.num_frames - n + 1))
         out.append(
             Sequence(s.subject, s.action, s.camera, s.keypoints[a : a + n],
-                     None if s.positions_3d is None else s.positions_3d[a : a + n], s.fps)
+                     None if s.positions_3d is None else s.positions_3d[a : a + n], s.fps,
+                     None if s.trajectory is None else s.trajectory[a : a + n], s.up)
         )
     return out
 
@@ -66,8 +69,12 @@ class WindowDataset:
     centre head. ``targets="sequence"``: the 3D poses of every window frame, (B, N, J_out, 3),
     for the sequence head; the 3D is edge-padded and gathered exactly like the 2D.
 
-    ``noise`` (:class:`InputNoise`) corrupts the 2D inputs of every batch like a detector
+    ``noise`` (:class:`InputNoise`, or the learned
+    :class:`~liftformer.data.detector_noise.DetectorNoise`) corrupts the 2D inputs of every batch like a detector
     would, drawn from torch's global generator (saved and restored on resume).
+
+    ``cameras`` (:class:`~liftformer.data.virtual_camera.VirtualCameraAugment`) re-projects
+    windows through random virtual cameras before the flip and the noise (2D layout = 3D layout).
     """
 
     def __init__(
@@ -78,8 +85,9 @@ class WindowDataset:
         flip: tuple[Skeleton, Skeleton] | None = None,
         downsample: int = 1,
         device: str | torch.device = "cpu",
-        noise: InputNoise | None = None,
+        noise: InputNoise | DetectorNoise | None = None,
         targets: str = "centre",
+        cameras: VirtualCameraAugment | None = None,
     ) -> None:
         if not sequences:
             raise ValueError("no sequences to build windows from")
@@ -111,6 +119,7 @@ class WindowDataset:
         self.starts = torch.from_numpy(starts).to(self.device)
         self.target_index = torch.from_numpy(target_index).to(self.device)
         self.num_windows = len(starts)
+        self.cameras = None if cameras is None else cameras.bind(sequences, before, after, receptive_field, self.device)
 
     def __len__(self) -> int:
         return self.num_windows * (2 if self.flip else 1)
@@ -124,12 +133,14 @@ class WindowDataset:
             y = gather_windows(self.targets, self.starts[base], self.receptive_field)
         else:
             y = self.targets[self.target_index[base]].unsqueeze(1)
+        if self.cameras is not None:
+            x, y = self.cameras.apply(x, y, self.starts[base])
         if self.flip is not None:
-            flipped = indices >= self.num_windows
-            if flipped.any():
-                skel_in, skel_out = self.flip
-                x[flipped] = flip_horizontal(x[flipped], skel_in)
-                y[flipped] = flip_horizontal(y[flipped], skel_out)
+            # mirror the flipped samples with a select, not a boolean mask: no host synchronisation on a GPU
+            flipped = (indices >= self.num_windows).view(-1, 1, 1, 1)
+            skel_in, skel_out = self.flip
+            x = torch.where(flipped, flip_horizontal(x, skel_in), x)
+            y = torch.where(flipped, flip_horizontal(y, skel_out), y)
         if self.noise is not None:
             x = self.noise.apply(x)
         return x, y
@@ -141,16 +152,23 @@ class WindowDataset:
         generator: torch.Generator | None = None,
         rank: int = 0,
         world_size: int = 1,
+        drop_last: bool = False,
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """One epoch of batches; with ``world_size`` > 1 each rank takes its share of each batch.
 
         Every rank draws the same permutation (same generator state), so the shards are
         disjoint and together cover the epoch (a final batch smaller than ``world_size`` is
-        dropped so that all ranks take the same number of steps).
+        dropped so that all ranks take the same number of steps). ``drop_last`` drops the
+        ragged final batch, so every step has the same shape (a compiled step never recompiles);
+        the permutation is new each epoch, so no window is left out for good.
+
+        The permutation is drawn on the CPU (the generator's stream, as before) and moved to the
+        data's device once per epoch; each batch's gather then runs there.
         """
         order = torch.randperm(len(self), generator=generator) if shuffle else torch.arange(len(self))
+        order = order.to(self.device)
         for i in range(0, len(order), batch_size):
             chunk = order[i : i + batch_size]
-            if len(chunk) < world_size:  # every rank must step together (DDP all-reduce)
+            if len(chunk) < world_size or (drop_last and len(chunk) < batch_size):  # world_size: DDP steps together
                 break
             yield self.get(chunk[rank::world_size])

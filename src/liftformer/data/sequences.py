@@ -14,6 +14,8 @@ class Sequence:
     ``keypoints``: (T, J_in, 2) float32 normalised screen coordinates (x in [-1, 1], aspect kept).
     ``positions_3d``: (T, J_out, 3) float32 camera coordinates in metres, root-relative (root
     joint exactly 0), or ``None`` for 2D-only (inference) data. Both have the same T.
+    ``trajectory``: (T, 3) the root's camera coordinates in metres, and ``up``: (3,) the world's
+    up direction in camera axes, where the dataset knows them (virtual-camera augmentation).
     """
 
     subject: str
@@ -22,6 +24,8 @@ class Sequence:
     keypoints: np.ndarray
     positions_3d: np.ndarray | None
     fps: float
+    trajectory: np.ndarray | None = None
+    up: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.keypoints.ndim != 3 or self.keypoints.shape[-1] != 2:

@@ -36,6 +36,7 @@ class Keypoints2D:
     height: int | None = None
     fps: float | None = None
     source: str = ""
+    frames: np.ndarray | None = None  # (T,) input frame index of each row; None: 0, 1, 2, …
 
     def image_size(self, width: int | None = None, height: int | None = None) -> tuple[int, int]:
         """(width, height): the given ones, else the file's or video's, else a one-line DataError."""
@@ -114,11 +115,9 @@ def _read_npz(path: str) -> Keypoints2D:
     return Keypoints2D(pixels, scores, layout if layout in JOINT_COUNTS else None, size.get("w"), size.get("h"))
 
 
-def _read_json(path: str) -> Keypoints2D:
-    """A list with one entry per frame: a person {"keypoints": [x, y, s, ...]}, a list of persons, or null.
-
-    Also accepted: {"frames": [...], "width": W, "height": H, "fps": F}.
-    """
+def read_json_people(path: str) -> tuple[list[np.ndarray], dict]:
+    """Every person of every frame of a COCO-style JSON file: per frame a (P, J, 3) array of x, y,
+    score (P = 0 without anyone), sorted by score, best first; and the document's metadata."""
     with open(path) as f:
         doc = json.load(f)
     meta = {}
@@ -126,15 +125,23 @@ def _read_json(path: str) -> Keypoints2D:
         meta, doc = doc, doc.get("frames")
     if not isinstance(doc, list) or not doc:
         raise DataError(f"{path}: expected a non-empty list of frames (or {{'frames': [...]}})")
-    frames = []
+    frames: list[np.ndarray] = []
     for entry in doc:
         persons = entry if isinstance(entry, list) else [entry] if entry else []
         persons = [p for p in persons if p and p.get("keypoints")]
-        if not persons:
-            frames.append(None)
-            continue
-        best = max(persons, key=lambda p: p.get("score", np.mean(np.asarray(p["keypoints"], float)[2::3])))
-        frames.append(np.asarray(best["keypoints"], dtype=np.float64).reshape(-1, 3))
+        persons.sort(key=lambda p: -p.get("score", np.mean(np.asarray(p["keypoints"], float)[2::3])))
+        points = [np.asarray(p["keypoints"], dtype=np.float64).reshape(-1, 3) for p in persons]
+        if len({len(p) for p in points}) > 1:
+            raise DataError(f"{path}: frame {len(frames)} has persons with different keypoint counts")
+        frames.append(np.stack(points) if points else np.zeros((0, 0, 3)))
+    return frames, meta
+
+
+def _read_json(path: str) -> Keypoints2D:
+    """A list with one entry per frame: a person {"keypoints": [x, y, s, ...]}, a list of persons
+    (the best-scoring one is kept), or null. Also accepted: {"frames": [...], "width": W, "height": H, "fps": F}."""
+    people, meta = read_json_people(path)
+    frames = [p[0] if len(p) else None for p in people]
     present = [f for f in frames if f is not None]
     if not present:
         raise DataError(f"{path}: no person in any frame")
@@ -196,7 +203,7 @@ def fill_gaps(pixels: np.ndarray, valid: np.ndarray, max_gap: int) -> tuple[np.n
             continue
         for c in range(2):
             out[~ok, j, c] = np.interp(frames[~ok], frames[ok], out[ok, j, c])
-    empty = ~valid.any(1)
+    empty = np.asarray(~valid.any(1))
     gaps, start = [], None
     for t in range(t_len + 1):
         if t < t_len and empty[t]:

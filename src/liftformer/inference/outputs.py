@@ -90,6 +90,11 @@ def save_csv(path: str | os.PathLike, poses_3d: np.ndarray, frames: np.ndarray |
     atomic_write(path, write)
 
 
+def with_person(path: Path, person: int) -> Path:
+    """``path`` with ``_person<ID>`` before its suffix: the output of one of several people."""
+    return path.with_name(f"{path.stem}_person{person}{path.suffix}")
+
+
 def output_paths(out: str, json_out: bool, csv_out: bool) -> dict[str, Path]:
     """The npz path and its JSON/CSV siblings (same stem)."""
     base = Path(out)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
 from liftformer.evaluation.metrics import mpjpe
+from liftformer.training.recipe import WeightEMA
 
 
 def train_step(
@@ -23,6 +26,28 @@ def train_step(
     output: (B, 1, J_out, 3) for the centre head, (B, N, J_out, 3) (MPJPE over all N frames)
     for the sequence head.
     ``autocast_dtype`` (e.g. ``torch.bfloat16``) runs the forward pass under autocast.
+    Reading the loss as a float waits for the device: :func:`train_step_async` does not.
+    """
+    return train_step_async(model, optimizer, scheduler, inputs, targets, autocast_dtype).item()
+
+
+def train_step_async(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    autocast_dtype: torch.dtype | None = None,
+    clip_grad: float = 0.0,
+    ema: WeightEMA | None = None,
+    optimizer_step: Callable[[], object] | None = None,
+) -> torch.Tensor:
+    """:func:`train_step` without reading the loss back: returns it as a detached 0-d tensor on the
+    device, so the host can queue the next step at once (no synchronisation per step).
+
+    ``clip_grad`` > 0 scales the gradients so that their global L2 norm is at most that (on the
+    device, no synchronisation); ``ema`` is updated after the optimiser step;
+    ``optimizer_step`` replaces ``optimizer.step`` (a compiled version of it).
     """
     model.train()
     optimizer.zero_grad(set_to_none=True)
@@ -30,7 +55,11 @@ def train_step(
         pred = model(inputs)
     loss = mpjpe(pred.float(), targets)
     loss.backward()
-    optimizer.step()
+    if clip_grad > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad)
+    (optimizer_step or optimizer.step)()
+    if ema is not None:
+        ema.update()
     if scheduler is not None:
         scheduler.step()
-    return loss.item()
+    return loss.detach()

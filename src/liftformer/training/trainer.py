@@ -16,7 +16,6 @@ import json
 import math
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,40 +30,14 @@ from liftformer.fileio import atomic_write, atomic_write_text
 from liftformer.model.base import WindowConfig
 from liftformer.model.checkpoint import save_weights
 from liftformer.model.registry import build_model, config_differences, config_from_dict, config_to_dict
+from liftformer.training.config import TrainConfig
 from liftformer.training.distributed import Distributed
-from liftformer.training.optim import SCHEDULES, build_exponential_optimizer, build_optimizer
+from liftformer.training.optim import build_exponential_optimizer, build_optimizer
+from liftformer.training.recipe import WeightEMA
 from liftformer.training.report import plot_curves, write_log
-from liftformer.training.step import train_step
+from liftformer.training.step import train_step_async
 
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Optimisation settings (the model's shape lives in its :class:`WindowConfig`).
-
-    ``schedule="noam"`` (LiftFormer): ``warmup`` and ``lr_factor``; ``"exponential"``
-    (VideoPose3D): ``lr`` decayed by ``lr_decay`` per epoch. ``max_minutes``: stop once this much
-    training time (validation excluded) is spent, even mid-epoch.
-    """
-
-    epochs: int = 80
-    batch_size: int = 5120
-    schedule: str = "noam"
-    warmup: int = 1000
-    lr_factor: float = 12.0
-    lr: float = 1e-3
-    lr_decay: float = 0.95
-    max_minutes: float | None = None
-    seed: int = 0
-    device: str = "cpu"
-    bf16: bool = False
-    compile: bool = False
-    eval_batch_size: int = 4096
-
-    def __post_init__(self) -> None:
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
-        if self.max_minutes is not None and self.max_minutes <= 0:
-            raise ValueError(f"max_minutes must be positive, got {self.max_minutes}")
+__all__ = ["TrainConfig", "Trainer", "target_frame"]
 
 
 class Trainer:
@@ -72,7 +45,8 @@ class Trainer:
 
     Files: ``last.pt`` (full training state), ``best.safetensors`` and ``final.safetensors``
     (weights + config), ``log.csv`` (per epoch: train and validation MPJPE, validation P-MPJPE,
-    in mm; training and elapsed seconds), ``curve.png``.
+    in mm; training and elapsed seconds), ``curve.png``. With ``ema``, validation scores the
+    weight average and ``best``/``final`` hold it; ``final_raw.safetensors`` holds the raw weights.
     """
 
     def __init__(
@@ -100,15 +74,23 @@ class Trainer:
             torch.cuda.set_device(self.dist.rank % torch.cuda.device_count())
         torch.manual_seed(train_config.seed)
         self.model = build_model(model_config).to(train_config.device)
-        if train_config.schedule == "noam":
+        cfg = train_config
+        if cfg.drop_last and len(train_set) < cfg.batch_size:
+            raise ValueError(f"drop_last: {len(train_set)} training windows are fewer than one batch of {cfg.batch_size}")
+        self.steps_per_epoch = (len(train_set) // cfg.batch_size) if cfg.drop_last else math.ceil(len(train_set) / cfg.batch_size)
+        fused = all(p.is_cuda for p in self.model.parameters())  # fused Adam: nothing left for torch.compile
+        compiled_step = cfg.compile and not fused and self.dist.world_size == 1
+        if cfg.schedule == "noam":
             self.optimizer, self.scheduler = build_optimizer(
-                self.model, model_config.width, train_config.warmup, train_config.lr_factor
+                self.model, model_config.width, cfg.warmup, cfg.lr_factor, cfg.knobs().lr_scale(cfg.batch_size), compiled_step
             )
         else:
-            steps_per_epoch = math.ceil(len(train_set) / train_config.batch_size)
             self.optimizer, self.scheduler = build_exponential_optimizer(
-                self.model, train_config.lr, train_config.lr_decay, steps_per_epoch
+                self.model, cfg.lr, cfg.lr_decay, self.steps_per_epoch, compiled_step
             )
+        self.optimizer_step = torch.compile(self.optimizer.step) if compiled_step else self.optimizer.step
+        self.ema = WeightEMA(self.model, cfg.ema) if cfg.ema > 0 else None
+        self.eval_model = self.model if self.ema is None else self.ema.model
         self.generator = torch.Generator().manual_seed(train_config.seed)
         self.epoch = 0
         self.train_seconds = 0.0
@@ -133,6 +115,7 @@ class Trainer:
             "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
             "model_config": config_to_dict(self.model_config),
             "train_config": dataclasses.asdict(self.cfg),
+            **({"ema": self.ema.state_dict()} if self.ema is not None else {}),
         }
 
     def save(self) -> None:
@@ -168,6 +151,8 @@ class Trainer:
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
             self.scheduler.load_state_dict(state["scheduler"])
+            if self.ema is not None:
+                self.ema.load_state_dict(state["ema"])
             self.epoch = int(state["epoch"])
             self.history = list(state["history"])
             self.train_seconds = float(self.history[-1].get("train_s", 0.0)) if self.history else 0.0
@@ -198,31 +183,41 @@ class Trainer:
     def train_epoch(self) -> float:
         """One pass over the training windows, or less if the time budget runs out; returns the
         mean training MPJPE (metres). Adds the time spent to ``train_seconds``."""
+        cfg = self.cfg
         batches = self.train_set.batches(
-            self.cfg.batch_size, generator=self.generator, rank=self.dist.rank, world_size=self.dist.world_size
+            cfg.batch_size, generator=self.generator, rank=self.dist.rank, world_size=self.dist.world_size, drop_last=cfg.drop_last
         )
-        total = math.ceil(len(self.train_set) / self.cfg.batch_size)
         if self.progress and self.dist.is_main:
             from tqdm import tqdm
 
-            batches = tqdm(batches, total=total, desc=f"epoch {self.epoch + 1}/{self.cfg.epochs}", leave=False, disable=None)
-        dtype = torch.bfloat16 if self.cfg.bf16 else None
-        loss_sum, count = 0.0, 0
+            batches = tqdm(batches, total=self.steps_per_epoch, desc=f"epoch {self.epoch + 1}/{cfg.epochs}", leave=False, disable=None)
+        dtype = torch.bfloat16 if cfg.bf16 else None
+        # the loss stays on the device (float64 sum, as the float sum it replaces) and is read every sync_every steps
+        loss_sum, count = torch.zeros((), dtype=torch.float64, device=cfg.device), 0
         t0 = time.perf_counter()
-        for x, y in batches:
-            loss = train_step(self.step_model, self.optimizer, self.scheduler, x, y, dtype)
-            if not math.isfinite(loss):
-                raise FloatingPointError(f"training diverged at epoch {self.epoch + 1}: loss {loss}")
-            loss_sum += loss * len(x)
+        for i, (x, y) in enumerate(batches, 1):
+            loss = train_step_async(self.step_model, self.optimizer, self.scheduler, x, y, dtype, cfg.clip_grad, self.ema,
+                                    self.optimizer_step)
+            loss_sum += loss.double() * len(x)
             count += len(x)
-            if hasattr(batches, "set_postfix"):
-                batches.set_postfix(mpjpe_mm=f"{1000 * loss:.1f}")
-            if self._stop_now(t0):
+            stop = self._stop_now(t0)
+            if stop or i % cfg.sync_every == 0:
+                self._check_finite(loss.item(), loss_sum.item(), batches)
+            if stop:
                 break
         if hasattr(batches, "close"):
             batches.close()
+        total = loss_sum.item()
+        self._check_finite(total, total, batches)
         self.train_seconds += time.perf_counter() - t0
-        return loss_sum / max(count, 1)
+        return total / max(count, 1)
+
+    def _check_finite(self, loss: float, loss_sum: float, batches: Any) -> None:
+        """Raise if training diverged (any non-finite loss so far makes the sum non-finite); show the loss."""
+        if not math.isfinite(loss_sum):
+            raise FloatingPointError(f"training diverged at epoch {self.epoch + 1}: loss {loss if not math.isfinite(loss) else loss_sum}")
+        if hasattr(batches, "set_postfix"):
+            batches.set_postfix(mpjpe_mm=f"{1000 * loss:.1f}")
 
     @torch.no_grad()
     def validate(self) -> tuple[float, float]:
@@ -233,12 +228,12 @@ class Trainer:
         sequence-head runs are comparable.
         """
         assert self.val_set is not None
-        self.model.eval()
+        self.eval_model.eval()
         index = self.model_config.output_index
         total, total_p, count = 0.0, 0.0, 0
         for x, y in self.val_set.batches(self.cfg.eval_batch_size, shuffle=False):
             with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=self.cfg.bf16):
-                pred = self.model(x)
+                pred = self.eval_model(x)
             pred, y = target_frame(pred.float(), index), target_frame(y, index)
             total += mpjpe(pred, y).item() * len(x)
             total_p += p_mpjpe(pred, y).item() * len(x)
@@ -262,7 +257,7 @@ class Trainer:
             row = {
                 "epoch": self.epoch,
                 "step": self.scheduler.last_epoch,
-                "lr": self.optimizer.param_groups[0]["lr"],
+                "lr": float(self.optimizer.param_groups[0]["lr"]),
                 "train_mpjpe_mm": 1000 * train_loss,
                 "val_mpjpe_mm": 1000 * val_loss,
                 "val_p_mpjpe_mm": 1000 * val_p,
@@ -286,8 +281,10 @@ class Trainer:
     def _write_outputs(self, row: dict[str, float]) -> None:
         vals = [r["val_mpjpe_mm"] for r in self.history]
         if math.isfinite(row["val_mpjpe_mm"]) and row["val_mpjpe_mm"] <= min(v for v in vals if math.isfinite(v)):
-            save_weights(self.model, self.out_dir / "best.safetensors", {"epoch": str(self.epoch)})
-        save_weights(self.model, self.out_dir / "final.safetensors", {"epoch": str(self.epoch)})
+            save_weights(self.eval_model, self.out_dir / "best.safetensors", {"epoch": str(self.epoch)})  # type: ignore[arg-type]
+        save_weights(self.eval_model, self.out_dir / "final.safetensors", {"epoch": str(self.epoch)})  # type: ignore[arg-type]
+        if self.ema is not None:
+            save_weights(self.model, self.out_dir / "final_raw.safetensors", {"epoch": str(self.epoch), "weights": "raw"})
         self.save()
         write_log(self.history, self.out_dir / "log.csv")
         plot_curves(self.history, self.out_dir / "curve.png")

@@ -1,0 +1,239 @@
+"""Several people per frame → tracks with stable ids, and the choice of whom to lift.
+
+:func:`track_people` links each frame's detections to the live tracks by a Hungarian assignment
+(``scipy.optimize.linear_sum_assignment``) on ``1 - OKS × shape``: an OKS-like agreement of the
+joints with the track's constant-velocity prediction (joint velocities from one frame to the
+next; the body centre's velocity across missed frames, with a tolerance that widens with the
+gap), times the similarity of the scale-free poses. A track missing for up to ``max_age``
+frames keeps its id (occlusions); a detection that matches nothing starts a new track. After
+tracking, :func:`~liftformer.inference.tail_swaps.find_tail_swaps` looks for pairs of tracks whose
+ids were exchanged (a crossing), exchanges the tails back where that is clear and reports the rest.
+
+Ids count from 1 in order of appearance. ``largest`` is the track with the largest mean bounding-
+box area × detected frames: for a one-person file that is the one person, as before tracking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from liftformer.errors import DataError
+from liftformer.inference.hygiene import Finding
+from liftformer.inference.keypoints import Keypoints2D, read_json_people, read_keypoints
+from liftformer.inference.tail_swaps import find_tail_swaps
+
+OKS_KAPPA = 0.1  # joint tolerance as a fraction of sqrt(box area), one frame ahead
+MAX_COST = 0.8  # 1 - OKS × shape above this: no match
+MIN_JOINTS = 3  # a detection needs this many located joints to be tracked
+
+
+@dataclass
+class Track:
+    """One person: the input frames where it was detected and its keypoints there, (n, J, 3) x, y, score."""
+
+    id: int
+    frames: list[int] = field(default_factory=list)
+    points: list[np.ndarray] = field(default_factory=list)
+    boxes: list[tuple[np.ndarray, float]] = field(default_factory=list)  # body centre (2,) and sqrt(box area) per frame
+    velocity: np.ndarray | None = None  # (2,) body-centre pixels per frame, smoothed
+
+    @property
+    def first(self) -> int:
+        return self.frames[0]
+
+    @property
+    def last(self) -> int:
+        return self.frames[-1]
+
+    def mean_area(self) -> float:
+        """Mean bounding-box area of the located joints, pixels²."""
+        return float(np.mean([size**2 for _, size in self.boxes]))
+
+    def keypoints(self, like: Keypoints2D) -> Keypoints2D:
+        """Frames first..last as :class:`Keypoints2D` (NaN, score 0 where undetected), metadata from ``like``."""
+        span = self.last - self.first + 1
+        joints = self.points[0].shape[0]
+        arr = np.full((span, joints, 3), np.nan)
+        arr[..., 2] = 0.0
+        arr[np.asarray(self.frames) - self.first] = np.stack(self.points)
+        return Keypoints2D(arr[..., :2], arr[..., 2], like.layout, like.width, like.height, like.fps,
+                           f"{like.source} person {self.id}", np.arange(self.first, self.last + 1))
+
+
+def _box(points: np.ndarray, min_score: float) -> tuple[np.ndarray, float]:
+    """Body centre (2,: the median located joint, steadier than the box centre while limbs swing) and
+    sqrt(box area) (at least 1 px) of the located joints of one (J, 3) detection."""
+    ok = np.isfinite(points[:, :2]).all(-1) & (points[:, 2] > min_score)
+    xy = points[ok, :2] if ok.any() else np.zeros((1, 2))
+    lo, hi = xy.min(0), xy.max(0)
+    return np.median(xy, 0), float(max(np.sqrt(np.prod(np.maximum(hi - lo, 1.0))), 1.0))
+
+
+def _predict(track: Track, t: int, min_score: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """Predicted (J, 2) joints at frame ``t``, their validity (J,), and the gap in frames."""
+    last = track.points[-1]
+    ok = np.isfinite(last[:, :2]).all(-1) & (last[:, 2] > min_score)
+    gap = t - track.last
+    if gap == 1 and len(track.frames) > 1 and track.frames[-2] == track.last - 1:
+        prev = track.points[-2]
+        moving = ok & np.isfinite(prev[:, :2]).all(-1) & (prev[:, 2] > min_score)
+        step = np.where(moving[:, None], last[:, :2] - prev[:, :2], track.velocity if track.velocity is not None else 0.0)
+    else:
+        step = (track.velocity if track.velocity is not None else np.zeros(2)) * gap
+    return last[:, :2] + step, ok, float(gap)
+
+
+def _costs(tracks: list[Track], dets: np.ndarray, t: int, min_score: float) -> np.ndarray:
+    """(tracks, detections) ``1 - OKS × shape similarity``, vectorised over pairs and joints."""
+    preds, pred_ok, gaps = zip(*(_predict(tr, t, min_score) for tr in tracks))
+    pred, pok = np.stack(preds), np.stack(pred_ok)  # (L, J, 2), (L, J)
+    scale = np.array([tr.boxes[-1][1] for tr in tracks])  # (L,)
+    dok = np.isfinite(dets[..., :2]).all(-1) & (dets[..., 2] > min_score)  # (D, J)
+    both = pok[:, None] & dok[None]  # (L, D, J)
+    det_xy = np.nan_to_num(dets[..., :2])
+    d2 = ((np.nan_to_num(pred)[:, None] - det_xy[None]) ** 2).sum(-1)  # (L, D, J)
+    tol2 = (OKS_KAPPA * scale) ** 2 * np.asarray(gaps)  # (L,)
+    count = np.maximum(both.sum(-1), 1)
+    oks = (np.exp(-d2 / (2 * tol2[:, None, None])) * both).sum(-1) / count
+    centred_p = pred[:, None] - _masked_mean(pred[:, None], both)  # (L, D, J, 2)
+    centred_d = det_xy[None] - _masked_mean(det_xy[None], both)
+    shape = np.linalg.norm(np.nan_to_num(centred_p - centred_d), axis=-1) / scale[:, None, None]
+    similarity = 1 - np.clip((shape * both).sum(-1) / count, 0, 1)
+    cost = 1 - oks * similarity
+    return np.where(both.sum(-1) >= MIN_JOINTS, cost, 1.0)
+
+
+def _masked_mean(xy: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return (np.nan_to_num(xy) * mask[..., None]).sum(-2, keepdims=True) / np.maximum(mask.sum(-1), 1)[..., None, None]
+
+
+def track_people(frames: list[np.ndarray], max_age: int = 15, min_score: float = 0.0) -> list[Track]:
+    """Tracks (ids from 1, by first appearance) from per-frame detections (P, J, 3): x, y, score.
+
+    A track unmatched for more than ``max_age`` frames ends; joints at or below ``min_score`` are ignored.
+    """
+    tracks: list[Track] = []
+    live: list[Track] = []
+    for t, dets in enumerate(frames):
+        dets = np.asarray(dets, dtype=np.float64)
+        if dets.size:
+            dets = dets[(np.isfinite(dets[..., :2]).all(-1) & (dets[..., 2] > min_score)).sum(-1) >= MIN_JOINTS]
+        live = [tr for tr in live if t - tr.last <= max_age]
+        matched: dict[int, int] = {}
+        if live and len(dets):
+            cost = _costs(live, dets, t, min_score)
+            rows, cols = linear_sum_assignment(cost)
+            matched = {int(c): int(r) for r, c in zip(rows, cols) if cost[r, c] <= MAX_COST}
+        for d, det in enumerate(dets):
+            if d in matched:
+                track = live[matched[d]]
+            else:
+                track = Track(len(tracks) + 1)
+                tracks.append(track)
+                live.append(track)
+            _extend(track, t, det, min_score)
+    return tracks
+
+
+def _extend(track: Track, t: int, det: np.ndarray, min_score: float) -> None:
+    box = _box(det, min_score)
+    if track.frames:
+        step = (box[0] - track.boxes[-1][0]) / (t - track.last)
+        track.velocity = step if track.velocity is None else 0.5 * (track.velocity + step)
+    track.frames.append(t)
+    track.points.append(det)
+    track.boxes.append(box)
+
+
+def repair_tail_swaps(tracks: list[Track]) -> list[Finding]:
+    """Exchange back the tails of track pairs whose ids were clearly swapped; report unclear ones."""
+    findings = []
+    for i, a in enumerate(tracks):
+        for b in tracks[i + 1:]:
+            if min(a.last, b.last) - max(a.first, b.first) < 10:
+                continue
+            obs = [(np.asarray(tr.frames), np.stack([c for c, _ in tr.boxes]), np.array([s for _, s in tr.boxes])) for tr in (a, b)]
+            for t, clear in find_tail_swaps(obs[0], obs[1]):
+                if clear:
+                    _swap_tails(a, b, t)
+                findings.append(Finding("switch", t, t + 1, clear,
+                                        f"ids {a.id} and {b.id} {'exchanged back' if clear else 'may be exchanged'} from here"))
+    return findings
+
+
+def _swap_tails(a: Track, b: Track, t: int) -> None:
+    ia, ib = np.searchsorted(a.frames, t), np.searchsorted(b.frames, t)
+    a.frames[ia:], b.frames[ib:] = b.frames[ib:], a.frames[ia:]
+    a.points[ia:], b.points[ib:] = b.points[ib:], a.points[ia:]
+    a.boxes[ia:], b.boxes[ib:] = b.boxes[ib:], a.boxes[ia:]
+
+
+@dataclass
+class Selection:
+    """Whom to lift: (id, keypoints) pairs (id None: a one-person source) and notes for the user."""
+
+    people: list[tuple[int | None, Keypoints2D]]
+    notes: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def select_people(source: str | Keypoints2D, person: str = "largest", min_frames: int = 1, max_age: int = 15,
+                  min_score: float = 0.0) -> Selection:
+    """Read ``source`` (a keypoint file path, or keypoints already read), track if it holds several people
+    per frame, and choose ``person``: an id, ``largest`` (default) or ``all`` (tracks of at least
+    ``min_frames`` detected frames; shorter ones are noted and skipped). One-line DataError for an id
+    that does not exist or when nobody is left."""
+    if isinstance(source, str) and source.lower().endswith(".json"):
+        frames, meta = read_json_people(source)
+        if max(len(f) for f in frames) > 1:
+            if len({f.shape[1] for f in frames if len(f)}) > 1:
+                raise DataError(f"{source}: frames have different keypoint counts")
+            like = Keypoints2D(np.zeros((1, 1, 2)), None, meta.get("layout"), meta.get("width"), meta.get("height"),
+                               meta.get("fps"), source)
+            return _choose(frames, like, person, min_frames, max_age, min_score)
+    kp = read_keypoints(source) if isinstance(source, str) else source
+    if person not in ("largest", "all", "1"):
+        raise DataError(f"--person {person}: no such person; {kp.source or 'the input'} holds one person, id 1")
+    return Selection([(None, kp)])
+
+
+def _choose(frames: list[np.ndarray], like: Keypoints2D, person: str, min_frames: int, max_age: int,
+            min_score: float) -> Selection:
+    tracks = track_people(frames, max_age, min_score)
+    findings = repair_tail_swaps(tracks)
+    if not tracks:
+        raise DataError(f"{like.source}: no person in any frame")
+    ids = ", ".join(str(tr.id) for tr in tracks)
+    end = len(frames) - 1
+    notes = [f"tracked {len(tracks)} people (ids {ids}) in {len(frames)} frames"]
+    for tr in tracks:
+        moves = [f"enters at frame {tr.first}"] * (tr.first > 0) + [f"leaves after frame {tr.last}"] * (tr.last < end)
+        notes.append(f"person {tr.id}: frames {tr.first}-{tr.last}, detected in {len(tr.frames)}"
+                     + "".join(f", {m}" for m in moves))
+    present = np.zeros(len(frames), bool)
+    for tr in tracks:
+        present[tr.frames] = True
+    edges = np.diff(np.concatenate([[1], present.astype(np.int8), [1]]))
+    for start, stop in zip(np.flatnonzero(edges == -1), np.flatnonzero(edges == 1)):
+        notes.append(f"no one in frames {start}-{stop - 1}")
+    if person == "largest":
+        chosen = [max(tracks, key=lambda tr: tr.mean_area() * len(tr.frames))]
+    elif person == "all":
+        chosen = [tr for tr in tracks if len(tr.frames) >= min_frames]
+        short = [tr for tr in tracks if len(tr.frames) < min_frames]
+        if short:
+            notes.append(f"skipped person{'s' * (len(short) > 1)} {', '.join(str(tr.id) for tr in short)}: detected in fewer "
+                         f"than {min_frames} frames (a model window); lift one with --person ID (edge padding)")
+        if not chosen:
+            longest = max(tracks, key=lambda tr: len(tr.frames))
+            raise DataError(f"--person all: no person is detected in a whole {min_frames}-frame window (the longest, "
+                            f"id {longest.id}, in {len(longest.frames)}); lift it with --person {longest.id}")
+    else:
+        chosen = [tr for tr in tracks if str(tr.id) == person.strip()]
+        if not chosen:
+            raise DataError(f"--person {person}: no such person; the ids are {ids}")
+    notes.append(f"lifting person{'s' * (len(chosen) > 1)} {', '.join(str(tr.id) for tr in chosen)}")
+    return Selection([(tr.id, tr.keypoints(like)) for tr in chosen], notes, findings)

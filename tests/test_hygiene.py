@@ -1,0 +1,80 @@
+"""Left/right swaps and identity switches: found from temporal consistency, repaired when clear, else reported."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import tiny_model_kwargs
+from liftformer import LiftFormer, LiftFormerConfig
+from liftformer.cli.main import main
+from liftformer.data.synthetic import crossing_walkers
+from liftformer.inference.hygiene import SWAP_GROUPS, check_track
+from liftformer.model.checkpoint import save_weights
+
+LEGS = list(SWAP_GROUPS["legs"][0] + SWAP_GROUPS["legs"][1]), list(SWAP_GROUPS["legs"][1] + SWAP_GROUPS["legs"][0])
+ARMS = list(SWAP_GROUPS["arms"][0] + SWAP_GROUPS["arms"][1]), list(SWAP_GROUPS["arms"][1] + SWAP_GROUPS["arms"][0])
+
+
+def walker(frames: int = 200, seed: int = 0) -> np.ndarray:
+    return crossing_walkers(frames, seed=seed)[0]
+
+
+def exchange(pixels: np.ndarray, frames: slice, *groups: tuple[list[int], list[int]]) -> np.ndarray:
+    out = pixels.copy()
+    for order, swapped in groups:
+        out[frames, order] = pixels[frames, swapped]
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_clean_track_has_no_findings(seed):
+    clean = walker(seed=seed)
+    pixels, _, report = check_track(clean, np.ones(clean.shape[:2], bool))
+    assert report.findings == [] and np.array_equal(pixels, clean)
+    assert report.summary() == "hygiene: no left/right swaps or identity switches found"
+
+
+@pytest.mark.parametrize("frames, groups", [
+    (slice(60, 61), (LEGS,)),  # one frame, legs
+    (slice(100, 133), (LEGS, ARMS)),  # 33 frames, the whole body (the issue's real clip)
+    (slice(30, 70), (ARMS,)),  # 40 frames, arms
+])
+def test_injected_swaps_are_repaired(frames, groups):
+    clean = walker(seed=2)
+    pixels, detected, report = check_track(exchange(clean, frames, *groups), np.ones(clean.shape[:2], bool))
+    np.testing.assert_array_equal(pixels, clean)
+    assert len(report.findings) == len(groups) and all(f.kind == "swap" and f.repaired for f in report.findings)
+    assert {(f.start, f.end) for f in report.findings} == {(frames.start, frames.stop)}
+    assert "repaired" in report.summary() and "\n" not in report.summary()
+
+
+def test_foreign_excursion_is_interpolated_and_a_permanent_jump_reported():
+    clean = walker(seed=3)
+    bad = clean.copy()
+    bad[80:84] += 180.0  # the detector holds someone else for 4 frames
+    bad[150:] += np.array([250.0, -40.0])  # and from frame 150 on for good
+    index = np.arange(1000, 1200)  # input frame numbers of the rows
+    _, detected, report = check_track(bad, np.ones(clean.shape[:2], bool), index)
+    switches = [(f.start, f.end, f.repaired) for f in report.findings if f.kind == "switch"]
+    assert switches == [(1080, 1084, True), (1150, 1151, False)]
+    assert not detected[80:84].any() and detected[:80].all()
+    summary = report.summary("walk")
+    assert "repaired 1 identity switch (frames 1080-1083" in summary and "reported (not repaired) 1 identity switch (frame 1150" in summary
+
+
+def test_lift_repairs_a_swap_and_prints_one_summary_line(tmp_path, capsys):
+    clean = walker(60, seed=4)
+    bad = exchange(clean, slice(20, 26), LEGS, ARMS)
+    path = tmp_path / "walk.json"
+    path.write_text(json.dumps({"layout": "h36m", "width": 1000, "height": 1000, "frames": [
+        {"keypoints": np.concatenate([p, np.full((17, 1), 0.9)], 1).reshape(-1).tolist()} for p in bad]}))
+    ckpt = tmp_path / "tiny.safetensors"
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt)
+    out = tmp_path / "walk_3d.npz"
+    assert main(["lift", str(path), "--out", str(out), "--checkpoint", str(ckpt)]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("hygiene")]
+    assert len(lines) == 1 and "repaired 2 left/right swaps (legs frames 20-25, arms frames 20-25)" in lines[0]
+    np.testing.assert_allclose(np.load(out)["keypoints_2d"], clean, atol=1e-3)

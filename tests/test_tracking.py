@@ -1,0 +1,145 @@
+"""Several people per frame: tracking through crossings and occlusions, --person, per-person outputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import tiny_model_kwargs
+from liftformer import LiftFormer, LiftFormerConfig
+from liftformer.cli.main import main
+from liftformer.data.synthetic import crossing_walkers
+from liftformer.inference.tracking import repair_tail_swaps, track_people
+from liftformer.model.checkpoint import save_weights
+
+FRAMES = 120
+
+
+def detections(walkers: np.ndarray, hidden: dict[int, range] | None = None, seed: int = 0) -> list[np.ndarray]:
+    """Per frame (P, 17, 3) detections in shuffled order; ``hidden`` maps a person to frames it is occluded in."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for t in range(walkers.shape[1]):
+        people = [p for p in range(len(walkers)) if t not in (hidden or {}).get(p, ())]
+        rng.shuffle(people)
+        frames.append(np.stack([np.concatenate([walkers[p, t], np.full((17, 1), 0.9)], 1) for p in people]))
+    return frames
+
+
+def owners(tracks, walkers: np.ndarray) -> list[set[int]]:
+    """For each track, the people whose detections it holds (one each when tracking is right)."""
+    return [{int(np.argmin(np.abs(walkers[:, f] - p[:, :2]).sum((1, 2)))) for f, p in zip(tr.frames, tr.points)} for tr in tracks]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_two_people_crossing_keep_their_ids(seed):
+    walkers = crossing_walkers(FRAMES, seed=seed)
+    tracks = track_people(detections(walkers, seed=seed))
+    assert len(tracks) == 2 and owners(tracks, walkers) == [{0}, {1}] or owners(tracks, walkers) == [{1}, {0}]
+    assert all(len(tr.frames) == FRAMES for tr in tracks)
+
+
+def test_occlusion_keeps_the_id_and_a_long_absence_does_not():
+    walkers = crossing_walkers(FRAMES, seed=3)
+    tracks = track_people(detections(walkers, hidden={0: range(55, 63)}))  # hidden while crossing the other
+    assert len(tracks) == 2 and sorted(map(sorted, owners(tracks, walkers))) == [[0], [1]]
+    tracks = track_people(detections(walkers, hidden={0: range(20, 60)}), max_age=15)
+    assert len(tracks) == 3  # came back after 40 frames: a new id
+
+
+def test_exchanged_tails_are_swapped_back():
+    walkers = crossing_walkers(FRAMES, seed=4)
+    tracks = track_people(detections(walkers))
+    a, b = tracks
+    cut = 80
+    a.frames[cut:], b.frames[cut:] = b.frames[cut:], a.frames[cut:]
+    a.points[cut:], b.points[cut:] = b.points[cut:], a.points[cut:]
+    a.boxes[cut:], b.boxes[cut:] = b.boxes[cut:], a.boxes[cut:]
+    found = repair_tail_swaps(tracks)
+    assert [(f.start, f.repaired) for f in found] == [(cut, True)]
+    assert sorted(map(sorted, owners(tracks, walkers))) == [[0], [1]]
+
+
+@pytest.fixture()
+def two_people(tmp_path):
+    """A COCO-style JSON list: two people per frame (H36M-17 layout), a tiny checkpoint, an output path."""
+    walkers = crossing_walkers(40, seed=5)
+    frames = [[{"keypoints": np.concatenate([walkers[p, t], np.full((17, 1), 0.9)], 1).round(2).reshape(-1).tolist()}
+               for p in (1, 0)] for t in range(40)]
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps({"layout": "h36m", "width": 1000, "height": 1000, "fps": 50, "frames": frames}))
+    ckpt = tmp_path / "tiny.safetensors"
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt)
+    return path, ckpt, tmp_path / "out.npz"
+
+
+def test_json_with_two_people_lifts_both_into_per_person_files(two_people, capsys):
+    path, ckpt, out = two_people
+    assert main(["lift", str(path), "--out", str(out), "--json", "--checkpoint", str(ckpt), "--person", "all"]) == 0
+    err = capsys.readouterr().err
+    assert "tracked 2 people (ids 1, 2)" in err and "lifting persons 1, 2" in err
+    assert not out.exists()
+    for person in (1, 2):
+        data = np.load(out.with_name(f"out_person{person}.npz"))
+        assert data["poses_3d"].shape == (40, 17, 3) and data["frames"].tolist() == list(range(40))
+        assert out.with_name(f"out_person{person}.json").exists()
+    first = np.load(out.with_name("out_person1.npz"))["keypoints_2d"]
+    second = np.load(out.with_name("out_person2.npz"))["keypoints_2d"]
+    assert np.abs(first - second).mean() > 50  # two different people
+
+
+def test_default_lifts_the_largest_person_in_the_single_person_format(two_people, capsys):
+    path, ckpt, out = two_people
+    assert main(["lift", str(path), "--out", str(out), "--checkpoint", str(ckpt)]) == 0
+    data = np.load(out)
+    walkers = crossing_walkers(40, seed=5)
+    assert data["poses_3d"].shape == (40, 17, 3)
+    assert np.abs(data["keypoints_2d"] - walkers[0]).max() < 1.0  # the nearer, larger walker
+
+
+@pytest.mark.parametrize("person, needle", [("7", "--person 7: no such person; the ids are 1, 2"),
+                                            ("tall", "--person tall: no such person; the ids are 1, 2")])
+def test_person_that_does_not_exist_is_one_line_exit_2(two_people, capsys, person, needle):
+    path, ckpt, out = two_people
+    assert main(["lift", str(path), "--out", str(out), "--checkpoint", str(ckpt), "--person", person]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err
+    assert not list(out.parent.glob("out*"))
+
+
+def test_one_person_file_knows_only_id_1_and_no_one_is_an_error(tmp_path, capsys):
+    ckpt = tmp_path / "tiny.safetensors"
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt)
+    walkers = crossing_walkers(12, seed=6)
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({"layout": "h36m", "width": 1000, "height": 1000, "frames": [
+        {"keypoints": np.concatenate([p, np.full((17, 1), 0.9)], 1).reshape(-1).tolist()} for p in walkers[0]]}))
+    out = tmp_path / "o.npz"
+    assert main(["lift", str(one), "--out", str(out), "--checkpoint", str(ckpt), "--person", "2"]) == 2
+    assert "--person 2: no such person" in capsys.readouterr().err and not out.exists()
+    nobody = tmp_path / "nobody.json"
+    nobody.write_text(json.dumps([[], None, []]))
+    assert main(["lift", str(nobody), "--out", str(out), "--checkpoint", str(ckpt)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no person in any frame" in err and not out.exists()
+
+
+def test_all_skips_tracks_shorter_than_a_window_and_says_so(tmp_path, capsys):
+    walkers = crossing_walkers(30, seed=7)
+    frames = [[{"keypoints": np.concatenate([walkers[p, t], np.full((17, 1), 0.9)], 1).reshape(-1).tolist()}
+               for p in ((0, 1) if t < 5 else (0,))] for t in range(30)]  # person 2 only in 5 frames
+    path = tmp_path / "short.json"
+    path.write_text(json.dumps({"layout": "h36m", "width": 1000, "height": 1000, "frames": frames}))
+    ckpt = tmp_path / "tiny.safetensors"
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt)
+    out = tmp_path / "o.npz"
+    assert main(["lift", str(path), "--out", str(out), "--checkpoint", str(ckpt), "--person", "all"]) == 0
+    err = capsys.readouterr().err
+    assert "skipped person 2: detected in fewer than 9 frames" in err and "leaves after frame 4" in err
+    assert out.exists()  # one person left: the single-person file
+    assert main(["lift", str(path), "--out", str(out), "--checkpoint", str(ckpt), "--person", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "fewer than the model's 9-frame window: lifted with edge padding" in err
+    assert np.load(out)["frames"].tolist() == list(range(5))
