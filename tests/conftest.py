@@ -16,3 +16,33 @@ def tiny_model_kwargs(**overrides) -> dict:
     kw = dict(receptive_field=9, d_model=32, heads=4, blocks=2, ffn=64, dropout=0.0)
     kw.update(overrides)
     return kw
+
+
+def one_line_error(capsys, *needles: str, no_stdout: bool = False) -> str:
+    """The captured stderr, asserted to be one line holding every needle (and, on request, nothing on stdout)."""
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1, captured.err
+    assert not no_stdout or captured.out == "", captured.out
+    for needle in needles:
+        assert needle in captured.err, captured.err
+    return captured.err
+
+
+def two_people_json(tmp_path):
+    """A COCO-style JSON file with two crossing people per frame (H36M-17 layout) and a tiny checkpoint."""
+    import json
+
+    import numpy as np
+
+    from liftformer import LiftFormer, LiftFormerConfig
+    from liftformer.data.synthetic import crossing_walkers
+    from liftformer.model.checkpoint import save_weights
+
+    walkers = crossing_walkers(40, seed=5)
+    frames = [[{"keypoints": np.concatenate([walkers[p, t], np.full((17, 1), 0.9)], 1).round(2).reshape(-1).tolist()}
+               for p in (1, 0)] for t in range(40)]
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps({"layout": "h36m", "width": 1000, "height": 1000, "fps": 50, "frames": frames}))
+    ckpt = tmp_path / "tiny.safetensors"
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt)
+    return path, ckpt

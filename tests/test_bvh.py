@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 
+from conftest import one_line_error, two_people_json
 from liftformer.cli.main import main
 from liftformer.data.skeleton import H36M_17
 from liftformer.data.synthetic import demo_keypoints, synthetic_sequence
@@ -182,13 +183,6 @@ def test_lift_writes_a_bvh_that_matches_the_lifted_joints(tmp_path, capsys):
     assert (error <= bound + 1e-4).all()
 
 
-def one_line_error(capsys, *needles: str) -> None:
-    captured = capsys.readouterr()
-    assert captured.err.count("\n") == 1 and captured.out == "", captured.err
-    for needle in needles:
-        assert needle in captured.err, captured.err
-
-
 def test_bad_bvh_paths_are_one_line_before_any_work(tmp_path, capsys, monkeypatch):
     import liftformer.inference.pretrained as pretrained
 
@@ -205,23 +199,12 @@ def test_bad_bvh_paths_are_one_line_before_any_work(tmp_path, capsys, monkeypatc
             kp, needle = bvh, "is the input"
         for stream in ([], ["--stream"]):
             assert main(["lift", str(kp), "--out", str(out), "--bvh", str(bvh), *stream]) == 2
-            one_line_error(capsys, "--bvh", needle)
+            one_line_error(capsys, "--bvh", needle, no_stdout=True)
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["file.txt", "walk.bvh"]
 
 
 def test_several_people_get_one_bvh_each(tmp_path, capsys):
-    from conftest import tiny_model_kwargs
-    from liftformer import LiftFormer, LiftFormerConfig
-    from liftformer.data.synthetic import crossing_walkers
-    from liftformer.model.checkpoint import save_weights
-
-    walkers = crossing_walkers(40, seed=5)
-    frames = [[{"keypoints": np.concatenate([walkers[p, t], np.full((17, 1), 0.9)], 1).round(2).reshape(-1).tolist()}
-               for p in (1, 0)] for t in range(40)]
-    path = tmp_path / "two.json"
-    path.write_text(json.dumps({"layout": "h36m", "width": 1000, "height": 1000, "fps": 50, "frames": frames}))
-    ckpt = tmp_path / "tiny.safetensors"
-    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt)
+    path, ckpt = two_people_json(tmp_path)
     args = ["lift", str(path), "--out", str(tmp_path / "o.npz"), "--bvh", str(tmp_path / "out.bvh"), "--person", "all"]
     assert main([*args, "--checkpoint", str(ckpt)]) == 0
     assert not (tmp_path / "out.bvh").exists()

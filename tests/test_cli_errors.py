@@ -9,15 +9,8 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import one_line_error
 from liftformer.cli.main import main
-
-
-def one_line_error(capsys, *needles: str) -> str:
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1, err
-    for needle in needles:
-        assert needle in err, err
-    return err
 
 
 @pytest.fixture(scope="module")

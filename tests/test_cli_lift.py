@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import tiny_model_kwargs
+from conftest import one_line_error, tiny_model_kwargs
 from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.cli.main import main
 from liftformer.data.synthetic import demo_keypoints
@@ -105,14 +105,6 @@ def test_stream_uses_low_confidence_joints_never_seen_confidently(tmp_path, chec
     assert main(["lift", str(kp), "--stream", "--out", str(tmp_path / "s.npz"), "--checkpoint", str(checkpoints[True])]) == 0
     assert np.isfinite(np.load(tmp_path / "s.npz")["poses_3d"]).all()
     assert len(capsys.readouterr().out.splitlines()) == 8
-
-
-def one_line_error(capsys, *needles: str) -> str:
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1, err
-    for needle in needles:
-        assert needle in err, err
-    return err
 
 
 def walk_file(tmp_path, name: str = "walk.json", frames: int = 12, empty: tuple[int, ...] = ()) -> Path:

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import tiny_model_kwargs
+from conftest import tiny_model_kwargs, two_people_json
 from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.cli.main import main
 from liftformer.data.synthetic import crossing_walkers
@@ -65,14 +65,7 @@ def test_exchanged_tails_are_swapped_back():
 @pytest.fixture()
 def two_people(tmp_path):
     """A COCO-style JSON list: two people per frame (H36M-17 layout), a tiny checkpoint, an output path."""
-    walkers = crossing_walkers(40, seed=5)
-    frames = [[{"keypoints": np.concatenate([walkers[p, t], np.full((17, 1), 0.9)], 1).round(2).reshape(-1).tolist()}
-               for p in (1, 0)] for t in range(40)]
-    path = tmp_path / "two.json"
-    path.write_text(json.dumps({"layout": "h36m", "width": 1000, "height": 1000, "fps": 50, "frames": frames}))
-    ckpt = tmp_path / "tiny.safetensors"
-    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt)
-    return path, ckpt, tmp_path / "out.npz"
+    return (*two_people_json(tmp_path), tmp_path / "out.npz")
 
 
 def test_json_with_two_people_lifts_both_into_per_person_files(two_people, capsys):
