@@ -9,7 +9,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, ClassVar, TextIO
 
 import numpy as np
 
@@ -36,6 +36,7 @@ class OutputPlan:
     render: Path | None = None
     orbit: float = 0.0  # degrees per second the render's 3D view turns (0: fixed)
     bvh: Path | None = None
+    FILES: ClassVar[tuple[str, ...]] = ("npz", "json", "csv", "render", "bvh")
 
     def check(self, inputs: dict[str, str | None], labels: dict[str, str] | None = None) -> None:
         """One-line error unless every output is writable and none is an input or another output;
@@ -49,15 +50,14 @@ class OutputPlan:
         if self.bvh is not None:
             check_bvh_path(self.bvh)
         labels = {"npz": "--out", "json": "--json", "csv": "--csv", "render": "--render", "bvh": "--bvh", **(labels or {})}
-        paths = {name: getattr(self, name) for name in ("npz", "json", "csv", "render", "bvh")}
+        paths = {name: getattr(self, name) for name in self.FILES}
         check_outputs({labels[name]: path for name, path in paths.items() if path is not None}, inputs)
 
     def for_person(self, person: int) -> OutputPlan:
         """The same outputs with ``_person<ID>`` before each suffix: one set per person when several are lifted."""
         from liftformer.inference.outputs import with_person
 
-        names = ("npz", "json", "csv", "render", "bvh")
-        renamed: dict[str, Any] = {n: with_person(getattr(self, n), person) for n in names if getattr(self, n) is not None}
+        renamed: dict[str, Any] = {n: with_person(getattr(self, n), person) for n in self.FILES if getattr(self, n) is not None}
         return dataclasses.replace(self, **renamed)
 
 
