@@ -224,3 +224,19 @@ def test_rotation_helpers_at_their_edge_cases():
     back = euler_zxy(rotations[:, None])[:, 0]
     again = axis_rotation("Z", back[:, 0]) @ axis_rotation("X", back[:, 1]) @ axis_rotation("Y", back[:, 2])
     assert np.allclose(again, rotations, atol=1e-6)
+
+
+def test_bvh_units_cm_scales_lengths_not_angles(tmp_path):
+    kp = tmp_path / "walk.json"
+    kp.write_text(json.dumps(demo_keypoints(num_frames=30)))
+    parsed = {}
+    for units in ("m", "cm"):
+        bvh = tmp_path / f"walk_{units}.bvh"
+        assert main(["lift", str(kp), "--out", str(tmp_path / f"{units}.npz"), "--bvh", str(bvh), "--bvh-units", units,
+                     "--no-flip"]) == 0
+        parsed[units] = parse_bvh(bvh.read_text())
+    m, cm = parsed["m"], parsed["cm"]
+    offsets = np.array([j["offset"] for j in m["joints"]])
+    assert np.allclose(np.array([j["offset"] for j in cm["joints"]]), 100 * offsets, atol=1e-3) and np.abs(offsets).max() > 0.1
+    assert np.allclose(cm["values"][:, :3], 100 * m["values"][:, :3], atol=1e-3)  # root position
+    assert np.allclose(cm["values"][:, 3:], m["values"][:, 3:], atol=1e-3)  # rotations

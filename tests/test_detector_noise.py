@@ -160,3 +160,32 @@ def test_cli_flag_errors(capsys):
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--noise-model" in err
+
+
+def test_noise_fraction_corrupts_only_that_share_of_windows():
+    from liftformer.data.pipeline import InputNoise, MixedNoise
+
+    x = torch.rand(2000, 9, 17, 2)
+    torch.manual_seed(0)
+    out = MixedNoise(load_detector_noise("sh"), 0.3).apply(x)
+    changed = (out != x).flatten(1).any(1).float().mean().item()
+    assert abs(changed - 0.3) < 0.05
+    jittered = MixedNoise(load_detector_noise("sh"), 0.3, InputNoise(1e-3)).apply(x)
+    small = ((jittered - x).abs().flatten(1).amax(1) < 0.01).float().mean().item()
+    assert abs(small - 0.7) < 0.05  # the other windows get only the light jitter
+
+
+@pytest.mark.parametrize("flags, needle", [
+    (["--noise-fraction", "0.5"], "--noise-fraction needs --noise-model"),
+    (["--noise-model", "sh", "--noise-2d", "0.01"], "--noise-model replaces the hand-set jitter"),
+    (["--noise-model", "sh", "--noise-fraction", "1.5"], "--noise-fraction"),
+])
+def test_noise_fraction_flags_are_checked_before_any_data_is_read(tmp_path, capsys, flags, needle):
+    absent = [str(tmp_path / "absent.npz"), str(tmp_path / "absent2d.npz")]
+    argv = ["train", "--data-3d", absent[0], "--data-2d", absent[1], "--out", str(tmp_path / "run"), *flags]
+    try:
+        assert main(argv) == 2
+    except SystemExit as e:  # a range error is argparse's
+        assert e.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err

@@ -136,3 +136,24 @@ def test_all_skips_tracks_shorter_than_a_window_and_says_so(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "fewer than the model's 9-frame window: lifted with edge padding" in err
     assert np.load(out)["frames"].tolist() == list(range(5))
+
+
+def test_all_people_share_one_render(two_people, capsys):
+    path, ckpt, out = two_people
+    gif = out.with_name("both.gif")
+    assert main(["lift", str(path), "--out", str(out), "--checkpoint", str(ckpt), "--person", "all", "--render", str(gif)]) == 0
+    assert gif.exists() and not list(out.parent.glob("both_person*"))
+    assert f"wrote {gif}" in capsys.readouterr().out
+
+
+def test_clips_of_different_spans_are_put_on_one_timeline():
+    from liftformer.inference.offline import Lifted, on_common_frames
+
+    def clip(first: int, count: int, value: float) -> Lifted:
+        return Lifted(np.full((count, 17, 3), value), np.full((count, 17, 2), value), np.zeros((count, 17), bool),
+                      np.arange(first, first + count), 25.0, (640, 480))
+
+    poses, pixels, first = on_common_frames([clip(2, 4, 1.0), clip(4, 6, 2.0)])
+    assert first == 2 and poses.shape == (2, 8, 17, 3) and pixels.shape == (2, 8, 17, 2)
+    assert (poses[0, :4] == 1).all() and np.isnan(poses[0, 4:]).all()
+    assert np.isnan(pixels[1, :2]).all() and (pixels[1, 2:] == 2).all()

@@ -6,8 +6,9 @@ import argparse
 from importlib import resources
 from pathlib import Path
 
-from liftformer.cli.lift import OutputPlan, lift_and_save, lift_options
+from liftformer.cli.lift import lift_options
 from liftformer.cli.options import add_runtime_arguments, positive_int
+from liftformer.inference.offline import OutputPlan, lift_and_save
 from liftformer.inference.options import torch_threads
 
 

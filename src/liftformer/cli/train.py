@@ -9,7 +9,7 @@ import time
 from liftformer.cli.augment_args import add_augment_arguments, from_args as cameras_from_args
 from liftformer.cli.data_args import add_data_arguments, comma_list
 from liftformer.cli.model_args import add_model_arguments, config_from_args
-from liftformer.cli.noise_args import add_noise_model_argument, check_noise_model
+from liftformer.cli.noise_args import add_noise_model_argument, check_noise_flags, check_noise_model
 from liftformer.cli.options import (
     add_runtime_arguments,
     fraction,
@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if args.resume and not os.path.exists(os.path.join(args.out, "last.pt")):
         raise DataError(f"--resume: {args.out} holds no last.pt to continue: drop --resume to start a new run")
     check_writable_dir(args.out, "--out")
+    check_noise_flags(args)
     t0 = time.perf_counter()
     data = (args.dataset, args.data_3d, args.data_2d)
     train = load_split(*data, args.train_subjects, "train", args.actions, require_3d=True, to_h36m=args.to_h36m)

@@ -33,6 +33,25 @@ class InputNoise:
         return x + scale * torch.randn(x.shape, device=x.device, dtype=x.dtype)
 
 
+@dataclass(frozen=True)
+class MixedNoise:
+    """Learned detector noise on a random ``fraction`` of the windows; the rest get ``rest`` (or stay clean).
+
+    Trains one model for both clean-ish 2D (ground truth, good detectors) and a real detector's errors:
+    the learned model's systematic joint offsets would otherwise cost accuracy on clean inputs.
+    """
+
+    learned: DetectorNoise
+    fraction: float
+    rest: InputNoise | None = None
+
+    def apply(self, x: torch.Tensor) -> torch.Tensor:
+        noisy = self.learned.apply(x)
+        other = x if self.rest is None else self.rest.apply(x)
+        pick = torch.rand(x.shape[0], 1, 1, 1, device=x.device) < self.fraction
+        return torch.where(pick, noisy, other)
+
+
 def subset_sequences(sequences: Seq[Sequence], fraction: float, seed: int = 0) -> list[Sequence]:
     """Keep a random contiguous ``fraction`` of every sequence (VideoPose3D's ``--subset``)."""
     if not 0.0 < fraction <= 1.0:
@@ -69,8 +88,8 @@ class WindowDataset:
     centre head. ``targets="sequence"``: the 3D poses of every window frame, (B, N, J_out, 3),
     for the sequence head; the 3D is edge-padded and gathered exactly like the 2D.
 
-    ``noise`` (:class:`InputNoise`, or the learned
-    :class:`~liftformer.data.detector_noise.DetectorNoise`) corrupts the 2D inputs of every batch like a detector
+    ``noise`` (:class:`InputNoise`, the learned
+    :class:`~liftformer.data.detector_noise.DetectorNoise`, or :class:`MixedNoise`) corrupts the 2D inputs of every batch like a detector
     would, drawn from torch's global generator (saved and restored on resume).
 
     ``cameras`` (:class:`~liftformer.data.virtual_camera.VirtualCameraAugment`) re-projects
@@ -85,7 +104,7 @@ class WindowDataset:
         flip: tuple[Skeleton, Skeleton] | None = None,
         downsample: int = 1,
         device: str | torch.device = "cpu",
-        noise: InputNoise | DetectorNoise | None = None,
+        noise: InputNoise | DetectorNoise | MixedNoise | None = None,
         targets: str = "centre",
         cameras: VirtualCameraAugment | None = None,
     ) -> None:

@@ -2,7 +2,8 @@
 
 :class:`MediaPipePoseDetector` runs MediaPipe Pose (BlazePose "full", ``model_complexity=1``),
 whose model files ship inside the wheel: nothing is downloaded at run time. The lite (0) and
-heavy (2) models would be downloaded on first use and are deliberately not offered.
+heavy (2) models would be downloaded on first use and are deliberately not offered. It follows one
+person (``lift --stream``); offline video finds everyone with :mod:`~liftformer.inference.multipose`.
 """
 
 from __future__ import annotations

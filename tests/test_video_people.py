@@ -1,0 +1,216 @@
+"""Several people in a video: every person detected per frame, then tracked and chosen as for JSON lists.
+
+Without MediaPipe a fake detector stands in (two synthetic walkers on a tiny real mp4); with it, the
+real Tasks PoseLandmarker must find two people in composed copies of matplotlib's sample photo.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from conftest import one_line_error, tiny_model_kwargs
+from liftformer import LiftFormer, LiftFormerConfig
+from liftformer.cli.main import main
+from liftformer.data.synthetic import crossing_walkers
+from liftformer.errors import DataError
+from liftformer.inference import multipose
+from liftformer.inference.detector import MISSING_DETECTOR, MediaPipePoseDetector
+from liftformer.inference.multipose import Headcount, MediaPipeMultiPoseDetector, detect_video_people
+from liftformer.inference.tracking import PeopleKeypoints, select_people
+from liftformer.model.checkpoint import save_weights
+
+FRAMES, WIDTH, HEIGHT, FPS = 24, 320, 240, 24.0
+LATE = 6  # the second walker enters at this frame
+HAS_MEDIAPIPE = importlib.util.find_spec("mediapipe") is not None
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny grey mp4 (the fake detectors do not look at it)."""
+    import imageio.v2 as imageio
+
+    path = tmp_path_factory.mktemp("people") / "walk.mp4"
+    imageio.mimwrite(path, [np.full((HEIGHT, WIDTH, 3), 16 * (t % 8), np.uint8) for t in range(FRAMES)], fps=FPS,
+                     codec="libx264", macro_block_size=16)
+    return path
+
+
+@pytest.fixture(scope="module")
+def walkers() -> np.ndarray:
+    """(2, T, 17, 2) H36M pixels: walker 0 larger (nearer), walker 1 smaller, crossing."""
+    return crossing_walkers(FRAMES, seed=3, width=WIDTH, height=HEIGHT)
+
+
+@pytest.fixture()
+def checkpoint(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.safetensors"
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), path)
+    return path
+
+
+class FakePeople:
+    """Walkers in shuffled order; walker 1 only from frame ``late`` on; ``people`` picks who is there at all."""
+
+    layout = "h36m"
+
+    def __init__(self, walkers: np.ndarray, people: tuple[int, ...] = (0, 1), late: int = LATE) -> None:
+        self.walkers, self.people, self.late = walkers, people, late
+        self.calls, self.closed = 0, False
+        self.rng = np.random.default_rng(0)
+
+    def detect_people(self, frame_rgb: np.ndarray) -> np.ndarray:
+        assert frame_rgb.shape == (HEIGHT, WIDTH, 3) and frame_rgb.dtype == np.uint8
+        t, self.calls = self.calls, self.calls + 1
+        here = [p for p in self.people if p == 0 or t >= self.late]
+        self.rng.shuffle(here)
+        return np.array([np.concatenate([self.walkers[p, t], np.full((17, 1), 0.9)], 1) for p in here]).reshape(-1, 17, 3)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def use_fake(monkeypatch: pytest.MonkeyPatch, fake: FakePeople) -> None:
+    """The CLI builds the default detector: make it the fake."""
+    monkeypatch.setattr(multipose, "MediaPipeMultiPoseDetector", lambda **kwargs: fake)
+
+
+def test_detect_video_people_keeps_everyone(video: Path, walkers: np.ndarray) -> None:
+    fake = FakePeople(walkers)
+    kp = detect_video_people(video, fake, progress=False)
+    assert isinstance(kp, PeopleKeypoints) and fake.calls == FRAMES and not fake.closed  # a passed-in detector stays open
+    assert [len(p) for p in kp.people] == [1] * LATE + [2] * (FRAMES - LATE)
+    assert all(p.shape[1:] == (17, 3) for p in kp.people)
+    assert (kp.layout, kp.width, kp.height, kp.source) == ("h36m", WIDTH, HEIGHT, str(video)) and kp.fps == pytest.approx(FPS)
+    np.testing.assert_allclose(kp.pixels[:LATE], walkers[0, :LATE])  # as one person's keypoints: the largest in each frame
+    assert all(np.allclose(kp.pixels[t], walkers[0, t]) or np.allclose(kp.pixels[t], walkers[1, t]) for t in range(FRAMES))
+    np.testing.assert_allclose(kp.scores, 0.9)
+
+
+def test_video_people_are_tracked_with_stable_ids(video: Path, walkers: np.ndarray) -> None:
+    kp = detect_video_people(video, FakePeople(walkers), progress=False)
+    selection = select_people(kp, "all", min_frames=9)
+    assert [person for person, _ in selection.people] == [1, 2]
+    for (_, track), walker, first in zip(selection.people, walkers, (0, LATE)):
+        assert track.frames.tolist() == list(range(first, FRAMES)) and track.source.startswith(f"{video} person ")
+        np.testing.assert_allclose(track.pixels, walker[first:])  # the right walker in every frame, whatever the order
+    assert f"tracked 2 people (ids 1, 2) in {FRAMES} frames" in selection.notes
+    assert f"person 2: frames {LATE}-{FRAMES - 1}, detected in {FRAMES - LATE}, enters at frame {LATE}" in selection.notes
+
+
+def test_one_person_video_takes_the_single_person_path(video: Path, walkers: np.ndarray) -> None:
+    kp = detect_video_people(video, FakePeople(walkers, people=(0,)), progress=False)
+    selection = select_people(kp)
+    assert len(selection.people) == 1 and selection.people[0][0] is None and not selection.notes
+    np.testing.assert_allclose(selection.people[0][1].pixels, walkers[0])
+    with pytest.raises(DataError, match="holds one person, id 1"):
+        select_people(kp, "2")
+
+
+def test_video_without_anyone_is_a_one_line_error(video: Path, walkers: np.ndarray) -> None:
+    with pytest.raises(DataError, match="no person detected in any frame") as error:
+        detect_video_people(video, FakePeople(walkers, people=()), progress=False)
+    assert str(video) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_lift_video_all_people(video: Path, walkers: np.ndarray, checkpoint: Path, tmp_path: Path,
+                               monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    fake = FakePeople(walkers)
+    use_fake(monkeypatch, fake)
+    out = tmp_path / "out.npz"
+    assert main(["lift", str(video), "--person", "all", "--out", str(out), "--checkpoint", str(checkpoint)]) == 0
+    err = capsys.readouterr().err
+    assert "tracked 2 people (ids 1, 2)" in err and f"enters at frame {LATE}" in err and "lifting persons 1, 2" in err
+    assert fake.closed and not out.exists()
+    for person, first in ((1, 0), (2, LATE)):
+        data = np.load(out.with_name(f"out_person{person}.npz"))
+        assert data["poses_3d"].shape == (FRAMES - first, 17, 3) and data["frames"].tolist() == list(range(first, FRAMES))
+        np.testing.assert_allclose(data["keypoints_2d"], walkers[person - 1, first:], atol=1e-3)
+
+
+def test_lift_video_default_is_the_largest_person(video: Path, walkers: np.ndarray, checkpoint: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    use_fake(monkeypatch, FakePeople(walkers))
+    out = tmp_path / "out.npz"
+    assert main(["lift", str(video), "--out", str(out), "--checkpoint", str(checkpoint)]) == 0
+    assert "lifting person 1" in capsys.readouterr().err
+    data = np.load(out)  # one person: the single-person file name and format
+    assert data["poses_3d"].shape == (FRAMES, 17, 3)
+    np.testing.assert_allclose(data["keypoints_2d"], walkers[0], atol=1e-3)
+
+
+@pytest.mark.parametrize("people, person, needle", [((0, 1), "7", "--person 7: no such person; the ids are 1, 2"),
+                                                    ((0,), "2", "--person 2: no such person;"),
+                                                    ((), "largest", "no person detected in any frame")])
+def test_lift_video_errors_are_one_line_exit_2(video: Path, walkers: np.ndarray, checkpoint: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture,
+                                               people: tuple[int, ...], person: str, needle: str) -> None:
+    use_fake(monkeypatch, FakePeople(walkers, people=people))
+    out = tmp_path / "out.npz"
+    assert main(["lift", str(video), "--person", person, "--out", str(out), "--checkpoint", str(checkpoint)]) == 2
+    one_line_error(capsys, needle)
+    assert not list(tmp_path.glob("out*"))
+
+
+def test_headcount_follows_more_at_once_and_fewer_only_after_patience() -> None:
+    heads = Headcount(patience=3)
+    assert not heads.census(1) and heads.count == 1  # one person: nothing to change
+    assert heads.census(3) and heads.count == 3  # more people: at once
+    for _ in range(5):
+        heads.found(3)
+    assert not heads.census(1) and heads.count == 3  # the follower still has all three: a census that misses some is ignored
+    for _ in range(2):
+        heads.found(2)
+    assert not heads.census(1)  # fewer found, but not yet for `patience` frames
+    heads.found(2)
+    assert heads.census(0) and heads.count == 2  # the most found since, not the census's 0
+    for _ in range(3):
+        heads.found(0)
+    assert heads.census(0) and heads.count == 1  # never below one
+
+
+def test_tasks_landmarks_become_pixels() -> None:
+    landmark = SimpleNamespace(x=0.5, y=0.25, visibility=None)  # the Tasks API may leave visibility unset
+    np.testing.assert_array_equal(multipose._pixels([[landmark] * 33], 100, 200, 33)[0, 0], [50.0, 50.0, 0.0])
+    assert multipose._pixels([], 100, 200, 33).shape == (0, 33, 3)
+
+
+def test_missing_mediapipe_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [m for m in sys.modules if m == "mediapipe" or m.startswith("mediapipe.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "mediapipe", None)  # makes `import mediapipe...` raise ImportError
+    with pytest.raises(DataError) as error:
+        MediaPipeMultiPoseDetector()
+    assert str(error.value) == MISSING_DETECTOR
+
+
+@pytest.mark.skipif(not HAS_MEDIAPIPE, reason="mediapipe not installed (optional extra: pip install -e '.[video]')")
+def test_mediapipe_finds_two_people_in_composed_photos() -> None:
+    import io
+    import zipfile
+
+    from matplotlib import cbook
+    from PIL import Image
+
+    with zipfile.ZipFile(io.BytesIO(multipose.pose_landmarker_bundle())) as bundle:
+        assert sorted(bundle.namelist()) == sorted(multipose.BUNDLE)
+    with cbook.get_sample_data("grace_hopper.jpg") as f:
+        photo = np.asarray(Image.open(f).convert("RGB"))  # 512x600, one person
+    canvas = np.full((600, 1400, 3), 96, np.uint8)
+    canvas[:, :512] = photo
+    canvas[:, 900:1400] = photo[:, 6:506][:, ::-1]  # a mirrored copy on the right
+    with MediaPipeMultiPoseDetector(max_people=4) as detector:
+        people = detector.detect_people(canvas)
+        assert detector.detect_people(np.zeros_like(canvas)).shape == (0, 33, 3)  # several were followed; now nobody
+    assert people.shape[0] >= 2 and people.shape[1:] == (33, 3)
+    noses = sorted(people[:, 0, 0])
+    assert noses[0] < 512 < 900 < noses[-1]  # one on each photo
+    frames = [np.ascontiguousarray(np.roll(canvas[:, :700], 3 * t, axis=1)) for t in range(3)]  # one person, panned
+    with MediaPipeMultiPoseDetector() as several, MediaPipePoseDetector() as single:
+        for frame in frames:  # one person in view: exactly the legacy detector's keypoints
+            np.testing.assert_array_equal(several.detect_people(frame), single.detect(frame)[None])
