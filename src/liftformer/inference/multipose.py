@@ -13,7 +13,8 @@ the landmark model) and zips both in memory. Nothing is downloaded and nothing i
 A whole-frame landmarker counts the people in view every ``CENSUS_EVERY`` frames; one person is followed
 by the legacy API exactly as before (same keypoints, smoothing included), several by a VIDEO-mode
 landmarker following that many (:class:`MediaPipeMultiPoseDetector`). Tracking ids across frames is
-:func:`~liftformer.inference.tracking.choose_people`'s job.
+:func:`~liftformer.inference.tracking.choose_people`'s job; so is smoothing each person on the frames the Tasks
+graph found (it does not smooth), with the legacy graph's One-Euro parameters (:mod:`~liftformer.inference.smoothing`).
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ BUNDLE = {
 
 
 class PeopleDetector(Protocol):
-    """Finds every person in the frames of one video, given in order."""
+    """Finds every person in the frames of one video, given in order. A detector may also say, in a bool attribute
+    ``smoothed`` read after each frame, whether that frame's keypoints were smoothed over time (taken as True if
+    absent); the chosen people are smoothed on the frames where it was False."""
 
     layout: str  # a name from liftformer.data.layouts.LAYOUTS
 
@@ -97,7 +100,8 @@ class MediaPipeMultiPoseDetector:
     with ``num_poses`` = that count follows them from frame to frame. (With ``num_poses`` above the people
     in view the Tasks graph re-detects every frame and takes the detector's coarse boxes over the tracked
     ones: 9 px of frame-to-frame jitter on one panned 1080p person against 1.8 px with ``num_poses=1``.)
-    The Tasks graph does not smooth landmarks as the legacy one does, so several people jitter more than one.
+    The Tasks graph does not smooth landmarks as the legacy one does: ``smoothed`` is False after such a frame, and
+    :func:`~liftformer.inference.tracking.select_people` smooths each tracked person there as the legacy graph does.
     """
 
     layout = "blazepose"
@@ -109,6 +113,7 @@ class MediaPipeMultiPoseDetector:
         self._follower: Any = None  # the VIDEO-mode landmarker while several are followed
         self._heads = Headcount()
         self._max_people, self._frame_ms, self._frames = max_people, 1000.0 / fps, 0
+        self.smoothed = True  # whether the last frame's keypoints were smoothed over time (by the legacy graph)
 
     def _landmarker(self, mode: Any, people: int) -> Any:
         vision = self._vision
@@ -135,6 +140,7 @@ class MediaPipeMultiPoseDetector:
             result = self._follower.detect_for_video(image, round(t * self._frame_ms) + t)  # strictly rising, in ms
             people = _pixels(result.pose_landmarks, frame.shape[1], frame.shape[0], JOINT_COUNTS[self.layout])
         self._heads.found(len(people))
+        self.smoothed = self._single is not None
         return people
 
     def _switch(self) -> None:
@@ -187,9 +193,11 @@ def detect_video_people(path: str | os.PathLike, detector: PeopleDetector | None
         bar = tqdm(frames, total=info.num_frames, desc="detecting people", unit="frame", disable=None if progress else True)
         shapes: list[tuple[int, int]] = []
         people: list[np.ndarray] = []
+        unsmoothed: list[bool] = []
         for frame in bar:
             shapes.append(frame.shape[:2])
             people.append(np.asarray(detector.detect_people(frame), dtype=np.float64))
+            unsmoothed.append(not getattr(detector, "smoothed", True))
     finally:
         if own:
             detector.close()
@@ -209,7 +217,7 @@ def detect_video_people(path: str | os.PathLike, detector: PeopleDetector | None
             largest[t] = p[np.argmax([_box_area(q) for q in p])]
     height, width = shapes[0]
     return PeopleKeypoints(largest[..., :2], largest[..., 2], detector.layout, int(width), int(height), info.fps, str(path),
-                           people=people)
+                           people=people, unsmoothed=np.array(unsmoothed) if any(unsmoothed) else None)
 
 
 def _box_area(points: np.ndarray) -> float:

@@ -15,7 +15,7 @@ box area × detected frames: for a one-person file that is the one person, as be
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -23,6 +23,7 @@ from scipy.optimize import linear_sum_assignment
 from liftformer.errors import DataError
 from liftformer.inference.hygiene import Finding
 from liftformer.inference.keypoints import Keypoints2D, read_json_people, read_keypoints
+from liftformer.inference.smoothing import smooth_keypoints
 from liftformer.inference.tail_swaps import find_tail_swaps
 
 OKS_KAPPA = 0.1  # joint tolerance as a fraction of sqrt(box area), one frame ahead
@@ -183,9 +184,20 @@ class Selection:
 @dataclass
 class PeopleKeypoints(Keypoints2D):
     """Several people per frame before tracking (e.g. a video's detections): ``people[t]`` is frame t's (P_t, J, 3)
-    x, y, score. As :class:`Keypoints2D` it is each frame's largest person (NaN, score 0 where nobody is)."""
+    x, y, score. As :class:`Keypoints2D` it is each frame's largest person (NaN, score 0 where nobody is).
+    ``unsmoothed`` (T,) bool marks the frames whose detector did not smooth keypoints over time (MediaPipe Tasks);
+    :func:`select_people` smooths the chosen people there (:func:`~liftformer.inference.smoothing.smooth_keypoints`)."""
 
     people: list[np.ndarray] = field(default_factory=list)
+    unsmoothed: np.ndarray | None = None
+
+
+def _smoothed(kp: Keypoints2D, unsmoothed: np.ndarray | None) -> Keypoints2D:
+    """``kp`` smoothed over its rows that fall on ``unsmoothed`` input frames (as it was when there are none)."""
+    if unsmoothed is None or not np.any(unsmoothed):
+        return kp
+    kp = smooth_keypoints(kp, unsmoothed if kp.frames is None else np.asarray(unsmoothed)[kp.frames])
+    return replace(kp, unsmoothed=None) if isinstance(kp, PeopleKeypoints) else kp  # never twice
 
 
 def select_people(source: str | Keypoints2D, person: str = "largest", min_frames: int = 1, max_age: int = 15,
@@ -195,7 +207,7 @@ def select_people(source: str | Keypoints2D, person: str = "largest", min_frames
     ``largest`` (default) or ``all`` (tracks of at least ``min_frames`` detected frames; shorter ones are
     noted and skipped). One-line DataError for an id that does not exist or when nobody is left."""
     if isinstance(source, PeopleKeypoints) and max((len(f) for f in source.people), default=0) > 1:
-        return choose_people(source.people, source, person, min_frames, max_age, min_score)
+        return choose_people(source.people, source, person, min_frames, max_age, min_score, source.unsmoothed)
     if isinstance(source, str) and source.lower().endswith(".json"):
         frames, meta = read_json_people(source)
         if max(len(f) for f in frames) > 1:
@@ -207,13 +219,14 @@ def select_people(source: str | Keypoints2D, person: str = "largest", min_frames
     kp = read_keypoints(source) if isinstance(source, str) else source
     if person not in ("largest", "all", "1"):
         raise DataError(f"--person {person}: no such person; {kp.source or 'the input'} holds one person, id 1")
-    return Selection([(None, kp)])
+    return Selection([(None, _smoothed(kp, kp.unsmoothed) if isinstance(kp, PeopleKeypoints) else kp)])
 
 
 def choose_people(frames: list[np.ndarray], like: Keypoints2D, person: str = "largest", min_frames: int = 1,
-                  max_age: int = 15, min_score: float = 0.0) -> Selection:
+                  max_age: int = 15, min_score: float = 0.0, unsmoothed: np.ndarray | None = None) -> Selection:
     """Track per-frame detections (P_t, J, 3) and choose ``person`` as :func:`select_people` does; metadata
-    (layout, size, fps, source) from ``like``; notes name who enters, leaves, or is too short to lift."""
+    (layout, size, fps, source) from ``like``; notes name who enters, leaves, or is too short to lift. The chosen
+    people's keypoints are smoothed over time on the ``unsmoothed`` (T,) frames (after tracking, per person)."""
     tracks = track_people(frames, max_age, min_score)
     findings = repair_tail_swaps(tracks)
     if not tracks:
@@ -248,4 +261,4 @@ def choose_people(frames: list[np.ndarray], like: Keypoints2D, person: str = "la
         if not chosen:
             raise DataError(f"--person {person}: no such person; the ids are {ids}")
     notes.append(f"lifting person{'s' * (len(chosen) > 1)} {', '.join(str(tr.id) for tr in chosen)}")
-    return Selection([(tr.id, tr.keypoints(like)) for tr in chosen], notes, findings)
+    return Selection([(tr.id, _smoothed(tr.keypoints(like), unsmoothed)) for tr in chosen], notes, findings)
