@@ -12,6 +12,7 @@ import contextlib
 import io
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 import numpy as np
@@ -133,22 +134,36 @@ def _make_pose() -> Any:
 
 def _import_mediapipe() -> tuple[Any, dict]:
     """The pose module and mediapipe's calculator → options-type map, or a one-line DataError."""
+    with importing_mediapipe("MediaPipe Pose"):
+        from mediapipe.python import solution_base
+        from mediapipe.python.solutions import pose
+    return pose, solution_base.CALCULATOR_TO_OPTIONS
+
+
+@contextlib.contextmanager
+def importing_mediapipe(what: str) -> Iterator[None]:
+    """Import mediapipe modules in this block: native logs quieted, the harmless protobuf message its C++
+    bindings print at import (protobuf >= 5) dropped, a missing or broken install a one-line DataError."""
     _quiet_native_logs()
     captured = io.StringIO()
     try:
-        # mediapipe's C++ bindings print a harmless protobuf AttributeError at import with protobuf >= 5.
         with contextlib.redirect_stderr(captured):
-            from mediapipe.python import solution_base
-            from mediapipe.python.solutions import pose
+            yield
     except ImportError:
         raise DataError(MISSING_DETECTOR) from None
     except Exception as e:  # noqa: BLE001 — a broken install, not a bug here
-        raise DataError(f"MediaPipe Pose cannot be loaded ({type(e).__name__}: {e}); reinstall with pip install -e '.[video]'") from None
+        raise DataError(f"{what} cannot be loaded ({type(e).__name__}: {first_line(e)}); "
+                        "reinstall with pip install -e '.[video]'") from None
     finally:
         noise = [line for line in captured.getvalue().splitlines() if line and "GetPrototype" not in line]
         if noise:
             print("\n".join(noise), file=sys.stderr)
-    return pose, solution_base.CALCULATOR_TO_OPTIONS
+
+
+def first_line(error: BaseException) -> str:
+    """The first non-blank line of an error's message (mediapipe's graph errors run to several lines)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
 
 
 def _quiet_native_logs() -> None:

@@ -19,11 +19,9 @@ graph found (it does not smooth), with the legacy graph's One-Euro parameters (:
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import io
 import os
-import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,9 +35,9 @@ from liftformer.errors import DataError
 from liftformer.inference.detector import (
     MIN_DETECTION_CONFIDENCE,
     MIN_TRACKING_CONFIDENCE,
-    MISSING_DETECTOR,
     MediaPipePoseDetector,
-    _quiet_native_logs,
+    first_line,
+    importing_mediapipe,
 )
 from liftformer.inference.tracking import PeopleKeypoints
 from liftformer.inference.video import iter_frames, probe_video
@@ -125,7 +123,7 @@ class MediaPipeMultiPoseDetector:
         try:
             return vision.PoseLandmarker.create_from_options(options)
         except Exception as e:  # noqa: BLE001 — mediapipe's graph errors are RuntimeErrors of several lines
-            raise DataError(f"MediaPipe PoseLandmarker cannot start ({_first_line(e)}); reinstall with pip install -e '.[video]'") from None
+            raise DataError(f"MediaPipe PoseLandmarker cannot start ({first_line(e)}); reinstall with pip install -e '.[video]'") from None
 
     def detect_people(self, frame_rgb: np.ndarray) -> np.ndarray:
         frame = np.ascontiguousarray(frame_rgb, dtype=np.uint8)
@@ -250,26 +248,8 @@ def pose_landmarker_bundle() -> bytes:
 
 def _import_tasks() -> tuple[Any, Any, Any]:
     """``mediapipe``, ``mediapipe.tasks.python.vision`` and ``mediapipe.tasks.python``, or a one-line DataError."""
-    _quiet_native_logs()
-    captured = io.StringIO()
-    try:
-        # mediapipe's C++ bindings print a harmless protobuf AttributeError at import with protobuf >= 5.
-        with contextlib.redirect_stderr(captured):
-            import mediapipe
-            from mediapipe.tasks import python
-            from mediapipe.tasks.python import vision
-    except ImportError:
-        raise DataError(MISSING_DETECTOR) from None
-    except Exception as e:  # noqa: BLE001 — a broken install, not a bug here
-        raise DataError(f"MediaPipe Tasks cannot be loaded ({type(e).__name__}: {_first_line(e)}); "
-                        "reinstall with pip install -e '.[video]'") from None
-    finally:
-        noise = [line for line in captured.getvalue().splitlines() if line and "GetPrototype" not in line]
-        if noise:
-            print("\n".join(noise), file=sys.stderr)
+    with importing_mediapipe("MediaPipe Tasks"):
+        import mediapipe
+        from mediapipe.tasks import python
+        from mediapipe.tasks.python import vision
     return mediapipe, vision, python
-
-
-def _first_line(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
