@@ -46,3 +46,12 @@ def two_people_json(tmp_path):
     ckpt = tmp_path / "tiny.safetensors"
     save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt)
     return path, ckpt
+
+
+def hide_mediapipe(monkeypatch) -> None:
+    """Make every ``import mediapipe…`` raise ImportError for this test, as where the [video] extra is absent."""
+    import sys
+
+    for name in [m for m in sys.modules if m == "mediapipe" or m.startswith("mediapipe.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "mediapipe", None)

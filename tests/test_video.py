@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import hide_mediapipe
 from liftformer.errors import DataError
 from liftformer.inference.detector import MISSING_DETECTOR, MediaPipePoseDetector, detect_video
 from liftformer.inference.video import VIDEO_SUFFIXES, VideoInfo, iter_frames, probe_video
@@ -119,9 +120,7 @@ def test_missing_video(tmp_path: Path) -> None:
 
 
 def test_missing_mediapipe(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in [m for m in sys.modules if m == "mediapipe" or m.startswith("mediapipe.")]:
-        monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setitem(sys.modules, "mediapipe", None)  # makes `import mediapipe...` raise ImportError
+    hide_mediapipe(monkeypatch)
     with pytest.raises(DataError) as error:
         MediaPipePoseDetector()
     assert str(error.value) == MISSING_DETECTOR
@@ -146,9 +145,7 @@ def test_mediapipe_native_logs_are_quieted(monkeypatch: pytest.MonkeyPatch) -> N
     levels = []
     absl_logging = types.SimpleNamespace(WARNING=-1, ERROR=-2, get_verbosity=lambda: -1, set_verbosity=levels.append)
     monkeypatch.setitem(sys.modules, "absl", types.SimpleNamespace(logging=absl_logging))
-    for name in [m for m in sys.modules if m == "mediapipe" or m.startswith("mediapipe.")]:
-        monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setitem(sys.modules, "mediapipe", None)
+    hide_mediapipe(monkeypatch)
     with pytest.raises(DataError):
         MediaPipePoseDetector()
     assert os.environ["GLOG_minloglevel"] == "2" and os.environ["TF_CPP_MIN_LOG_LEVEL"] == "1"

@@ -7,14 +7,13 @@ real Tasks PoseLandmarker must find two people in composed copies of matplotlib'
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from conftest import one_line_error, tiny_model_kwargs
+from conftest import hide_mediapipe, one_line_error, tiny_model_kwargs
 from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.cli.main import main
 from liftformer.data.synthetic import crossing_walkers
@@ -181,9 +180,7 @@ def test_tasks_landmarks_become_pixels() -> None:
 
 
 def test_missing_mediapipe_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in [m for m in sys.modules if m == "mediapipe" or m.startswith("mediapipe.")]:
-        monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setitem(sys.modules, "mediapipe", None)  # makes `import mediapipe...` raise ImportError
+    hide_mediapipe(monkeypatch)
     with pytest.raises(DataError) as error:
         MediaPipeMultiPoseDetector()
     assert str(error.value) == MISSING_DETECTOR
