@@ -11,12 +11,7 @@ RUNS=${2:-runs/detector_noise}
 MINUTES=${3:-10}
 shift $(( $# < 3 ? $# : 3 )) || true
 SEEDS=${*:-0}
-[ -f "$DATA/h36m/data_3d_h36m_17j.npz" ] || { echo "no Human3.6M data under $DATA: skipping"; exit 0; }
-mkdir -p "$RUNS"
-D3="$DATA/h36m/data_3d_h36m_17j.npz"
-GT="$RUNS/data_2d_h36m_gt.npz"
-SH="$DATA/h36m/data_2d_h36m_sh_pt_mpii.npz"
-[ -f "$GT" ] || liftformer prepare h36m --from-3d "$D3" --out "$GT"
+source "$(dirname "$0")/h36m_data.sh"  # D3, GT (made once), SH; exits 0 without the data
 MODEL="-n 27 --d-model 128 --heads 8 --blocks 2 --ffn 512"
 # the shipped recipe with batch 128 (4x the updates per sample, for a budget of minutes on a shared CPU) and a
 # Noam warm-up/factor scaled to match (peak learning rate 0.027 against 0.024)

@@ -16,12 +16,7 @@ RUNS=${2:-runs/shipped}
 MINUTES=${MINUTES:-80}
 DEVICE=${DEVICE:-cpu}
 SUITE_DOWNSAMPLE=${SUITE_DOWNSAMPLE:-4}
-[ -f "$DATA/h36m/data_3d_h36m_17j.npz" ] || { echo "no Human3.6M data under $DATA: skipping"; exit 0; }
-mkdir -p "$RUNS"
-D3="$DATA/h36m/data_3d_h36m_17j.npz"
-GT="$RUNS/data_2d_h36m_gt.npz"
-SH="$DATA/h36m/data_2d_h36m_sh_pt_mpii.npz"
-[ -f "$GT" ] || liftformer prepare h36m --from-3d "$D3" --out "$GT"
+source "$(dirname "$0")/h36m_data.sh"  # D3, GT (made once), SH; exits 0 without the data
 MODEL="-n 27 --d-model 128 --heads 8 --blocks 2 --ffn 512"
 OPT="--epochs 1000 --max-minutes $MINUTES --batch-size 512 --downsample 4 --val-downsample 40 --warmup 500 --lr-factor 6
      --clip-grad 1 --ema 0.999 --seed 0"
