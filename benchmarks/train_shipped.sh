@@ -9,17 +9,21 @@
 # --noise-fraction 0.5), the others a light jitter. Weights: the EMA at the end of the budget.
 # The shipped models of 2026-11-27 are MINUTES=80 on the 2-core CPU (4,805 and 4,776 steps). On a CPU the two models train side by side, one
 # core and one thread each (taskset where present); with DEVICE=cuda they train one after the other.
-# Env: MINUTES (training budget per model), DEVICE (cpu|cuda), SUITE_DOWNSAMPLE (suite: every k-th frame).
+# A run directory that already holds a model's last.pt is resumed: MINUTES is then the run's total, so a
+# budget can be given in sittings (a run past its budget trains no further, and is scored again).
+# Env: MINUTES (training budget per model), COOLDOWN (fraction of MINUTES over which the lr falls linearly
+# to 0; default 0), DEVICE (cpu|cuda), SUITE_DOWNSAMPLE (suite: every k-th frame).
 set -euo pipefail
 DATA=${1:-${LIFTFORMER_DATA:-../shared/data}}
 RUNS=${2:-runs/shipped}
 MINUTES=${MINUTES:-80}
+COOLDOWN=${COOLDOWN:-0}
 DEVICE=${DEVICE:-cpu}
 SUITE_DOWNSAMPLE=${SUITE_DOWNSAMPLE:-4}
 source "$(dirname "$0")/h36m_data.sh"  # D3, GT (made once), SH; exits 0 without the data
 MODEL="-n 27 --d-model 128 --heads 8 --blocks 2 --ffn 512"
-OPT="--epochs 1000 --max-minutes $MINUTES --batch-size 512 --downsample 4 --val-downsample 40 --warmup 500 --lr-factor 6
-     --clip-grad 1 --ema 0.999 --seed 0"
+OPT="--epochs 1000 --max-minutes $MINUTES --cooldown $COOLDOWN --batch-size 512 --downsample 4 --val-downsample 40
+     --warmup 500 --lr-factor 6 --clip-grad 1 --ema 0.999 --seed 0"
 AUG="--virtual-cameras 0.5 --noise-model sh --noise-fraction 0.5 --noise-2d 0.005"
 
 pin() {  # pin CORE CMD...: one core, one thread on a CPU; as is on a GPU
@@ -33,9 +37,9 @@ t() { local s=$SECONDS; "${@:2}"; echo "$1: $((SECONDS - s)) s wall" >&3; }
 
 train() {  # train KIND CORE
   local flag=""; [ "$1" = causal ] && flag="--causal"
-  [ -f "$RUNS/$1/final.safetensors" ] && { echo "$1: already trained"; return; }
+  [ -f "$RUNS/$1/last.pt" ] && flag="$flag --resume"  # goes on up to MINUTES of training; does nothing past them
   t "train $1" pin "$2" liftformer train --dataset h36m --data-3d "$D3" --data-2d "$GT" $MODEL $flag $OPT $AUG \
-    --out "$RUNS/$1" > "$RUNS/$1.train.log" 2>&1
+    --out "$RUNS/$1" >> "$RUNS/$1.train.log" 2>&1
 }
 score() {  # score KIND CORE
   local ck="$RUNS/$1/final.safetensors"

@@ -18,7 +18,7 @@ from liftformer.cli.recipe_args import recipe_from_args
 from liftformer.model import LiftFormerConfig, build_model
 from liftformer.timing import gemm_reference, gflops, mfu
 from liftformer.training.config import TrainConfig
-from liftformer.training.optim import build_optimizer, noam_lr
+from liftformer.training.optim import build_optimizer, cooldown_factor, noam_lr
 from liftformer.training.recipe import RECIPES, Recipe, WeightEMA, resolve_recipe
 from liftformer.training.step import train_step_async
 from liftformer.training.trainer import Trainer
@@ -67,6 +67,7 @@ def test_recipe_paper_is_the_default_and_equals_the_old_defaults_exactly():
     ("--warmup", "0", "argument --warmup: expected a positive integer"),
     ("--lr-factor", "-2", "argument --lr-factor: expected a positive number"),
     ("--sync-every", "0", "argument --sync-every: expected a positive integer"),
+    ("--cooldown", "2", "argument --cooldown: expected a number in [0, 1]"),
     ("--recipe", "fast", "argument --recipe: invalid choice"),
 ])
 def test_bad_recipe_values_are_one_line_exit_2(tmp_path, capsys, flag, value, needle):
@@ -178,3 +179,31 @@ def test_device_script_parses_and_its_summary_splits_and_joins_weights(tmp_path)
         torch.testing.assert_close(a, b, rtol=1e-2, atol=1e-3)  # bf16 rounding
     assert ds.training_mfu([{"step": 10, "train_s": 2.0}, {"step": 30, "train_s": 4.0}], 100, 4, 1e3) == (
         pytest.approx(2 * 3 * 100 * 4 * 20 / 2.0 / 1e3), pytest.approx(2 * 3 * 100 * 4 * 30 / 4.0 / 1e3))
+
+
+def test_cooldown_factor_is_one_then_falls_linearly_to_zero():
+    assert [cooldown_factor(p, 0.0) for p in (0.0, 0.9, 1.0)] == [1.0, 1.0, 1.0]
+    assert [cooldown_factor(p, 0.5) for p in (0.0, 0.5, 0.75, 1.0, 1.2)] == [1.0, 1.0, 0.5, 0.0, 0.0]
+    with pytest.raises(ValueError, match="cooldown must be in"):
+        TrainConfig(cooldown=1.5)
+
+
+def test_cooldown_over_epochs_ends_near_zero_and_leaves_the_start_alone(tmp_path):
+    plain = TrainConfig(epochs=4, batch_size=8, warmup=5, lr_factor=1.0)
+    cooled = dataclasses.replace(plain, cooldown=0.5)
+    runs = [Trainer(MODEL, cfg, synthetic_set(0), tmp_path / str(i), progress=False).fit() for i, cfg in enumerate((plain, cooled))]
+    steps = runs[0][-1]["step"]
+    assert runs[0][0]["lr"] == runs[1][0]["lr"] and runs[0][1]["lr"] == runs[1][1]["lr"], "the first half is untouched"
+    assert runs[1][2]["lr"] == pytest.approx(runs[0][2]["lr"] * 2 * (1 - runs[0][2]["step"] / steps), rel=1e-3)
+    assert runs[1][-1]["lr"] == 0.0 < runs[0][-1]["lr"]
+
+
+def test_cooldown_under_a_time_budget_follows_training_time(tmp_path):
+    cfg = TrainConfig(epochs=50, batch_size=4, warmup=10, lr_factor=1.0, max_minutes=1.0, cooldown=0.25)
+    trainer = Trainer(MODEL, cfg, synthetic_set(0), tmp_path, progress=False)
+    base = trainer._cooldown(0)
+    trainer.budget_elapsed = 52.5  # seconds: 87.5% of the minute, half-way through the cool-down
+    assert (base, trainer._cooldown(0)) == (1.0, pytest.approx(0.5))
+    trainer.budget_elapsed = 60.0
+    assert trainer._cooldown(10**6) == 0.0
+

@@ -48,6 +48,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--lr-decay", type=fraction, default=0.95, help="exponential: decay per epoch")
     g.add_argument("--max-minutes", type=positive_float, default=None,
                    help="stop after this much training time (validation excluded), even mid-epoch")
+    g.add_argument("--cooldown", type=probability, default=0.0,
+                   help="bring the lr linearly to 0 over this last fraction of the run (of --max-minutes when "
+                        "given, else of --epochs); 0 (default): off")
     g.add_argument("--no-flip", action="store_true", help="no horizontal-flip augmentation")
     g.add_argument("--noise-2d", type=non_negative_float, default=0.0,
                    help="std of Gaussian 2D input jitter (normalised units; 0.01 ≈ 5 px at 1000 px)")
@@ -101,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         lr_factor=recipe.lr_factor, lr=args.lr, lr_decay=args.lr_decay, max_minutes=args.max_minutes,
         seed=args.seed, device=args.device, bf16=args.bf16, compile=args.compile, recipe=recipe.name,
         clip_grad=recipe.clip_grad, ema=recipe.ema, lr_ref_batch=recipe.lr_ref_batch,
-        drop_last=args.drop_last or args.compile, sync_every=args.sync_every,
+        drop_last=args.drop_last or args.compile, sync_every=args.sync_every, cooldown=args.cooldown,
     )
     trainer = Trainer(cfg, train_cfg, train_set, args.out, val_set)
     if trainer.dist.is_main:

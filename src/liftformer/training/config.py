@@ -20,7 +20,9 @@ class TrainConfig:
     the global gradient norm (0: off); ``ema``: decay of a weight average that is validated and
     saved (0: off). ``drop_last``: drop each epoch's ragged last batch (static shapes; on by
     ``compile`` in the CLI). ``sync_every``: read the training loss back from the device (and
-    check that it is finite) every this many steps, not after every step.
+    check that it is finite) every this many steps, not after every step. ``cooldown``: bring the
+    learning rate linearly to 0 over this last fraction of the run (of ``max_minutes`` of training
+    time when set, else of ``epochs``); 0: off.
     """
 
     epochs: int = 80
@@ -42,6 +44,7 @@ class TrainConfig:
     lr_ref_batch: int | None = None
     drop_last: bool = False
     sync_every: int = 50
+    cooldown: float = 0.0
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
@@ -50,6 +53,8 @@ class TrainConfig:
             raise ValueError(f"max_minutes must be positive, got {self.max_minutes}")
         if self.recipe not in RECIPES:
             raise ValueError(f"recipe must be one of {tuple(RECIPES)}, got {self.recipe!r}")
+        if not 0.0 <= self.cooldown <= 1.0:
+            raise ValueError(f"cooldown must be in [0, 1], got {self.cooldown}")
         if self.sync_every < 1:
             raise ValueError(f"sync_every must be >= 1, got {self.sync_every}")
         self.knobs()  # range checks of the recipe's knobs

@@ -3,10 +3,20 @@ with VideoPose3D's exponential decay (its TCN's recipe)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
 SCHEDULES = ("noam", "exponential")
+
+
+def cooldown_factor(progress: float, fraction: float) -> float:
+    """The learning-rate multiplier of a linear cool-down over the last ``fraction`` of a run: 1 until
+    ``1 - fraction`` of it is done, then falling linearly to 0 at the end (``progress`` 1). 0: none."""
+    if fraction <= 0:
+        return 1.0
+    return min(1.0, max(0.0, (1.0 - progress) / fraction))
 
 
 def noam_lr(step: int, d_model: int, warmup: int = 1000, factor: float = 12.0) -> float:
@@ -34,28 +44,31 @@ def adam_options(model: nn.Module, compiled_step: bool = False) -> dict:
 
 def build_optimizer(
     model: nn.Module, d_model: int, warmup: int = 1000, factor: float = 12.0, lr_scale: float = 1.0,
-    compiled_step: bool = False,
+    compiled_step: bool = False, multiplier: Callable[[int], float] = lambda i: 1.0,
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
     """Adam(β=(0.9, 0.98), ε=1e-9, AMSGrad) whose learning rate follows :func:`noam_lr` × ``lr_scale``.
 
     The scheduler is stepped once per optimiser step; its base lr is 1, so the lambda *is* the
     learning rate. ``lr_scale`` is 1 for the paper's recipe (see :mod:`liftformer.training.recipe`).
+    ``multiplier(step index)`` scales it further (the trainer's cool-down; 1 by default).
     """
     optimizer = torch.optim.Adam(
         model.parameters(), betas=(0.9, 0.98), eps=1e-9, amsgrad=True, **adam_options(model, compiled_step)
     )
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda i: lr_scale * noam_lr(i + 1, d_model, warmup, factor)
+        optimizer, lambda i: lr_scale * noam_lr(i + 1, d_model, warmup, factor) * multiplier(i)
     )
     return optimizer, scheduler
 
 
 def build_exponential_optimizer(
-    model: nn.Module, lr: float = 1e-3, decay: float = 0.95, steps_per_epoch: int = 1, compiled_step: bool = False
+    model: nn.Module, lr: float = 1e-3, decay: float = 0.95, steps_per_epoch: int = 1, compiled_step: bool = False,
+    multiplier: Callable[[int], float] = lambda i: 1.0,
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
-    """Adam (default β, AMSGrad) whose learning rate follows :func:`exponential_lr` (VideoPose3D)."""
+    """Adam (default β, AMSGrad) whose learning rate follows :func:`exponential_lr` (VideoPose3D),
+    times ``multiplier(step index)``."""
     optimizer = torch.optim.Adam(model.parameters(), amsgrad=True, **adam_options(model, compiled_step))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda i: exponential_lr(i, lr, decay, steps_per_epoch)
+        optimizer, lambda i: exponential_lr(i, lr, decay, steps_per_epoch) * multiplier(i)
     )
     return optimizer, scheduler

@@ -32,7 +32,7 @@ from liftformer.model.checkpoint import save_weights
 from liftformer.model.registry import build_model, config_differences, config_from_dict, config_to_dict
 from liftformer.training.config import TrainConfig
 from liftformer.training.distributed import Distributed
-from liftformer.training.optim import build_exponential_optimizer, build_optimizer
+from liftformer.training.optim import build_exponential_optimizer, build_optimizer, cooldown_factor
 from liftformer.training.recipe import WeightEMA
 from liftformer.training.report import plot_curves, write_log
 from liftformer.training.step import train_step_async
@@ -80,20 +80,22 @@ class Trainer:
         self.steps_per_epoch = (len(train_set) // cfg.batch_size) if cfg.drop_last else math.ceil(len(train_set) / cfg.batch_size)
         fused = all(p.is_cuda for p in self.model.parameters())  # fused Adam: nothing left for torch.compile
         compiled_step = cfg.compile and not fused and self.dist.world_size == 1
+        self.train_seconds = 0.0
+        self.budget_elapsed = 0.0  # training seconds at the last budget check (rank 0's under DDP)
         if cfg.schedule == "noam":
             self.optimizer, self.scheduler = build_optimizer(
-                self.model, model_config.width, cfg.warmup, cfg.lr_factor, cfg.knobs().lr_scale(cfg.batch_size), compiled_step
+                self.model, model_config.width, cfg.warmup, cfg.lr_factor, cfg.knobs().lr_scale(cfg.batch_size), compiled_step,
+                self._cooldown,
             )
         else:
             self.optimizer, self.scheduler = build_exponential_optimizer(
-                self.model, cfg.lr, cfg.lr_decay, self.steps_per_epoch, compiled_step
+                self.model, cfg.lr, cfg.lr_decay, self.steps_per_epoch, compiled_step, self._cooldown
             )
         self.optimizer_step = torch.compile(self.optimizer.step) if compiled_step else self.optimizer.step
         self.ema = WeightEMA(self.model, cfg.ema) if cfg.ema > 0 else None
         self.eval_model = self.model if self.ema is None else self.ema.model
         self.generator = torch.Generator().manual_seed(train_config.seed)
         self.epoch = 0
-        self.train_seconds = 0.0
         self.budget_spent = False  # set by _stop_now, identical on every DDP rank; never without a budget
         self.history: list[dict[str, float]] = []
         self.step_model: torch.nn.Module = self.model
@@ -156,6 +158,7 @@ class Trainer:
             self.epoch = int(state["epoch"])
             self.history = list(state["history"])
             self.train_seconds = float(self.history[-1].get("train_s", 0.0)) if self.history else 0.0
+            self.budget_elapsed = self.train_seconds
             torch.set_rng_state(state["rng_torch"])
             self.generator.set_state(state["rng_generator"])
             if state["rng_cuda"] and torch.cuda.is_available():
@@ -167,16 +170,28 @@ class Trainer:
         self.budget_spent = budget is not None and self.train_seconds >= 60.0 * budget
 
     # ---------------------------------------------------------------- loop
+    def _cooldown(self, step: int) -> float:
+        """The learning-rate multiplier of ``cooldown`` at this step index: the run's progress is
+        its training time over ``max_minutes`` when there is a budget, else steps over ``epochs``."""
+        cfg = self.cfg
+        if cfg.max_minutes is not None:
+            progress = self.budget_elapsed / (60.0 * cfg.max_minutes)
+        else:
+            progress = step / max(cfg.epochs * self.steps_per_epoch, 1)
+        return cooldown_factor(progress, cfg.cooldown)
+
     def _stop_now(self, epoch_start: float) -> bool:
-        """Whether the budget ran out during this epoch; every DDP rank gets rank 0's answer, so
-        that all ranks stop at the same step."""
+        """Whether the budget ran out during this epoch; every DDP rank gets rank 0's clock, so
+        that all ranks stop at the same step and cool down alike."""
         if self.cfg.max_minutes is None:
             return False
-        spent = self.train_seconds + time.perf_counter() - epoch_start >= 60.0 * self.cfg.max_minutes
+        elapsed = self.train_seconds + time.perf_counter() - epoch_start
         if self.dist.world_size > 1:
-            flag = torch.tensor([float(spent)], device=self.cfg.device)
-            dist.broadcast(flag, src=0)
-            spent = bool(flag.item())
+            clock = torch.tensor([elapsed], dtype=torch.float64, device=self.cfg.device)
+            dist.broadcast(clock, src=0)
+            elapsed = float(clock.item())
+        self.budget_elapsed = elapsed
+        spent = elapsed >= 60.0 * self.cfg.max_minutes
         self.budget_spent = self.budget_spent or spent
         return spent
 
