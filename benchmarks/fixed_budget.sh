@@ -9,12 +9,10 @@ set -euo pipefail
 DATA=${1:-${LIFTFORMER_DATA:-../shared/data}}
 RUNS=${2:-runs/budget}
 MIN=${3:-20}
-[ -f "$DATA/humaneva/data_3d_humaneva15.npz" ] && [ -f "$DATA/h36m/data_3d_h36m_17j.npz" ] || { echo "no HumanEva-I/Human3.6M data under $DATA: skipping"; exit 0; }
-mkdir -p "$RUNS"
+[ -f "$DATA/humaneva/data_3d_humaneva15.npz" ] || { echo "no HumanEva-I data under $DATA: skipping"; exit 0; }
+source "$(dirname "$0")/h36m_data.sh"  # D3, GT (made once); exits 0 without the Human3.6M data
 HE=(--dataset humaneva --data-3d "$DATA/humaneva/data_3d_humaneva15.npz" --data-2d "$DATA/humaneva/data_2d_humaneva15_gt.npz")
-H3D="$DATA/h36m/data_3d_h36m_17j.npz"; GT="$RUNS/data_2d_h36m_gt.npz"
-[ -f "$GT" ] || liftformer prepare h36m --from-3d "$H3D" --out "$GT"
-H36=(--dataset h36m --data-3d "$H3D" --data-2d "$GT")
+H36=(--dataset h36m --data-3d "$D3" --data-2d "$GT")
 LF=(-n 27 --d-model 128 --heads 8 --blocks 2 --ffn 512 --warmup 500 --lr-factor 6)
 TCN=(--arch tcn -n 27 --lr 1e-3 --lr-decay 0.95)
 export OMP_NUM_THREADS=1
