@@ -35,6 +35,7 @@ from liftformer.training.distributed import Distributed
 from liftformer.training.optim import build_exponential_optimizer, build_optimizer, cooldown_factor
 from liftformer.training.recipe import WeightEMA
 from liftformer.training.report import plot_curves, write_log
+from liftformer.training.state import load_training_state
 from liftformer.training.step import train_step_async
 
 __all__ = ["TrainConfig", "Trainer", "target_frame"]
@@ -129,19 +130,7 @@ class Trainer:
     def resume(self, path: str | os.PathLike | None = None) -> None:
         """Restore everything from a ``last.pt`` (default: the one in ``out_dir``)."""
         path = Path(path or self.out_dir / "last.pt")
-        if not path.is_file():
-            raise CheckpointError(f"{path}: no checkpoint to resume from")
-        import warnings
-
-        try:
-            with warnings.catch_warnings():  # torch's notes on a pickle protocol it then refuses anyway
-                warnings.simplefilter("ignore")
-                state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as e:  # noqa: BLE001 — unpickling, zip and EOF errors all mean a bad file
-            # torch's message spans lines and suggests weights_only=False: keep only its core
-            lines = [ln.strip() for ln in str(e).splitlines() if ln.strip() and "weights_only" not in ln]
-            why = " ".join((lines[0].split(". ")[0] if lines else type(e).__name__).split())[:200]
-            raise CheckpointError(f"{path}: not a liftformer training checkpoint (refused: {why})") from None
+        state = load_training_state(path)
         try:
             stored = config_from_dict(state["model_config"])
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:

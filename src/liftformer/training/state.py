@@ -1,0 +1,27 @@
+"""Reading a training checkpoint (``last.pt``) safely: tensors and plain containers only, no code."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from liftformer.errors import CheckpointError
+
+
+def load_training_state(path: Path) -> dict[str, Any]:
+    """The state dict saved by :meth:`Trainer.save`, loaded with ``weights_only=True``; a missing or
+    foreign file raises :class:`CheckpointError` in one line."""
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no checkpoint to resume from")
+    try:
+        with warnings.catch_warnings():  # torch's notes on a pickle protocol it then refuses anyway
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 — unpickling, zip and EOF errors all mean a bad file
+        # torch's message spans lines and suggests weights_only=False: keep only its core
+        lines = [ln.strip() for ln in str(e).splitlines() if ln.strip() and "weights_only" not in ln]
+        why = " ".join((lines[0].split(". ")[0] if lines else type(e).__name__).split())[:200]
+        raise CheckpointError(f"{path}: not a liftformer training checkpoint (refused: {why})") from None
