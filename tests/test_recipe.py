@@ -206,4 +206,3 @@ def test_cooldown_under_a_time_budget_follows_training_time(tmp_path):
     assert (base, trainer._cooldown(0)) == (1.0, pytest.approx(0.5))
     trainer.budget_elapsed = 60.0
     assert trainer._cooldown(10**6) == 0.0
-
