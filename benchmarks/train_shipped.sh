@@ -13,12 +13,13 @@
 # A run directory that already holds a model's last.pt is resumed: MINUTES is then the run's total, so a
 # budget can be given in sittings (a run past its budget trains no further, and is scored again).
 # Env: MINUTES (training budget per model), COOLDOWN (fraction of MINUTES over which the lr falls linearly
-# to 0; default 0), DEVICE (cpu|cuda), SUITE_DOWNSAMPLE (suite: every k-th frame).
+# to 0; default 0), REAL (fraction of windows given the real SH detections of the training subjects; default 0), DEVICE (cpu|cuda), SUITE_DOWNSAMPLE (suite: every k-th frame).
 set -euo pipefail
 DATA=${1:-${LIFTFORMER_DATA:-../shared/data}}
 RUNS=${2:-runs/shipped}
 MINUTES=${MINUTES:-80}
 COOLDOWN=${COOLDOWN:-0}
+REAL=${REAL:-0}
 DEVICE=${DEVICE:-cpu}
 SUITE_DOWNSAMPLE=${SUITE_DOWNSAMPLE:-4}
 source "$(dirname "$0")/h36m_data.sh"  # D3, GT (made once), SH; exits 0 without the data
@@ -26,6 +27,7 @@ MODEL="-n 27 --d-model 128 --heads 8 --blocks 2 --ffn 512"
 OPT="--epochs 1000 --max-minutes $MINUTES --cooldown $COOLDOWN --batch-size 512 --downsample 4 --val-downsample 40
      --warmup 500 --lr-factor 6 --clip-grad 1 --ema 0.999 --seed 0"
 AUG="--virtual-cameras 0.5 --noise-model sh --noise-fraction 0.5 --noise-2d 0.005"
+[ "$REAL" = 0 ] || AUG="$AUG --real-2d $SH --real-fraction $REAL"  # real SH detections on this fraction of windows
 
 pin() {  # pin CORE CMD...: one core, one thread on a CPU; as is on a GPU
   local core=$1; shift

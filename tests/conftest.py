@@ -18,6 +18,16 @@ def tiny_model_kwargs(**overrides) -> dict:
     return kw
 
 
+def exit_code(argv: list[str]) -> int:
+    """``liftformer argv``'s exit status, whether the CLI returned it or argparse raised it (range errors)."""
+    from liftformer.cli.main import main
+
+    try:
+        return main(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+
+
 def one_line_error(capsys, *needles: str, no_stdout: bool = False) -> str:
     """The captured stderr, asserted to be one line holding every needle (and, on request, nothing on stdout)."""
     captured = capsys.readouterr()

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import exit_code, one_line_error
 from liftformer.cli.main import main
 from liftformer.data.detector_noise import DetectorNoise, load_detector_noise
 from liftformer.data.detector_noise_fit import H36M_REFERENCE, LEVELS, fit_detector_noise
@@ -183,9 +184,5 @@ def test_noise_fraction_corrupts_only_that_share_of_windows():
 def test_noise_fraction_flags_are_checked_before_any_data_is_read(tmp_path, capsys, flags, needle):
     absent = [str(tmp_path / "absent.npz"), str(tmp_path / "absent2d.npz")]
     argv = ["train", "--data-3d", absent[0], "--data-2d", absent[1], "--out", str(tmp_path / "run"), *flags]
-    try:
-        assert main(argv) == 2
-    except SystemExit as e:  # a range error is argparse's
-        assert e.code == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and needle in err
+    assert exit_code(argv) == 2
+    one_line_error(capsys, needle)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import replace
 
 from liftformer.cli.augment_args import add_augment_arguments, from_args as cameras_from_args
 from liftformer.cli.data_args import add_data_arguments, comma_list
 from liftformer.cli.model_args import add_model_arguments, config_from_args
-from liftformer.cli.noise_args import add_noise_model_argument, check_noise_flags, check_noise_model
+from liftformer.cli.noise_args import add_noise_model_argument, check_noise_flags, check_noise_model, real_detections
 from liftformer.cli.options import (
     add_runtime_arguments,
     fraction,
@@ -88,10 +89,14 @@ def run(args: argparse.Namespace) -> int:
         cfg = type(cfg).from_dict({**cfg.to_dict(), "num_joints_in": j_in, "num_joints_out": j_out})
     flip = None if args.no_flip else (train.input_skeleton, train.output_skeleton)
     train_seqs = subset_sequences(train.sequences, args.subset, args.seed)
+    real = real_detections(args, train)
+    if real is not None and args.subset < 1.0:  # the same seed cuts the same stretch of every sequence
+        real = replace(real, keypoints=[s.keypoints for s in subset_sequences(
+            [replace(s, keypoints=k) for s, k in zip(train.sequences, real.keypoints)], args.subset, args.seed)])
     noise = check_noise_model(args, train.input_skeleton) or (InputNoise(args.noise_2d, args.outliers_2d) if args.noise_2d > 0 else None)
     train_set = WindowDataset(
         train_seqs, cfg.receptive_field, cfg.causal, flip, args.downsample, args.device, noise, targets=cfg.head,
-        cameras=cameras_from_args(args),
+        cameras=cameras_from_args(args), real=real,
     )
     val_set = WindowDataset(val.sequences, cfg.receptive_field, cfg.causal, None, args.val_downsample, args.device)
     default_batch = ARCHS[cfg.arch].batch_size(cfg)
@@ -108,9 +113,10 @@ def run(args: argparse.Namespace) -> int:
     )
     trainer = Trainer(cfg, train_cfg, train_set, args.out, val_set)
     if trainer.dist.is_main:
+        real_note = "" if real is None else f", {real.fraction:g} of them with {args.real_2d}'s detections"
         print(
             f"data: {len(train.sequences)} training sequences ({train_set.num_windows} windows, "
-            f"{'x2 flipped' if flip else 'no flip'}), {len(val.sequences)} validation sequences "
+            f"{'x2 flipped' if flip else 'no flip'}{real_note}), {len(val.sequences)} validation sequences "
             f"({val_set.num_windows} windows); joints {j_in}->{j_out}; loaded in {time.perf_counter() - t0:.1f} s",
             flush=True,
         )

@@ -95,6 +95,28 @@ def load_split(
     return LoadedSplit(sequences, skel_in, spec.output_skeleton)
 
 
+def pair_detections(sequences: Seq[Sequence], detections: LoadedSplit, skeleton: Skeleton, path: str) -> list[np.ndarray]:
+    """The 2D of ``detections`` for each of ``sequences`` (same subject, action, camera and length), in order.
+
+    A sequence the detections lack keeps its own 2D (picking it changes nothing); none matching, a
+    different joint layout or a different length is a one-line :class:`DataError` naming ``path``.
+    """
+    if detections.input_skeleton.num_joints != skeleton.num_joints:
+        raise DataError(f"{path}: {detections.input_skeleton.name} 2D ({detections.input_skeleton.num_joints} joints), "
+                        f"the training 2D is {skeleton.name} ({skeleton.num_joints}): pass --to-h36m or another file")
+    found = {s.name: s.keypoints for s in detections.sequences}
+    if not any(s.name in found for s in sequences):
+        raise DataError(f"{path}: none of the training sequences has detections in this file: check --real-2d")
+    out = []
+    for s in sequences:
+        kp = found.get(s.name, s.keypoints)
+        if kp.shape != s.keypoints.shape:
+            raise DataError(f"{path}: {s.name}: {len(kp)} frames, the training 2D has {s.num_frames}: "
+                            "the two 2D files must come from the same 3D file")
+        out.append(kp)
+    return out
+
+
 def _inputs_to_h36m(sequences: list[Sequence], skeleton: Skeleton, path: str) -> list[Sequence]:
     """Convert every sequence's 2D input to the H36M-17 layout (for the H36M-17-input models)."""
     from liftformer.data.layouts import to_h36m

@@ -54,6 +54,24 @@ class MixedNoise:
         return torch.where(pick, noisy, other)
 
 
+@dataclass(frozen=True)
+class RealDetections:
+    """A real detector's 2D for the training sequences, fed instead of the (augmented) input on a random
+    ``fraction`` of the windows: the model sees the detector's true, temporally correlated errors.
+
+    ``keypoints``: one (T, J_in, 2) array per sequence, in the sequences' order and length (see
+    :func:`~liftformer.data.datasets.pair_detections`). Those windows keep the dataset camera's 3D
+    targets and get no virtual camera and no synthetic noise.
+    """
+
+    keypoints: list[np.ndarray]
+    fraction: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.fraction <= 1.0:
+            raise ValueError(f"real-detection fraction must be in [0, 1], got {self.fraction:g}")
+
+
 def subset_sequences(sequences: Seq[Sequence], fraction: float, seed: int = 0) -> list[Sequence]:
     """Keep a random contiguous ``fraction`` of every sequence (VideoPose3D's ``--subset``)."""
     if not 0.0 < fraction <= 1.0:
@@ -96,6 +114,8 @@ class WindowDataset:
 
     ``cameras`` (:class:`~liftformer.data.virtual_camera.VirtualCameraAugment`) re-projects
     windows through random virtual cameras before the flip and the noise (2D layout = 3D layout).
+
+    ``real`` (:class:`RealDetections`) swaps in a real detector's 2D on a random fraction of the windows.
     """
 
     def __init__(
@@ -109,6 +129,7 @@ class WindowDataset:
         noise: InputNoise | DetectorNoise | MixedNoise | None = None,
         targets: str = "centre",
         cameras: VirtualCameraAugment | None = None,
+        real: RealDetections | None = None,
     ) -> None:
         if not sequences:
             raise ValueError("no sequences to build windows from")
@@ -141,6 +162,13 @@ class WindowDataset:
         self.target_index = torch.from_numpy(target_index).to(self.device)
         self.num_windows = len(starts)
         self.cameras = None if cameras is None else cameras.bind(sequences, before, after, receptive_field, self.device)
+        self.real_fraction = 0.0 if real is None else real.fraction
+        self.real_inputs = None
+        if real is not None and real.fraction > 0:
+            shapes = [k.shape for k in real.keypoints]
+            if shapes != [s.keypoints.shape for s in sequences]:
+                raise ValueError("real detections must match the sequences one to one, with the same shapes")
+            self.real_inputs = _pad_concat(real.keypoints, before, after).to(self.device)
 
     def __len__(self) -> int:
         return self.num_windows * (2 if self.flip else 1)
@@ -154,8 +182,14 @@ class WindowDataset:
             y = gather_windows(self.targets, self.starts[base], self.receptive_field)
         else:
             y = self.targets[self.target_index[base]].unsqueeze(1)
+        pick = None
+        if self.real_inputs is not None:  # a select, not a mask: no host synchronisation on a GPU
+            pick = torch.rand(len(base), 1, 1, 1, device=self.device) < self.real_fraction
+            x_real, y_real = gather_windows(self.real_inputs, self.starts[base], self.receptive_field), y
         if self.cameras is not None:
             x, y = self.cameras.apply(x, y, self.starts[base])
+        if pick is not None:
+            x, y = torch.where(pick, x_real, x), torch.where(pick, y_real, y)
         if self.flip is not None:
             # mirror the flipped samples with a select, not a boolean mask: no host synchronisation on a GPU
             flipped = (indices >= self.num_windows).view(-1, 1, 1, 1)
@@ -163,7 +197,7 @@ class WindowDataset:
             x = torch.where(flipped, flip_horizontal(x, skel_in), x)
             y = torch.where(flipped, flip_horizontal(y, skel_out), y)
         if self.noise is not None:
-            x = self.noise.apply(x)
+            x = self.noise.apply(x) if pick is None else torch.where(pick, x, self.noise.apply(x))
         return x, y
 
     def batches(
