@@ -153,7 +153,7 @@ def test_layouts_must_match():
 @pytest.mark.parametrize("flag,value", [
     ("--vc-elevation", "50,10"), ("--vc-elevation", "-95,10"), ("--vc-fov", "0,60"), ("--vc-fill", "0.2,1.5"),
     ("--vc-aspect", "0.5,2"), ("--vc-roll", "abc"), ("--virtual-cameras", "1.5"), ("--vc-portrait", "-0.1"),
-    ("--vc-azimuth", "nan,10"),
+    ("--vc-azimuth", "nan,10"), ("--vc-bones", "1.2,0.8"), ("--vc-girdle", "0,1"),
 ])
 def test_bad_ranges_fail_at_parse_time(flag, value, capsys):
     with pytest.raises(SystemExit) as e:
@@ -167,11 +167,12 @@ def test_flags_build_the_augmentation():
     from liftformer.cli.augment_args import from_args
 
     args = build_parser().parse_args(["train", "--data-2d", "x.npz", "--out", "r"])
-    assert from_args(args) is None
+    assert from_args(args, H36M_17) is None
     args = build_parser().parse_args(["train", "--data-2d", "x.npz", "--out", "r", "--virtual-cameras", "0.5",
                                       "--vc-elevation=-20,40", "--vc-portrait", "0"])
-    aug = from_args(args)
+    aug = from_args(args, H36M_17)
     assert aug is not None and aug.probability == 0.5 and aug.ranges.elevation == (-20, 40) and aug.ranges.portrait == 0
+    assert aug.body is None
 
 
 

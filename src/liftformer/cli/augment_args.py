@@ -7,7 +7,10 @@ import math
 from collections.abc import Callable
 
 from liftformer.cli.options import non_negative_float, probability
+from liftformer.data.body_shape import BodyShapeAugment, BoneScales
+from liftformer.data.skeleton import Skeleton
 from liftformer.data.virtual_camera import CameraRanges, VirtualCameraAugment
+from liftformer.errors import DataError
 
 
 def bounded_range(low: float, high: float, unit: str) -> Callable[[str], tuple[float, float]]:
@@ -48,16 +51,30 @@ def add_augment_arguments(parser: argparse.ArgumentParser) -> None:
                    help=f"probability of a portrait frame (default {d.portrait:g})")
     g.add_argument("--vc-position", type=probability, default=d.position, metavar="F",
                    help=f"how far the root may sit off-centre, as a fraction of the free margin (default {d.position:g})")
+    b = BoneScales()
+    pair("--vc-bones", b.bones, 0.1, 3, "factor", "bone-length factors of the re-projected bodies: limbs, spine, "
+         "neck, head (left and right alike, one body per window; 1,1: off)")
+    pair("--vc-girdle", b.girdle, 0.1, 3, "factor", "length factors of the pelvis-to-hip and thorax-to-shoulder "
+         "bones, where joint definitions differ most between datasets and detectors (1,1: off)")
     g.add_argument("--vc-clearance", type=non_negative_float, default=d.clearance, metavar="M",
                    help=f"metres kept between the camera and the person (default {d.clearance:g})")
 
 
-def from_args(args: argparse.Namespace) -> VirtualCameraAugment | None:
-    """The augmentation the flags ask for, or None when ``--virtual-cameras`` is 0."""
+def check_flags(args: argparse.Namespace) -> None:
+    """One-line DataError for body-shape ranges without virtual cameras (checked before any data is read)."""
+    if args.virtual_cameras == 0 and not BoneScales(args.vc_bones, args.vc_girdle).is_identity:
+        raise DataError("--vc-bones/--vc-girdle re-pose the virtual-camera windows: add --virtual-cameras P")
+
+
+def from_args(args: argparse.Namespace, skeleton: Skeleton) -> VirtualCameraAugment | None:
+    """The augmentation the flags ask for (bodies of ``skeleton``), or None when ``--virtual-cameras`` is 0."""
+    check_flags(args)
     if args.virtual_cameras == 0:
         return None
+    scales = BoneScales(args.vc_bones, args.vc_girdle)
+    body = None if scales.is_identity else BodyShapeAugment(scales, skeleton)
     ranges = CameraRanges(
         elevation=args.vc_elevation, azimuth=args.vc_azimuth, roll=args.vc_roll, fov=args.vc_fov, fill=args.vc_fill,
         aspect=args.vc_aspect, portrait=args.vc_portrait, position=args.vc_position, clearance=args.vc_clearance,
     )
-    return VirtualCameraAugment(args.virtual_cameras, ranges)
+    return VirtualCameraAugment(args.virtual_cameras, ranges, body)

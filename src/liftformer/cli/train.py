@@ -7,7 +7,7 @@ import os
 import time
 from dataclasses import replace
 
-from liftformer.cli.augment_args import add_augment_arguments, from_args as cameras_from_args
+from liftformer.cli.augment_args import add_augment_arguments, check_flags as check_augment_flags, from_args as cameras_from_args
 from liftformer.cli.data_args import add_data_arguments, comma_list
 from liftformer.cli.model_args import add_model_arguments, config_from_args
 from liftformer.cli.noise_args import add_noise_model_argument, check_noise_flags, check_noise_model, real_detections
@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         raise DataError(f"--resume: {args.out} holds no last.pt to continue: drop --resume to start a new run")
     check_writable_dir(args.out, "--out")
     check_noise_flags(args)
+    check_augment_flags(args)
     t0 = time.perf_counter()
     data = (args.dataset, args.data_3d, args.data_2d)
     train = load_split(*data, args.train_subjects, "train", args.actions, require_3d=True, to_h36m=args.to_h36m)
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     noise = check_noise_model(args, train.input_skeleton) or (InputNoise(args.noise_2d, args.outliers_2d) if args.noise_2d > 0 else None)
     train_set = WindowDataset(
         train_seqs, cfg.receptive_field, cfg.causal, flip, args.downsample, args.device, noise, targets=cfg.head,
-        cameras=cameras_from_args(args), real=real,
+        cameras=cameras_from_args(args, train.output_skeleton), real=real,
     )
     val_set = WindowDataset(val.sequences, cfg.receptive_field, cfg.causal, None, args.val_downsample, args.device)
     default_batch = ARCHS[cfg.arch].batch_size(cfg)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import torch
 
+from liftformer.data.body_shape import BodyShapeAugment
 from liftformer.data.sequences import Sequence
 from liftformer.data.windows import gather_windows
 
@@ -212,10 +213,12 @@ def reproject_windows(
 class VirtualCameraAugment:
     """Training augmentation: every window is re-projected through a random camera with
     ``probability``; the others keep the dataset's camera (at 0 nothing changes and no random
-    number is drawn). Draws come from torch's global generator, so a seeded, resumed run repeats."""
+    number is drawn). Draws come from torch's global generator, so a seeded, resumed run repeats.
+    ``body`` re-poses those windows' 3D with random bone lengths before they are projected."""
 
     probability: float = 0.75
     ranges: CameraRanges = CameraRanges()
+    body: BodyShapeAugment | None = None  # random bone lengths for the re-projected windows
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.probability <= 1.0:
@@ -263,8 +266,11 @@ class BoundVirtualCameras:
             rows = rows[torch.rand(len(starts), device=starts.device) < p]
         s = starts[rows]
         cams = draw_cameras(len(rows), self.augment.ranges, None, starts.device)
+        poses = gather_windows(self.poses, s, self.receptive_field)
+        if self.augment.body is not None:
+            poses = self.augment.body.apply(poses)
         x2, y3 = reproject_windows(
-            gather_windows(self.poses, s, self.receptive_field), gather_windows(self.trajectory, s, self.receptive_field),
+            poses, gather_windows(self.trajectory, s, self.receptive_field),
             self.up[s], self.target, cams, self.augment.ranges.clearance,
         )
         x, y = x.clone(), y.clone()
