@@ -98,7 +98,7 @@ def load_split(
 def pair_detections(sequences: Seq[Sequence], detections: LoadedSplit, skeleton: Skeleton, path: str) -> list[np.ndarray]:
     """The 2D of ``detections`` for each of ``sequences`` (same subject, action, camera and length), in order.
 
-    A sequence the detections lack keeps its own 2D (picking it changes nothing); none matching, a
+    A sequence the detections lack keeps its own 2D (its picked windows get it unaugmented); none matching, a
     different joint layout or a different length is a one-line :class:`DataError` naming ``path``.
     """
     if detections.input_skeleton.num_joints != skeleton.num_joints:
