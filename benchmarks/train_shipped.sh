@@ -14,7 +14,8 @@
 # A run directory that already holds a model's last.pt is resumed: MINUTES is then the run's total, so a
 # budget can be given in sittings (a run past its budget trains no further, and is scored again).
 # Env: MINUTES (training budget per model), COOLDOWN (fraction of MINUTES over which the lr falls linearly
-# to 0; default 0), REAL (fraction of windows given the real SH detections of the training subjects; default 0), DEVICE (cpu|cuda), SUITE_DOWNSAMPLE (suite: every k-th frame).
+# to 0; default 0), MINUTES_CENTRED / MINUTES_CAUSAL and COOLDOWN_CENTRED / COOLDOWN_CAUSAL (one model's own; default
+# MINUTES and COOLDOWN), REAL (fraction of windows given the real SH detections of the training subjects; default 0), DEVICE (cpu|cuda), SUITE_DOWNSAMPLE (suite: every k-th frame).
 set -euo pipefail
 DATA=${1:-${LIFTFORMER_DATA:-../shared/data}}
 RUNS=${2:-runs/shipped}
@@ -25,8 +26,12 @@ DEVICE=${DEVICE:-cpu}
 SUITE_DOWNSAMPLE=${SUITE_DOWNSAMPLE:-4}
 source "$(dirname "$0")/h36m_data.sh"  # D3, GT (made once), SH; exits 0 without the data
 MODEL="-n 27 --d-model 128 --heads 8 --blocks 2 --ffn 512"
-OPT="--epochs 1000 --max-minutes $MINUTES --cooldown $COOLDOWN --batch-size 512 --downsample 4 --val-downsample 40
-     --warmup 500 --lr-factor 6 --clip-grad 1 --ema 0.999 --seed 0"
+MINUTES_CENTRED=${MINUTES_CENTRED:-$MINUTES}; MINUTES_CAUSAL=${MINUTES_CAUSAL:-$MINUTES}
+COOLDOWN_CENTRED=${COOLDOWN_CENTRED:-$COOLDOWN}; COOLDOWN_CAUSAL=${COOLDOWN_CAUSAL:-$COOLDOWN}
+opt() {  # opt MINUTES COOLDOWN
+  echo "--epochs 1000 --max-minutes $1 --cooldown $2 --batch-size 512 --downsample 4 --val-downsample 40
+        --warmup 500 --lr-factor 6 --clip-grad 1 --ema 0.999 --seed 0"
+}
 AUG="--virtual-cameras 0.5 --noise-model sh --noise-fraction 0.5 --noise-2d 0.005"
 [ "$REAL" = 0 ] || AUG="$AUG --real-2d $SH --real-fraction $REAL"  # real SH detections on this fraction of windows
 
@@ -40,9 +45,10 @@ exec 3>&1  # wall times go to the script's own stdout, not into the logs each co
 t() { local s=$SECONDS; "${@:2}"; echo "$1: $((SECONDS - s)) s wall" >&3; }
 
 train() {  # train KIND CORE
-  local flag=""; [ "$1" = causal ] && flag="--causal"
+  local flag="" minutes=$MINUTES_CENTRED cooldown=$COOLDOWN_CENTRED
+  [ "$1" = causal ] && { flag="--causal"; minutes=$MINUTES_CAUSAL; cooldown=$COOLDOWN_CAUSAL; }
   [ -f "$RUNS/$1/last.pt" ] && flag="$flag --resume"  # goes on up to MINUTES of training; does nothing past them
-  t "train $1" pin "$2" liftformer train --dataset h36m --data-3d "$D3" --data-2d "$GT" $MODEL $flag $OPT $AUG \
+  t "train $1" pin "$2" liftformer train --dataset h36m --data-3d "$D3" --data-2d "$GT" $MODEL $flag $(opt "$minutes" "$cooldown") $AUG \
     --out "$RUNS/$1" >> "$RUNS/$1.train.log" 2>&1
 }
 score() {  # score KIND CORE
