@@ -7,9 +7,10 @@
 # Training data: Human3.6M S1 S5 S6 S7 S8, GT 2D; half the windows re-projected through random virtual
 # cameras (--virtual-cameras 0.5), half given the learned SH detector noise (--noise-model sh
 # --noise-fraction 0.5), the others a light jitter. Weights: the EMA at the end of the budget.
-# The shipped causal model (version 3, 2026-11-27) is MINUTES=200 COOLDOWN=0.35 on the 2-core CPU (13,760 steps; trained
-# in two sittings: version 2 was the first 80 minutes, without the cool-down); the shipped centred model (version 4) is its
-# twin resumed with MINUTES=320 COOLDOWN=0.375 REAL=0.3 (22,915 steps; only the centred model was trained on). On a CPU the two models train side by side, one
+# The shipped models were trained in sittings of one run each (2-core CPU): MINUTES=200 COOLDOWN=0.35 (80 minutes of it
+# first, without the cool-down), then the centred run alone with MINUTES=320 COOLDOWN=0.375 REAL=0.3, then both with
+# MINUTES_CENTRED=400 COOLDOWN_CENTRED=0.2 MINUTES_CAUSAL=280 COOLDOWN_CAUSAL=0.2857 REAL=0.3: centred version 5
+# (29,512 steps) and causal version 4 (20,207 steps); see the model card. On a CPU the two models train side by side, one
 # core and one thread each (taskset where present); with DEVICE=cuda they train one after the other.
 # A run directory that already holds a model's last.pt is resumed: MINUTES is then the run's total, so a
 # budget can be given in sittings (a run past its budget trains no further, and is scored again).
