@@ -48,7 +48,7 @@ t() { local s=$SECONDS; "${@:2}"; echo "$1: $((SECONDS - s)) s wall" >&3; }
 train() {  # train KIND CORE
   local flag="" minutes=$MINUTES_CENTRED cooldown=$COOLDOWN_CENTRED
   [ "$1" = causal ] && { flag="--causal"; minutes=$MINUTES_CAUSAL; cooldown=$COOLDOWN_CAUSAL; }
-  [ -f "$RUNS/$1/last.pt" ] && flag="$flag --resume"  # goes on up to MINUTES of training; does nothing past them
+  [ -f "$RUNS/$1/last.pt" ] && flag="$flag --resume"  # goes on up to the model's MINUTES of training; does nothing past them
   t "train $1" pin "$2" liftformer train --dataset h36m --data-3d "$D3" --data-2d "$GT" $MODEL $flag $(opt "$minutes" "$cooldown") $AUG \
     --out "$RUNS/$1" >> "$RUNS/$1.train.log" 2>&1
 }
