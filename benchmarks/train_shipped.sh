@@ -10,7 +10,8 @@
 # The shipped models were trained in sittings of one run each (2-core CPU): MINUTES=200 COOLDOWN=0.35 (80 minutes of it
 # first, without the cool-down), then the centred run alone with MINUTES=320 COOLDOWN=0.375 REAL=0.3, then both with
 # MINUTES_CENTRED=400 COOLDOWN_CENTRED=0.2 MINUTES_CAUSAL=280 COOLDOWN_CAUSAL=0.2857 REAL=0.3: centred version 5
-# (29,512 steps) and causal version 4 (20,207 steps); see the model card. On a CPU the two models train side by side, one
+# (29,512 steps) and causal version 4 (20,207 steps), then the centred run alone with MINUTES_CENTRED=470
+# COOLDOWN_CENTRED=0.14894 REAL=0.3: centred version 6 (35,581 steps); see the model card. On a CPU the two models train side by side, one
 # core and one thread each (taskset where present); with DEVICE=cuda they train one after the other.
 # A run directory that already holds a model's last.pt is resumed: MINUTES is then the run's total, so a
 # budget can be given in sittings (a run past its budget trains no further, and is scored again).

@@ -78,6 +78,25 @@ def test_train_out_must_be_a_writable_directory(h36m, tmp_path, capsys):
     one_line_error(capsys, "--resume", "holds no last.pt")
 
 
+def test_train_init_is_checked_before_the_data(h36m, tmp_path, capsys):
+    missing = str(tmp_path / "absent.npz")  # the data is never read: the --init errors come first
+    def args(*extra: str) -> list[str]:
+        return ["train", "--data-3d", missing, "--data-2d", missing, "--out", str(tmp_path / "run"), *extra]
+    small = ["--d-model", "8", "--heads", "2", "--blocks", "1", "--ffn", "8"]
+    assert main(args(*small, "--init", h36m["ckpt"], "--resume")) == 2
+    one_line_error(capsys, "--init", "drop --init or --resume")
+    assert main(args("--d-model", "16", "--heads", "2", "--blocks", "1", "--ffn", "8", "--init", h36m["ckpt"])) == 2
+    one_line_error(capsys, "--init", "d_model: 8 != 16", "match them")
+    assert main(args(*small, "--init", missing)) == 2
+    one_line_error(capsys, "absent.npz")
+    seed = tmp_path / "seed"  # weights alone in a directory that then becomes the run's --out
+    seed.mkdir()
+    (seed / "final.safetensors").write_bytes(open(h36m["ckpt"], "rb").read())
+    assert main(args(*small, "-n", "9", "--causal", "--init", str(seed / "final.safetensors"), "--out", str(seed))) == 2
+    one_line_error(capsys, "--init", "would overwrite it", "choose another --out")
+    assert not (tmp_path / "run").exists()
+
+
 def test_evaluate_checks_its_output_before_evaluating(h36m, tmp_path, capsys, monkeypatch):
     import liftformer.cli.evaluate as evaluate_cli
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -162,3 +163,35 @@ def test_tcn_trains_with_videopose3d_schedule(tmp_path):
     assert isinstance(load_weights(tmp_path / "final.safetensors"), TemporalConvNet)
     with pytest.raises(ValueError, match="schedule must be one of"):
         TrainConfig(schedule="cosine")
+
+
+def test_start_from_takes_weights_across_window_length_and_causality(tmp_path):
+    """Fine-tuning: a 5-frame model's weights start a 9-frame causal one (and its EMA); shapes must match."""
+    from liftformer.model.checkpoint import save_weights
+
+    source = make_trainer(tmp_path / "a", epochs=1)
+    source.fit()
+    longer = dataclasses.replace(MODEL, receptive_field=9, causal=True, dropout=0.0)
+    seq = synthetic_sequence(48, seed=0)
+    data = [Sequence("S1", "Walking", 0, seq.keypoints, seq.positions_3d - seq.positions_3d[:, :1], seq.fps)]
+    windows = WindowDataset(data, receptive_field=9, causal=True)
+    cfg = TrainConfig(epochs=1, batch_size=16, warmup=10, lr_factor=1.0, ema=0.9)
+    fresh = Trainer(longer, cfg, windows, tmp_path / "b", progress=False)
+    assert not torch.equal(weights(fresh), weights(source))
+    fresh.start_from(tmp_path / "a" / "final.safetensors")
+    torch.testing.assert_close(weights(fresh), weights(source), rtol=0, atol=0)
+    assert fresh.ema is not None
+    torch.testing.assert_close(torch.nn.utils.parameters_to_vector(fresh.ema.model.parameters()), weights(source), rtol=0, atol=0)
+    assert fresh.model.positional.shape[0] == 9  # rebuilt for the new window, not copied
+    fresh.fit()
+    assert not torch.equal(weights(fresh), weights(source))  # it trains on from there
+    assert json.loads((tmp_path / "b" / "config.json").read_text())["init"] == str(tmp_path / "a" / "final.safetensors")
+    resumed = Trainer(longer, dataclasses.replace(cfg, epochs=2), windows, tmp_path / "b", progress=False)
+    resumed.resume()
+    assert resumed.init == str(tmp_path / "a" / "final.safetensors")  # a resumed fine-tuning run keeps its record
+    wider = Trainer(dataclasses.replace(MODEL, d_model=32), cfg, synthetic_set(0), tmp_path / "c", progress=False)
+    with pytest.raises(CheckpointError, match=r"cannot start this model from it \(d_model: 16 != 32\); only receptive_field"):
+        wider.start_from(tmp_path / "a" / "final.safetensors")
+    save_weights(TemporalConvNet(TCNConfig(filter_widths=(3, 3), channels=8)), tmp_path / "tcn.safetensors")
+    with pytest.raises(CheckpointError, match="arch: tcn != liftformer"):
+        fresh.start_from(tmp_path / "tcn.safetensors")

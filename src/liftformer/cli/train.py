@@ -22,9 +22,10 @@ from liftformer.cli.options import (
 from liftformer.cli.recipe_args import add_recipe_arguments, recipe_from_args
 from liftformer.data.datasets import DATASETS, get_dataset, load_split
 from liftformer.data.pipeline import InputNoise, WindowDataset, subset_sequences
-from liftformer.errors import DataError
+from liftformer.errors import CheckpointError, DataError
 from liftformer.fileio import check_writable_dir
 from liftformer.model import ARCHS
+from liftformer.model.checkpoint import TRANSFERABLE, config_differences, read_config
 from liftformer.training.optim import SCHEDULES
 from liftformer.training.trainer import TrainConfig, Trainer
 
@@ -62,6 +63,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="torch.compile the model (and the optimiser step, where Adam is not fused); implies --drop-last")
     p.add_argument("--out", required=True, help="run directory: checkpoints, log.csv, curve.png")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    p.add_argument("--init", default=None, metavar="WEIGHTS",
+                   help="start from this .safetensors' weights (fine-tuning; a fresh schedule): the model flags must "
+                        "match it except -n, --causal and dropout, e.g. a longer window from a shipped model")
     p.set_defaults(func=run)
 
 
@@ -72,10 +76,19 @@ def run(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise DataError(f"--out {args.out}: is a file; the run needs a directory: choose another --out")
+    if args.init and args.resume:
+        raise DataError("--init: a resumed run continues its own weights: drop --init or --resume")
     if not args.resume and os.path.exists(os.path.join(args.out, "last.pt")):
         raise DataError(f"{args.out}: already holds a run (last.pt); pass --resume to continue it or choose another --out")
     if args.resume and not os.path.exists(os.path.join(args.out, "last.pt")):
         raise DataError(f"--resume: {args.out} holds no last.pt to continue: drop --resume to start a new run")
+    if args.init:  # the file and the shape-defining flags, before any data is read (joints are checked once known)
+        diff = config_differences(read_config(args.init), config_from_args(args), ignore=(*TRANSFERABLE, "num_joints_in", "num_joints_out"))
+        if diff:
+            raise CheckpointError(f"--init {args.init}: the model flags differ from its config ({'; '.join(diff)}): match them")
+    written = [os.path.join(args.out, name) for name in ("best.safetensors", "final.safetensors", "final_raw.safetensors")]
+    if args.init and any(os.path.isfile(w) and os.path.samefile(args.init, w) for w in written):
+        raise DataError(f"--init {args.init}: this run would overwrite it in --out {args.out}: copy it elsewhere or choose another --out")
     check_writable_dir(args.out, "--out")
     check_noise_flags(args)
     check_augment_flags(args)
@@ -128,6 +141,9 @@ def run(args: argparse.Namespace) -> int:
     if args.resume:
         trainer.resume()
         print(f"resumed at epoch {trainer.epoch}", flush=True)
+    if args.init:
+        trainer.start_from(args.init)
+        print(f"starting from the weights of {args.init}", flush=True)
     trainer.fit()
     if trainer.dist.world_size > 1:
         import torch.distributed as dist

@@ -24,7 +24,8 @@ from liftformer.model.registry import build_model, config_differences, config_fr
 
 CONFIG_KEY = "liftformer_config"
 MAX_EXTRA_ELEMENTS = 1 << 24  # buffers a config may add beyond its stored weights (positional encodings)
-__all__ = ["CONFIG_KEY", "config_differences", "load_weights", "read_config", "save_weights"]
+TRANSFERABLE = ("receptive_field", "causal", "dropout")  # config fields that no weight's shape or name depends on
+__all__ = ["CONFIG_KEY", "TRANSFERABLE", "config_differences", "load_weights", "read_config", "save_weights", "transfer_weights"]
 
 
 def save_weights(model: WindowModel, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> None:
@@ -96,3 +97,19 @@ def load_weights(
     if bad is not None:
         raise CheckpointError(f"{path}: NaN or infinite values in weight '{bad}'")
     return model.to(device)
+
+
+def transfer_weights(path: str | os.PathLike, target: WindowModel) -> None:
+    """Copy a weights file's parameters into ``target`` (fine-tuning): the two configs may differ
+    only in :data:`TRANSFERABLE` fields (window length, causal masking, dropout), which no weight's
+    shape depends on (LiftFormer's positional encoding is rebuilt from the config, not stored)."""
+    source = load_weights(path)
+    diff = config_differences(source.config, target.config, ignore=TRANSFERABLE)
+    if diff:
+        raise CheckpointError(
+            f"{path}: cannot start this model from it ({'; '.join(diff)}); only {', '.join(TRANSFERABLE)} may differ"
+        )
+    try:
+        target.load_state_dict(source.state_dict(), strict=True)
+    except RuntimeError as e:
+        raise CheckpointError(f"{path}: weights do not fit this model ({reason(e)})") from None

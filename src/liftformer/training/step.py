@@ -1,4 +1,4 @@
-"""One optimisation step of the lifting objective (MPJPE on root-relative 3D)."""
+"""One optimisation step of the lifting objective (MPJPE on root-relative 3D), and the target frame it scores."""
 
 from __future__ import annotations
 
@@ -63,3 +63,8 @@ def train_step_async(
     if scheduler is not None:
         scheduler.step()
     return loss.detach()
+
+
+def target_frame(poses: torch.Tensor, index: int) -> torch.Tensor:
+    """The window's target frame (B, 1, J, 3) of per-window poses (B, 1 or N, J, 3)."""
+    return poses if poses.shape[1] == 1 else poses[:, index : index + 1]

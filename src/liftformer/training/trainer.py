@@ -28,7 +28,7 @@ from liftformer.errors import CheckpointError
 from liftformer.evaluation.metrics import mpjpe, p_mpjpe
 from liftformer.fileio import atomic_write, atomic_write_text
 from liftformer.model.base import WindowConfig
-from liftformer.model.checkpoint import save_weights
+from liftformer.model.checkpoint import save_weights, transfer_weights
 from liftformer.model.registry import build_model, config_differences, config_from_dict, config_to_dict
 from liftformer.training.config import TrainConfig
 from liftformer.training.distributed import Distributed
@@ -36,7 +36,7 @@ from liftformer.training.optim import build_exponential_optimizer, build_optimiz
 from liftformer.training.recipe import WeightEMA
 from liftformer.training.report import plot_curves, write_log
 from liftformer.training.state import load_training_state
-from liftformer.training.step import train_step_async
+from liftformer.training.step import target_frame, train_step_async
 
 __all__ = ["TrainConfig", "Trainer", "target_frame"]
 
@@ -99,6 +99,7 @@ class Trainer:
         self.epoch = 0
         self.budget_spent = False  # set by _stop_now, identical on every DDP rank; never without a budget
         self.history: list[dict[str, float]] = []
+        self.init: str | None = None  # the weights file a fine-tuning run started from (recorded in config.json)
         self.step_model: torch.nn.Module = self.model
         if self.dist.world_size > 1:
             self.step_model = DistributedDataParallel(self.model)
@@ -119,6 +120,7 @@ class Trainer:
             "model_config": config_to_dict(self.model_config),
             "train_config": dataclasses.asdict(self.cfg),
             **({"ema": self.ema.state_dict()} if self.ema is not None else {}),
+            "init": self.init,
         }
 
     def save(self) -> None:
@@ -126,6 +128,13 @@ class Trainer:
         if self.dist.is_main:
             state = self.state_dict()
             atomic_write(self.out_dir / "last.pt", lambda tmp: torch.save(state, tmp))
+
+    def start_from(self, path: str | os.PathLike) -> None:
+        """Begin from a weights file's parameters (fine-tuning; see :func:`transfer_weights`); the EMA too."""
+        transfer_weights(path, self.model)
+        self.init = str(path)
+        if self.ema is not None:
+            self.ema.model.load_state_dict(self.model.state_dict())
 
     def resume(self, path: str | os.PathLike | None = None) -> None:
         """Restore everything from a ``last.pt`` (default: the one in ``out_dir``)."""
@@ -144,7 +153,7 @@ class Trainer:
             self.scheduler.load_state_dict(state["scheduler"])
             if self.ema is not None:
                 self.ema.load_state_dict(state["ema"])
-            self.epoch = int(state["epoch"])
+            self.epoch, self.init = int(state["epoch"]), state.get("init")
             self.history = list(state["history"])
             self.train_seconds = float(self.history[-1].get("train_s", 0.0)) if self.history else 0.0
             self.budget_elapsed = self.train_seconds
@@ -155,8 +164,7 @@ class Trainer:
         except (KeyError, TypeError, ValueError, AttributeError, IndexError, RuntimeError) as e:
             why = " ".join(f"{type(e).__name__}: {e}".split())[:200]
             raise CheckpointError(f"{path}: not a liftformer training checkpoint ({why})") from None
-        budget = self.cfg.max_minutes
-        self.budget_spent = budget is not None and self.train_seconds >= 60.0 * budget
+        self.budget_spent = self.cfg.max_minutes is not None and self.train_seconds >= 60.0 * self.cfg.max_minutes
 
     # ---------------------------------------------------------------- loop
     def _cooldown(self, step: int) -> float:
@@ -181,7 +189,7 @@ class Trainer:
             elapsed = float(clock.item())
         self.budget_elapsed = elapsed
         spent = elapsed >= 60.0 * self.cfg.max_minutes
-        self.budget_spent = self.budget_spent or spent
+        self.budget_spent |= spent
         return spent
 
     def train_epoch(self) -> float:
@@ -209,8 +217,7 @@ class Trainer:
                 self._check_finite(loss.item(), loss_sum.item(), batches)
             if stop:
                 break
-        if hasattr(batches, "close"):
-            batches.close()
+        getattr(batches, "close", lambda: None)()  # the progress bar, if any
         total = loss_sum.item()
         self._check_finite(total, total, batches)
         self.train_seconds += time.perf_counter() - t0
@@ -249,14 +256,13 @@ class Trainer:
         if self.dist.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             atomic_write_text(self.out_dir / "config.json", json.dumps(
-                {"model": config_to_dict(self.model_config), "train": dataclasses.asdict(self.cfg)}, indent=2
+                {"model": config_to_dict(self.model_config), "train": dataclasses.asdict(self.cfg), "init": self.init}, indent=2
             ))
         start = time.perf_counter() - (self.history[-1]["elapsed_s"] if self.history else 0.0)
         while self.epoch < self.cfg.epochs and not self.budget_spent:
             t0 = time.perf_counter()
             train_loss = self.train_epoch()
-            nan = float("nan")
-            val_loss, val_p = self.validate() if self.val_set is not None and self.dist.is_main else (nan, nan)
+            val_loss, val_p = self.validate() if self.val_set is not None and self.dist.is_main else (math.nan, math.nan)
             self.epoch += 1
             row = {
                 "epoch": self.epoch,
@@ -292,8 +298,3 @@ class Trainer:
         self.save()
         write_log(self.history, self.out_dir / "log.csv")
         plot_curves(self.history, self.out_dir / "curve.png")
-
-
-def target_frame(poses: torch.Tensor, index: int) -> torch.Tensor:
-    """The window's target frame (B, 1, J, 3) of per-window poses (B, 1 or N, J, 3)."""
-    return poses if poses.shape[1] == 1 else poses[:, index : index + 1]
