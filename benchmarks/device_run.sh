@@ -4,7 +4,7 @@
 # write OUT/summary.json, log.csv, curve.png, table.txt, run.log and the bf16 weights in ≤ 16 MiB
 # shards (8 files at most, as the device tool brings back).
 #
-#   DATA=.device OUT=/tmp/out [VARIANT=gt243|gt27|sh243] [MINUTES=7] bash benchmarks/device_run.sh
+#   DATA=.device OUT=/tmp/out [VARIANT=gt243|gt27|sh243|shipped81] [MINUTES=7] bash benchmarks/device_run.sh
 #   DRY_RUN=1 DATA=.device OUT=/tmp/dry bash benchmarks/device_run.sh   # the same steps on the CPU, tiny model, ~2-3 min
 #
 # DATA holds data_3d_h36m.pack (and data_2d_h36m_sh_pt_mpii.pack for sh243), made with
@@ -14,7 +14,10 @@
 # .device/ is git-ignored (Human3.6M is never committed); carry it: run(carry=[".device"]).
 # Variants: gt243 (default): GT 2D, n=243, sequence head, --recipe stable; gt27: the paper's centre
 # head at n=27 with its recipe (--recipe paper, batch 5120); sh243: Stacked Hourglass detections
-# (16 joints in), n=243, sequence head, --recipe stable. EXTRA="--flag value ..." is appended to train.
+# (16 joints in), n=243, sequence head, --recipe stable; shipped81: the shipped centred model's network at
+# n=81, started from its weights (--init), trained with its augmentation and 30% real SH detections (needs
+# both packs; a fresh schedule, peak lr about the CPU fine-tuning run's of BENCHMARKS.md), scored on GT and
+# SH (table_sh.txt). EXTRA="--flag value ..." is appended to train.
 # The project is not pip-installed there: it runs from src/ (PYTHONPATH), with the machine's own torch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,11 +44,16 @@ phase() {  # run a step, log its wall time (its own stdout stays its own: evalua
   return $rc
 }
 
+REAL=0  # 1: train with the real SH detections of the training subjects, score on them too
 case $VARIANT in
   gt243) N=243; MODEL=(--head sequence); RECIPE=(--recipe stable --batch-size 512 --downsample 27); SRC=gt ;;
   gt27)  N=27;  MODEL=();                RECIPE=(--recipe paper);                                     SRC=gt ;;
   sh243) N=243; MODEL=(--head sequence); RECIPE=(--recipe stable --batch-size 512 --downsample 27); SRC=sh ;;
-  *) echo "VARIANT must be gt243, gt27 or sh243, got '$VARIANT'" >&2; exit 2 ;;
+  shipped81) N=81; SRC=gt; REAL=1; : "${RESERVE:=190}"  # a second evaluation
+    MODEL=(--d-model 128 --heads 8 --blocks 2 --ffn 512 --init src/liftformer/weights/liftformer_h36m_small.safetensors
+           --virtual-cameras 0.5 --noise-model sh --noise-fraction 0.5 --noise-2d 0.005)
+    RECIPE=(--recipe stable --lr-factor 0.5 --warmup 200 --cooldown 1 --batch-size 1024 --downsample 4) ;;
+  *) echo "VARIANT must be gt243, gt27, sh243 or shipped81, got '$VARIANT'" >&2; exit 2 ;;
 esac
 if [ "$DRY_RUN" = 1 ]; then
   MINUTES=${MINUTES:-0.5}; DEVICE=cpu
@@ -53,6 +61,7 @@ if [ "$DRY_RUN" = 1 ]; then
   RUNTIME=(--device cpu --threads "${THREADS:-2}")
   [ "${COMPILE:-0}" = 1 ] && RUNTIME+=(--compile)  # off: compiling on 2 CPU cores takes minutes
   TINY=(--d-model 32 --heads 2 --blocks 1 --ffn 64 --subset 0.05 --downsample 16 --batch-size 256 --val-downsample 50)
+  [ "${REAL:-0}" = 1 ] && TINY=("${TINY[@]:8}")  # shipped81: the shipped network itself (0.41M), which --init needs
   RECIPE=("${RECIPE[0]}" "${RECIPE[1]}")  # keep --recipe NAME, drop the GPU batch and downsample
   EVAL=(--subset 0.02 --threads "${THREADS:-2}")
 else
@@ -73,13 +82,13 @@ done
 [ -f "$DATA/data_3d_h36m.pack" ] || { echo "$DATA/data_3d_h36m.pack is missing (see the header of $0)" >&2; exit 2; }
 phase unpack_3d "$PY" "$DEVICEPACK" unpack "$DATA/data_3d_h36m.pack" "$WORK/data_3d_h36m.npz"
 phase prepare_gt "${LF[@]}" prepare h36m --from-3d "$WORK/data_3d_h36m.npz" --out "$WORK/data_2d_h36m_gt.npz"
-if [ "$SRC" = sh ]; then
+SH="$WORK/data_2d_h36m_sh_pt_mpii.npz"
+if [ "$SRC" = sh ] || [ "${REAL:-0}" = 1 ]; then
   [ -f "$DATA/data_2d_h36m_sh_pt_mpii.pack" ] || { echo "$DATA/data_2d_h36m_sh_pt_mpii.pack is missing" >&2; exit 2; }
-  phase unpack_sh "$PY" "$DEVICEPACK" unpack "$DATA/data_2d_h36m_sh_pt_mpii.pack" "$WORK/data_2d_h36m_sh_pt_mpii.npz"
-  D2="$WORK/data_2d_h36m_sh_pt_mpii.npz"
-else
-  D2="$WORK/data_2d_h36m_gt.npz"
+  phase unpack_sh "$PY" "$DEVICEPACK" unpack "$DATA/data_2d_h36m_sh_pt_mpii.pack" "$SH"
 fi
+if [ "$SRC" = sh ]; then D2=$SH; else D2="$WORK/data_2d_h36m_gt.npz"; fi
+[ "${REAL:-0}" = 1 ] && MODEL+=(--real-2d "$SH" --real-fraction 0.3)
 DATA_ARGS=(--data-3d "$WORK/data_3d_h36m.npz" --data-2d "$D2")
 # The whole command must end within DEADLINE s (the device tool's 600 s limit, less a margin): the
 # training budget is cut so that RESERVE s remain for per-epoch validation and checkpoints (outside
@@ -108,6 +117,11 @@ fi
 phase evaluate "${LF[@]}" evaluate "${DATA_ARGS[@]}" --checkpoint "$RUN/final.safetensors" "${EVAL[@]}" \
   --out "$WORK/eval.json" > "$WORK/table.txt"
 cat "$WORK/table.txt"
+if [ "${REAL:-0}" = 1 ]; then  # the shipped models' second yardstick: SH detections mapped to H36M-17
+  phase evaluate_sh "${LF[@]}" evaluate --data-3d "$WORK/data_3d_h36m.npz" --data-2d "$SH" --to-h36m \
+    --checkpoint "$RUN/final.safetensors" "${EVAL[@]}" > "$OUT/table_sh.txt"
+  cat "$OUT/table_sh.txt"
+fi
 phase summary "$PY" benchmarks/device_summary.py summary --run "$RUN" --eval "$WORK/eval.json" \
   --table "$WORK/table.txt" --out "$OUT" --variant "$VARIANT" --phases "$PHASES" --device "$DEVICE"
 echo "device_run: done in $((SECONDS - T0)) s; $OUT holds: $(ls "$OUT" | tr '\n' ' ')"
