@@ -7,7 +7,7 @@
 #   DATA=.device OUT=/tmp/out [VARIANT=gt243|gt27|sh243|shipped81] [MINUTES=7] bash benchmarks/device_run.sh
 #   DRY_RUN=1 DATA=.device OUT=/tmp/dry bash benchmarks/device_run.sh   # the same steps on the CPU, tiny model, ~2-3 min
 #
-# DATA holds data_3d_h36m.pack (and data_2d_h36m_sh_pt_mpii.pack for sh243), made with
+# DATA holds data_3d_h36m.pack (and data_2d_h36m_sh_pt_mpii.pack for sh243 and shipped81), made with
 #   python ../shared/tools/devicepack.py pack ../shared/data/h36m/data_3d_h36m_17j.npz .device/data_3d_h36m.pack
 #   python ../shared/tools/devicepack.py pack ../shared/data/h36m/data_2d_h36m_sh_pt_mpii.npz .device/data_2d_h36m_sh_pt_mpii.pack
 #   cp ../shared/tools/devicepack.py .device/        # ../shared does not travel to the GPU machine
