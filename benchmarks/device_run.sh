@@ -61,7 +61,7 @@ if [ "$DRY_RUN" = 1 ]; then
   RUNTIME=(--device cpu --threads "${THREADS:-2}")
   [ "${COMPILE:-0}" = 1 ] && RUNTIME+=(--compile)  # off: compiling on 2 CPU cores takes minutes
   TINY=(--d-model 32 --heads 2 --blocks 1 --ffn 64 --subset 0.05 --downsample 16 --batch-size 256 --val-downsample 50)
-  [ "${REAL:-0}" = 1 ] && TINY=("${TINY[@]:8}")  # shipped81: the shipped network itself (0.41M), which --init needs
+  [ "$REAL" = 1 ] && TINY=("${TINY[@]:8}")  # shipped81: the shipped network itself (0.41M), which --init needs
   RECIPE=("${RECIPE[0]}" "${RECIPE[1]}")  # keep --recipe NAME, drop the GPU batch and downsample
   EVAL=(--subset 0.02 --threads "${THREADS:-2}")
 else
@@ -83,12 +83,12 @@ done
 phase unpack_3d "$PY" "$DEVICEPACK" unpack "$DATA/data_3d_h36m.pack" "$WORK/data_3d_h36m.npz"
 phase prepare_gt "${LF[@]}" prepare h36m --from-3d "$WORK/data_3d_h36m.npz" --out "$WORK/data_2d_h36m_gt.npz"
 SH="$WORK/data_2d_h36m_sh_pt_mpii.npz"
-if [ "$SRC" = sh ] || [ "${REAL:-0}" = 1 ]; then
+if [ "$SRC" = sh ] || [ "$REAL" = 1 ]; then
   [ -f "$DATA/data_2d_h36m_sh_pt_mpii.pack" ] || { echo "$DATA/data_2d_h36m_sh_pt_mpii.pack is missing" >&2; exit 2; }
   phase unpack_sh "$PY" "$DEVICEPACK" unpack "$DATA/data_2d_h36m_sh_pt_mpii.pack" "$SH"
 fi
 if [ "$SRC" = sh ]; then D2=$SH; else D2="$WORK/data_2d_h36m_gt.npz"; fi
-[ "${REAL:-0}" = 1 ] && MODEL+=(--real-2d "$SH" --real-fraction 0.3)
+[ "$REAL" = 1 ] && MODEL+=(--real-2d "$SH" --real-fraction 0.3)
 DATA_ARGS=(--data-3d "$WORK/data_3d_h36m.npz" --data-2d "$D2")
 # The whole command must end within DEADLINE s (the device tool's 600 s limit, less a margin): the
 # training budget is cut so that RESERVE s remain for per-epoch validation and checkpoints (outside
@@ -117,7 +117,7 @@ fi
 phase evaluate "${LF[@]}" evaluate "${DATA_ARGS[@]}" --checkpoint "$RUN/final.safetensors" "${EVAL[@]}" \
   --out "$WORK/eval.json" > "$WORK/table.txt"
 cat "$WORK/table.txt"
-if [ "${REAL:-0}" = 1 ]; then  # the shipped models' second yardstick: SH detections mapped to H36M-17
+if [ "$REAL" = 1 ]; then  # the shipped models' second yardstick: SH detections mapped to H36M-17
   phase evaluate_sh "${LF[@]}" evaluate --data-3d "$WORK/data_3d_h36m.npz" --data-2d "$SH" --to-h36m \
     --checkpoint "$RUN/final.safetensors" "${EVAL[@]}" > "$OUT/table_sh.txt"
   cat "$OUT/table_sh.txt"

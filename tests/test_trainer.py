@@ -24,10 +24,11 @@ from liftformer.training.trainer import TrainConfig, Trainer
 MODEL = LiftFormerConfig(receptive_field=5, d_model=16, heads=2, blocks=2, ffn=32, dropout=0.1)
 
 
-def synthetic_set(seed: int, frames: int = 48) -> WindowDataset:
+def synthetic_set(seed: int, frames: int = 48, config: LiftFormerConfig = MODEL) -> WindowDataset:
+    """Flip-augmented windows of one synthetic walk, shaped for ``config`` (window length, causal)."""
     seq = synthetic_sequence(frames, seed=seed)
     data = [Sequence("S1", "Walking", 0, seq.keypoints, seq.positions_3d - seq.positions_3d[:, :1], seq.fps)]
-    return WindowDataset(data, receptive_field=MODEL.receptive_field, flip=(H36M_17, H36M_17))
+    return WindowDataset(data, receptive_field=config.receptive_field, causal=config.causal, flip=(H36M_17, H36M_17))
 
 
 def make_trainer(out: Path, epochs: int) -> Trainer:
@@ -172,9 +173,7 @@ def test_start_from_takes_weights_across_window_length_and_causality(tmp_path):
     source = make_trainer(tmp_path / "a", epochs=1)
     source.fit()
     longer = dataclasses.replace(MODEL, receptive_field=9, causal=True, dropout=0.0)
-    seq = synthetic_sequence(48, seed=0)
-    data = [Sequence("S1", "Walking", 0, seq.keypoints, seq.positions_3d - seq.positions_3d[:, :1], seq.fps)]
-    windows = WindowDataset(data, receptive_field=9, causal=True)
+    windows = synthetic_set(0, config=longer)
     cfg = TrainConfig(epochs=1, batch_size=16, warmup=10, lr_factor=1.0, ema=0.9)
     fresh = Trainer(longer, cfg, windows, tmp_path / "b", progress=False)
     assert not torch.equal(weights(fresh), weights(source))
