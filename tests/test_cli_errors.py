@@ -86,7 +86,7 @@ def test_train_init_is_checked_before_the_data(h36m, tmp_path, capsys):
     assert main(args(*small, "--init", h36m["ckpt"], "--resume")) == 2
     one_line_error(capsys, "--init", "drop --init or --resume")
     assert main(args("--d-model", "16", "--heads", "2", "--blocks", "1", "--ffn", "8", "--init", h36m["ckpt"])) == 2
-    one_line_error(capsys, "--init", "d_model: 8 != 16", "match them")
+    one_line_error(capsys, "--init", "d_model: 8 != 16", "drop them")
     assert main(args(*small, "--init", missing)) == 2
     one_line_error(capsys, "absent.npz")
     seed = tmp_path / "seed"  # weights alone in a directory that then becomes the run's --out
@@ -95,6 +95,21 @@ def test_train_init_is_checked_before_the_data(h36m, tmp_path, capsys):
     assert main(args(*small, "-n", "9", "--causal", "--init", str(seed / "final.safetensors"), "--out", str(seed))) == 2
     one_line_error(capsys, "--init", "would overwrite it", "choose another --out")
     assert not (tmp_path / "run").exists()
+
+
+def test_train_init_takes_the_model_flags_left_out_from_the_file(h36m, tmp_path):
+    data = ["--data-3d", h36m["3d"], "--data-2d", h36m["2d"], "--train-subjects", "S1", "--val-subjects", "S9",
+            "--epochs", "1", "--batch-size", "16"]
+    base = json.loads((h36m["run"] / "config.json").read_text())["model"]
+    runs = {"same": [], "longer": ["-n", "5", "--causal", "--dropout", "0"]}
+    for name, flags in runs.items():
+        assert main(["train", *data, *flags, "--init", h36m["ckpt"], "--out", str(tmp_path / name)]) == 0
+    model = {name: json.loads((tmp_path / name / "config.json").read_text())["model"] for name in runs}
+    assert model["same"] == base  # d_model 8, n 3, ...: not the flags' defaults (512, 27)
+    assert model["longer"] == {**base, "receptive_field": 5, "causal": True, "dropout": 0.0}
+    assert main(["train", *data, "--no-causal", "--init", str(tmp_path / "longer" / "final.safetensors"),
+                 "--out", str(tmp_path / "back")]) == 0
+    assert json.loads((tmp_path / "back" / "config.json").read_text())["model"] == {**base, "receptive_field": 5, "dropout": 0.0}
 
 
 def test_evaluate_checks_its_output_before_evaluating(h36m, tmp_path, capsys, monkeypatch):

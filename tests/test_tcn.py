@@ -174,3 +174,24 @@ def test_flags_of_another_family_are_rejected(flags, message):
     assert config_from_args(parser.parse_args(["--arch", "tcn", "-n", "9", "--channels", "8"])) == TCNConfig(
         filter_widths=(3, 3), channels=8
     )
+
+
+def test_flags_left_out_take_the_init_files_config():
+    from liftformer.cli.main import build_parser, given_flags
+    from liftformer.cli.model_args import config_from_args
+    from liftformer.model import LiftFormerConfig
+
+    def config(flags: list[str], base):
+        argv = ["info", *flags]
+        args = build_parser().parse_args(argv)
+        args.given = given_flags(argv)
+        return config_from_args(args, base)
+
+    tcn = TCNConfig(filter_widths=(3, 3), channels=8, dropout=0.1)
+    assert config([], tcn) == tcn  # --arch too comes from the file
+    assert config(["--dropout", "0.2"], tcn) == TCNConfig(filter_widths=(3, 3), channels=8, dropout=0.2)
+    with pytest.raises(ValueError, match="-n 27: the tcn weights fix the window at 9: drop -n"):
+        config(["-n", "27"], tcn)
+    small = LiftFormerConfig(receptive_field=9, d_model=16, heads=2, blocks=1, ffn=32, causal=True)
+    assert config(["--d-model", "512", "--no-causal"], small) == LiftFormerConfig(receptive_field=9, d_model=512, heads=2, blocks=1, ffn=32)
+    assert config(["--arch", "liftformer"], tcn) == LiftFormerConfig()  # another arch: the caller compares and names it

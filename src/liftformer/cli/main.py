@@ -32,6 +32,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def given_flags(argv: Sequence[str] | None) -> frozenset[str]:
+    """The destinations ``argv`` sets itself rather than leaving to their defaults (argparse keeps no such
+    record: a second parse with every default suppressed holds only those)."""
+    parser = build_parser()
+    parsers = [parser]
+    while parsers:
+        for action in parsers.pop()._actions:
+            action.default = argparse.SUPPRESS
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+    return frozenset(vars(parser.parse_args(argv)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand; user errors print one line to stderr and return 2.
 
@@ -39,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.given = given_flags(argv)  # e.g. train --init: the model flags left out come from the weights file
     try:
         if hasattr(args, "device"):
             check_device(args.device)  # declared once (cli.options.add_runtime_arguments), checked before any work

@@ -21,13 +21,32 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         spec.add_arguments(g, options)
     g.add_argument("--dropout", type=dropout_rate, default=None,
                    help="default: " + ", ".join(f"{spec.config().dropout} ({name})" for name, spec in ARCHS.items()))
-    g.add_argument("--causal", action="store_true", help="past-only window, predict its last frame")
+    g.add_argument("--causal", action=argparse.BooleanOptionalAction, default=False, help="past-only window, predict its last frame")
     g.add_argument("--joints-in", type=positive_int, default=default.num_joints_in, help="2D input joints")
     g.add_argument("--joints-out", type=positive_int, default=default.num_joints_out, help="3D output joints")
 
 
-def config_from_args(args: argparse.Namespace) -> WindowConfig:
-    """The model config the flags describe; ``ValueError`` names the inconsistent flag."""
+def config_from_args(args: argparse.Namespace, base: WindowConfig | None = None) -> WindowConfig:
+    """The model config the flags describe; ``ValueError`` names the inconsistent flag.
+
+    ``base`` (the config of a ``--init`` weights file) gives every field whose flag the command line
+    leaves out (``args.given``: the destinations it sets, from :func:`liftformer.cli.main.given_flags`).
+    """
+    given: frozenset[str] = getattr(args, "given", frozenset())
+    if base is not None and "arch" not in given:
+        args = argparse.Namespace(**{**vars(args), "arch": base.arch})
+    cfg = _config(args)
+    if base is None or base.arch != cfg.arch:
+        return cfg  # another arch: the caller's comparison with base names it
+    dest = {"num_joints_in": "joints_in", "num_joints_out": "joints_out"}  # config field -> flag, where they differ
+    chosen = {field: value for field, value in cfg.to_dict().items() if dest.get(field, field) in given}
+    merged = type(cfg).from_dict({**base.to_dict(), **chosen})
+    if "receptive_field" in given and merged.receptive_field != args.receptive_field:
+        raise ValueError(f"-n {args.receptive_field}: the {base.arch} weights fix the window at {merged.receptive_field}: drop -n")
+    return merged
+
+
+def _config(args: argparse.Namespace) -> WindowConfig:
     spec = ARCHS[args.arch]
     for name, other in ARCHS.items():
         used = _flags_set(other, args) if other is not spec else []

@@ -27,6 +27,7 @@ from liftformer.fileio import check_writable_dir
 from liftformer.model import ARCHS
 from liftformer.model.checkpoint import TRANSFERABLE, config_differences, read_config
 from liftformer.training.optim import SCHEDULES
+from liftformer.training.state import BEST_FILE, FINAL_FILE, WEIGHTS_FILES
 from liftformer.training.trainer import TrainConfig, Trainer
 
 
@@ -64,8 +65,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="run directory: checkpoints, log.csv, curve.png")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     p.add_argument("--init", default=None, metavar="WEIGHTS",
-                   help="start from this .safetensors' weights (fine-tuning; a fresh schedule): the model flags must "
-                        "match it except -n, --causal and dropout, e.g. a longer window from a shipped model")
+                   help="start from this .safetensors' weights (fine-tuning; a fresh schedule): model flags left out take "
+                        "its values; only -n, --causal/--no-causal and --dropout may differ, e.g. a longer window from a shipped model")
     p.set_defaults(func=run)
 
 
@@ -82,11 +83,15 @@ def run(args: argparse.Namespace) -> int:
         raise DataError(f"{args.out}: already holds a run (last.pt); pass --resume to continue it or choose another --out")
     if args.resume and not os.path.exists(os.path.join(args.out, "last.pt")):
         raise DataError(f"--resume: {args.out} holds no last.pt to continue: drop --resume to start a new run")
-    if args.init:  # the file and the shape-defining flags, before any data is read (joints are checked once known)
-        diff = config_differences(read_config(args.init), config_from_args(args), ignore=(*TRANSFERABLE, "num_joints_in", "num_joints_out"))
+    base = read_config(args.init) if args.init else None  # the flags left out take its values
+    cfg = config_from_args(args, base)
+    if base is not None:  # the file and the shape-defining flags, before any data is read (joints are checked once known)
+        diff = config_differences(base, cfg, ignore=(*TRANSFERABLE, "num_joints_in", "num_joints_out"))
         if diff:
-            raise CheckpointError(f"--init {args.init}: the model flags differ from its config ({'; '.join(diff)}): match them")
-    written = [os.path.join(args.out, name) for name in ("best.safetensors", "final.safetensors", "final_raw.safetensors")]
+            raise CheckpointError(
+                f"--init {args.init}: the model flags differ from its config ({'; '.join(diff)}): drop them to take its values"
+            )
+    written = [os.path.join(args.out, name) for name in WEIGHTS_FILES]
     if args.init and any(os.path.isfile(w) and os.path.samefile(args.init, w) for w in written):
         raise DataError(f"--init {args.init}: this run would overwrite it in --out {args.out}: copy it elsewhere or choose another --out")
     check_writable_dir(args.out, "--out")
@@ -96,7 +101,6 @@ def run(args: argparse.Namespace) -> int:
     data = (args.dataset, args.data_3d, args.data_2d)
     train = load_split(*data, args.train_subjects, "train", args.actions, require_3d=True, to_h36m=args.to_h36m)
     val = load_split(*data, args.val_subjects, "test", args.actions, require_3d=True, to_h36m=args.to_h36m)
-    cfg = config_from_args(args)
     j_in = train.sequences[0].keypoints.shape[1]
     j_out = train.sequences[0].targets.shape[1]
     if (cfg.num_joints_in, cfg.num_joints_out) != (j_in, j_out):
@@ -151,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
         dist.destroy_process_group()
     if trainer.dist.is_main:
         print(
-            f"done in {time.perf_counter() - t0:.0f} s; weights: {os.path.join(args.out, 'final.safetensors')} "
-            f"(lowest validation MPJPE: best.safetensors)"
+            f"done in {time.perf_counter() - t0:.0f} s; weights: {os.path.join(args.out, FINAL_FILE)} "
+            f"(lowest validation MPJPE: {BEST_FILE})"
         )
     return 0

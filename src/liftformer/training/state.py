@@ -1,4 +1,5 @@
-"""Reading a training checkpoint (``last.pt``) safely: tensors and plain containers only, no code."""
+"""Reading a training checkpoint (``last.pt``) safely: tensors and plain containers only, no code; the names of
+the weights files a run writes beside it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from typing import Any
 import torch
 
 from liftformer.errors import CheckpointError
+
+BEST_FILE, FINAL_FILE, RAW_FILE = "best.safetensors", "final.safetensors", "final_raw.safetensors"  # weights a run writes
+WEIGHTS_FILES = (BEST_FILE, FINAL_FILE, RAW_FILE)
 
 
 def load_training_state(path: Path) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from liftformer.training.distributed import Distributed
 from liftformer.training.optim import build_exponential_optimizer, build_optimizer, cooldown_factor
 from liftformer.training.recipe import WeightEMA
 from liftformer.training.report import plot_curves, write_log
-from liftformer.training.state import load_training_state
+from liftformer.training.state import BEST_FILE, FINAL_FILE, RAW_FILE, load_training_state
 from liftformer.training.step import target_frame, train_step_async
 
 __all__ = ["TrainConfig", "Trainer", "target_frame"]
@@ -291,10 +291,10 @@ class Trainer:
     def _write_outputs(self, row: dict[str, float]) -> None:
         vals = [r["val_mpjpe_mm"] for r in self.history]
         if math.isfinite(row["val_mpjpe_mm"]) and row["val_mpjpe_mm"] <= min(v for v in vals if math.isfinite(v)):
-            save_weights(self.eval_model, self.out_dir / "best.safetensors", {"epoch": str(self.epoch)})  # type: ignore[arg-type]
-        save_weights(self.eval_model, self.out_dir / "final.safetensors", {"epoch": str(self.epoch)})  # type: ignore[arg-type]
+            save_weights(self.eval_model, self.out_dir / BEST_FILE, {"epoch": str(self.epoch)})  # type: ignore[arg-type]
+        save_weights(self.eval_model, self.out_dir / FINAL_FILE, {"epoch": str(self.epoch)})  # type: ignore[arg-type]
         if self.ema is not None:
-            save_weights(self.model, self.out_dir / "final_raw.safetensors", {"epoch": str(self.epoch), "weights": "raw"})
+            save_weights(self.model, self.out_dir / RAW_FILE, {"epoch": str(self.epoch), "weights": "raw"})
         self.save()
         write_log(self.history, self.out_dir / "log.csv")
         plot_curves(self.history, self.out_dir / "curve.png")
