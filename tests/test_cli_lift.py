@@ -129,6 +129,8 @@ def test_lift_refuses_to_overwrite_its_input(tmp_path, checkpoints, capsys):
     one_line_error(capsys, "--csv", "is the input")
     assert main(["lift", str(kp), "--stream", "--json", "--out", str(tmp_path / "poses"), "--checkpoint", str(checkpoints[True])]) == 2
     one_line_error(capsys, "is the input")
+    assert main(["lift", str(kp), "--out", str(tmp_path / "poses.json"), *ckpt]) == 2  # not silently poses.npz
+    one_line_error(capsys, "--out", "written as .npz", "poses.npz")
     assert kp.read_bytes() == before and csv_in.read_bytes() == csv_before
     assert not (tmp_path / "poses.npz").exists() and capsys.readouterr().out == ""
 

@@ -39,7 +39,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     """Flags of ``lift``."""
-    p.add_argument("--out", default=None, help="output .npz (default: INPUT_STEM_3d.npz in the current directory)")
+    p.add_argument("--out", default=None,
+                   help="output .npz (default: INPUT_STEM_3d.npz in the current directory; --json/--csv write siblings)")
     p.add_argument("--json", action="store_true", help="also write the poses as JSON")
     p.add_argument("--csv", action="store_true", help="also write the poses as CSV")
     p.add_argument("--render", default=None, help="write a side-by-side render to this .mp4 or .gif (the 2D used on the video | 3D)")
@@ -55,8 +56,9 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--height", type=positive_int, default=None, help="image height in pixels")
     p.add_argument("--fps", type=positive_float, default=None, help="frame rate (default: from the file/video, else 50)")
     p.add_argument("--min-score", type=probability, default=0.3,
-                   help="keypoints at or below this confidence count as missing (0-1)")
-    p.add_argument("--max-gap", type=non_negative_int, default=10, help="report runs of more frames than this without a person")
+                   help="keypoints at or below this confidence count as missing (0-1; default 0.3)")
+    p.add_argument("--max-gap", type=non_negative_int, default=10,
+                   help="report runs of more frames than this without a person (default 10)")
     p.add_argument("--person", default="largest", metavar="ID|largest|all",
                    help="with several people per frame (videos, JSON lists): a track id, the largest (default: largest mean box "
                    "area x frames) or all (one output per id, OUT_person<ID>.npz …); --stream follows one person")

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from liftformer.data.skeleton import H36M_17
+from liftformer.errors import DataError
 from liftformer.fileio import atomic_write
 
 
@@ -96,9 +97,12 @@ def with_person(path: Path, person: int) -> Path:
 
 
 def output_paths(out: str, json_out: bool, csv_out: bool) -> dict[str, Path]:
-    """The npz path and its JSON/CSV siblings (same stem)."""
+    """The npz path (``out``, ``.npz`` added to a name without a suffix) and its JSON/CSV siblings (same stem);
+    another suffix is a :class:`DataError`, as the file would not be what its name says."""
     base = Path(out)
-    paths = {"npz": base if base.suffix == ".npz" else base.with_suffix(".npz")}
+    if base.suffix not in ("", ".npz"):
+        raise DataError(f"--out {out}: the poses are written as .npz: name it {base.with_suffix('.npz')} (--json/--csv add siblings)")
+    paths = {"npz": base.with_suffix(".npz")}
     if json_out:
         paths["json"] = paths["npz"].with_suffix(".json")
     if csv_out:
