@@ -11,7 +11,9 @@
 # first, without the cool-down), then the centred run alone with MINUTES=320 COOLDOWN=0.375 REAL=0.3, then both with
 # MINUTES_CENTRED=400 COOLDOWN_CENTRED=0.2 MINUTES_CAUSAL=280 COOLDOWN_CAUSAL=0.2857 REAL=0.3: centred version 5
 # (29,512 steps) and causal version 4 (20,207 steps), then the centred run alone with MINUTES_CENTRED=470
-# COOLDOWN_CENTRED=0.14894 REAL=0.3: centred version 6 (35,581 steps); see the model card. On a CPU the two models train side by side, one
+# COOLDOWN_CENTRED=0.14894 REAL=0.3: centred version 6 (35,581 steps), then both with MINUTES_CENTRED=550
+# COOLDOWN_CENTRED=0.14545 MINUTES_CAUSAL=360 COOLDOWN_CAUSAL=0.2222 REAL=0.3: centred version 7 (40,853 steps) and causal
+# version 5 (25,556 steps); see the model card. On a CPU the two models train side by side, one
 # core and one thread each (taskset where present); with DEVICE=cuda they train one after the other.
 # A run directory that already holds a model's last.pt is resumed: MINUTES is then the run's total, so a
 # budget can be given in sittings (a run past its budget trains no further, and is scored again).
