@@ -52,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    args.given = given_flags(argv)  # e.g. train --init: the model flags left out come from the weights file
+    if getattr(args, "init", None):  # train --init: the model flags left out come from the weights file
+        args.given = given_flags(argv)  # a second parse: only where it is read
     try:
         if hasattr(args, "device"):
             check_device(args.device)  # declared once (cli.options.add_runtime_arguments), checked before any work

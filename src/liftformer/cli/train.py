@@ -91,9 +91,11 @@ def run(args: argparse.Namespace) -> int:
             raise CheckpointError(
                 f"--init {args.init}: the model flags differ from its config ({'; '.join(diff)}): drop them to take its values"
             )
-    written = [os.path.join(args.out, name) for name in WEIGHTS_FILES]
-    if args.init and any(os.path.isfile(w) and os.path.samefile(args.init, w) for w in written):
-        raise DataError(f"--init {args.init}: this run would overwrite it in --out {args.out}: copy it elsewhere or choose another --out")
+        written = [os.path.join(args.out, name) for name in WEIGHTS_FILES]
+        if any(os.path.isfile(w) and os.path.samefile(args.init, w) for w in written):
+            raise DataError(
+                f"--init {args.init}: this run would overwrite it in --out {args.out}: copy it elsewhere or choose another --out"
+            )
     check_writable_dir(args.out, "--out")
     check_noise_flags(args)
     check_augment_flags(args)
