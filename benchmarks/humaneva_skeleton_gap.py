@@ -19,7 +19,7 @@ import numpy as np
 
 from liftformer.data.datasets import get_dataset, load_split
 from liftformer.evaluation.generalisation import SuiteConfig, find_files, frame_errors, predict_frames
-from liftformer.inference.pretrained import load_model
+from liftformer.inference.lifting.pretrained import load_model
 
 PELVIS, RHIP, LHIP, THORAX = 0, 1, 4, 8  # H36M-17 indices in the prediction
 

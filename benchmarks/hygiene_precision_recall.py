@@ -26,8 +26,8 @@ import time
 import numpy as np
 
 from liftformer.data.synthetic import crossing_walkers
-from liftformer.inference.hygiene import SWAP_GROUPS, check_track
-from liftformer.inference.tracking import repair_tail_swaps, track_people
+from liftformer.inference.tracks.hygiene import SWAP_GROUPS, check_track
+from liftformer.inference.tracks.tracking import repair_tail_swaps, track_people
 
 GROUPS = {name: (list(left + right), list(right + left)) for name, (left, right) in SWAP_GROUPS.items()}
 

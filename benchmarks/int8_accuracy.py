@@ -18,7 +18,7 @@ import torch
 from liftformer.data.datasets import load_split
 from liftformer.data.pipeline import subset_sequences
 from liftformer.evaluation.protocol import evaluate_sequences, summarize_by_action
-from liftformer.inference.export import quantize_int8
+from liftformer.inference.writers.export import quantize_int8
 from liftformer.model.checkpoint import load_weights
 from liftformer.timing import hardware_description, time_calls
 

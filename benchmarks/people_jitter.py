@@ -37,9 +37,9 @@ def main() -> None:
     p.add_argument("video")
     p.add_argument("--lift", action="store_true", help="also lift and measure the 3D jitter (mm)")
     args = p.parse_args()
-    from liftformer.inference.multipose import detect_video_people
-    from liftformer.inference.smoothing import one_euro, smooth_keypoints
-    from liftformer.inference.tracking import select_people
+    from liftformer.inference.sources.multipose import detect_video_people
+    from liftformer.inference.tracks.smoothing import one_euro, smooth_keypoints
+    from liftformer.inference.tracks.tracking import select_people
 
     t0 = time.perf_counter()
     kp = detect_video_people(args.video, progress=False)
@@ -63,9 +63,9 @@ def main() -> None:
         print(f"person {i}: {k.pixels.shape[1]} joints, {len(k.pixels)} frames: one_euro {filt * 1e6:.0f} µs/frame, "
               f"smooth_keypoints (with visibility) {whole * 1e6:.0f} µs/frame")
     if args.lift:
+        from liftformer.inference.lifting.pretrained import load_model
         from liftformer.inference.offline import lift_person
         from liftformer.inference.options import LiftOptions
-        from liftformer.inference.pretrained import load_model
 
         model = load_model(None)
         for label, people in rows.items():

@@ -31,8 +31,8 @@ from types import ModuleType
 import numpy as np
 
 from liftformer.data.synthetic import synthetic_sequence
-from liftformer.inference.render import render_frames, write_video
-from liftformer.inference.video import iter_frames
+from liftformer.inference.sources.video import iter_frames
+from liftformer.inference.writers.render import render_frames, write_video
 from liftformer.timing import hardware_description
 
 WIDTH, HEIGHT, FPS = 1280, 720, 50.0

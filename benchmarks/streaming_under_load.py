@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from liftformer.inference.lifting.pretrained import load_model
+from liftformer.inference.lifting.streaming import KeypointStream
 from liftformer.inference.options import STREAM_THREADS
-from liftformer.inference.pretrained import load_model
-from liftformer.inference.streaming import KeypointStream
 from liftformer.timing import hardware_description
 
 TARGET_MEDIAN_MS, TARGET_P99_MS = 5.0, 20.0

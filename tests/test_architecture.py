@@ -12,6 +12,9 @@ ROOT = Path(liftformer.__file__).parent
 # The root package (__init__: version, top-level names) sits just below cli.
 FLOORS = ("assets", "weights", "errors", "fileio", "data", "model", "inference", "evaluation", "training", "timing", "__init__", "cli")
 MAX_LINES = 300
+# Inside liftformer.inference the stages are floors too (docs/architecture.md): options first, the offline job last.
+STAGES = ("options", "sources", "tracks", "lifting", "writers", "offline")
+COMPAT = ("pretrained", "streaming", "render", "bvh")  # inference.X re-exports a stage's module for older imports
 
 
 def _module(path: Path) -> str:
@@ -74,3 +77,44 @@ def test_every_floor_is_known_and_modules_are_small():
         assert _floor(_module(path)) in FLOORS, f"{path}: add its floor to FLOORS and docs/architecture.md"
         lines = len(path.read_text().splitlines())
         assert lines <= MAX_LINES, f"{path.relative_to(ROOT)}: {lines} lines (> {MAX_LINES}): split it by what it holds"
+
+
+def _stage(module: str) -> str | None:
+    """The inference stage of a module (None outside liftformer.inference or for the package itself)."""
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[1] == "inference" else None
+
+
+def test_inference_stages_import_only_earlier_stages():
+    graph = import_graph()
+    stages = {_stage(m) for m in graph} - {None}
+    assert stages <= set(STAGES) | set(COMPAT), f"add {sorted(stages - set(STAGES) - set(COMPAT))} to STAGES and docs/architecture.md"
+    wrong = [f"{a} imports {b}" for a, targets in graph.items() for b in targets
+             if _stage(a) in STAGES and _stage(b) in STAGES and STAGES.index(_stage(b)) > STAGES.index(_stage(a))]
+    assert not wrong, wrong
+
+
+def test_writers_import_no_other_stage():
+    """Writers take arrays and frame iterators: they never read, detect, track or lift."""
+    graph = import_graph()
+    wrong = [f"{a} imports {b}" for a, targets in graph.items() if _stage(a) == "writers"
+             for b in targets if _stage(b) not in (None, "writers")]
+    assert not wrong, wrong
+
+
+def test_nothing_imports_the_compat_modules():
+    """``inference.pretrained`` etc. only re-export (for users' older imports); the package uses the stages."""
+    graph = import_graph()
+    wrong = [f"{a} imports {b}" for a, targets in graph.items() for b in targets if _stage(b) in COMPAT]
+    assert not wrong, wrong
+
+
+def test_imports_from_before_the_split_still_work():
+    """The README's earlier import paths re-export the same objects as the stages."""
+    from liftformer.inference import bvh, pretrained, render, streaming
+    from liftformer.inference.lifting import lift_sequence, pretrained as new_pretrained, sequence, streaming as new_streaming
+    from liftformer.inference.writers import bvh as new_bvh, render as new_render
+
+    assert lift_sequence is sequence.lift_sequence
+    for old, new in ((pretrained, new_pretrained), (streaming, new_streaming), (render, new_render), (bvh, new_bvh)):
+        assert old.__all__ and all(getattr(old, name) is getattr(new, name) for name in old.__all__)

@@ -13,7 +13,7 @@ from liftformer.cli.main import main
 from liftformer.data.skeleton import H36M_17
 from liftformer.data.synthetic import demo_keypoints, synthetic_sequence
 from liftformer.errors import DataError
-from liftformer.inference.bvh import save_bvh
+from liftformer.inference.writers.bvh import save_bvh
 
 # the exporter's joint names, mapped to H36M-17 indices here independently
 H36M_INDEX = {"Hips": 0, "RightUpLeg": 1, "RightLeg": 2, "RightFoot": 3, "LeftUpLeg": 4, "LeftLeg": 5, "LeftFoot": 6,
@@ -184,7 +184,7 @@ def test_lift_writes_a_bvh_that_matches_the_lifted_joints(tmp_path, capsys):
 
 
 def test_bad_bvh_paths_are_one_line_before_any_work(tmp_path, capsys, monkeypatch):
-    import liftformer.inference.pretrained as pretrained
+    import liftformer.inference.lifting.pretrained as pretrained
 
     monkeypatch.setattr(pretrained, "load_model", lambda *a, **k: pytest.fail("lifted before checking the BVH path"))
     kp = tmp_path / "walk.json"
@@ -213,7 +213,7 @@ def test_several_people_get_one_bvh_each(tmp_path, capsys):
 
 
 def test_rotation_helpers_at_their_edge_cases():
-    from liftformer.inference.bvh import euler_zxy, swing
+    from liftformer.inference.writers.bvh import euler_zxy, swing
 
     a = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.6, 0.8, 0.0]])
     r = swing(a, -a)  # opposite directions: 180° turns

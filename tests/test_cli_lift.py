@@ -136,7 +136,7 @@ def test_lift_refuses_to_overwrite_its_input(tmp_path, checkpoints, capsys):
 
 
 def test_lift_checks_output_directories_before_work(tmp_path, checkpoints, capsys, monkeypatch):
-    import liftformer.inference.pretrained as pretrained
+    import liftformer.inference.lifting.pretrained as pretrained
 
     monkeypatch.setattr(pretrained, "load_model", lambda *a, **k: pytest.fail("lifted before checking outputs"))
     kp = walk_file(tmp_path)
@@ -180,7 +180,7 @@ def test_demo_rejects_bad_frame_count(capsys):
 
 
 def test_written_files_are_named_at_once_even_if_render_is_interrupted(tmp_path, checkpoints, capsys, monkeypatch):
-    import liftformer.inference.render as render
+    import liftformer.inference.writers.render as render
 
     def interrupted(images, path, fps):
         raise KeyboardInterrupt
@@ -244,7 +244,7 @@ def test_pose_values_are_rounded_without_float_noise(tmp_path, checkpoints, caps
 def test_stream_threads_default_to_one_and_are_restored(tmp_path, checkpoints, capsys, monkeypatch):
     import torch
 
-    from liftformer.inference.streaming import KeypointStream
+    from liftformer.inference.lifting.streaming import KeypointStream
 
     seen = []
     push = KeypointStream.push
@@ -258,7 +258,7 @@ def test_stream_threads_default_to_one_and_are_restored(tmp_path, checkpoints, c
 
 
 def test_interrupted_stream_saves_what_was_streamed(tmp_path, checkpoints, capsys, monkeypatch):
-    from liftformer.inference.streaming import KeypointStream
+    from liftformer.inference.lifting.streaming import KeypointStream
 
     push = KeypointStream.push
 

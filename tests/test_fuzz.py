@@ -42,8 +42,9 @@ from liftformer.data import safe_npz
 from liftformer.data.custom import load_custom_sequences
 from liftformer.data.formats import load_item, load_positions_2d, load_positions_3d
 from liftformer.errors import CheckpointError, DataError, LiftformerError
-from liftformer.inference.keypoints import prepare_keypoints, read_keypoints
-from liftformer.inference.video import iter_frames, probe_video
+from liftformer.inference.sources.keypoints import read_keypoints
+from liftformer.inference.sources.video import iter_frames, probe_video
+from liftformer.inference.tracks.prepare import prepare_keypoints
 from liftformer.model.checkpoint import load_weights, read_config, save_weights
 from liftformer.model.liftformer import LiftFormer, LiftFormerConfig
 

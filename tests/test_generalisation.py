@@ -17,7 +17,7 @@ from liftformer.data import h36m, humaneva
 from liftformer.data.skeleton import H36M_17, HUMANEVA_15, MPII_16
 from liftformer.data.virtual_camera import camera_pose
 from liftformer.evaluation.generalisation import SuiteConfig, frame_errors, held_out_cameras, predict_frames
-from liftformer.inference.lifting import lift_sequence
+from liftformer.inference.lifting.sequence import lift_sequence
 from liftformer.model import LiftFormer, LiftFormerConfig
 from liftformer.model.checkpoint import save_weights
 

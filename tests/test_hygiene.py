@@ -11,7 +11,7 @@ from conftest import tiny_model_kwargs
 from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.cli.main import main
 from liftformer.data.synthetic import crossing_walkers
-from liftformer.inference.hygiene import SWAP_GROUPS, check_track
+from liftformer.inference.tracks.hygiene import SWAP_GROUPS, check_track
 from liftformer.model.checkpoint import save_weights
 
 LEGS = list(SWAP_GROUPS["legs"][0] + SWAP_GROUPS["legs"][1]), list(SWAP_GROUPS["legs"][1] + SWAP_GROUPS["legs"][0])

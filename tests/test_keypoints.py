@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from liftformer.errors import DataError
-from liftformer.inference.keypoints import Keypoints2D, fill_gaps, prepare_keypoints, read_keypoints
+from liftformer.inference.sources.keypoints import Keypoints2D, read_keypoints
+from liftformer.inference.tracks.prepare import fill_gaps, prepare_keypoints
 
 
 def coco_frames(t=12, seed=0):

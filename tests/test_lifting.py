@@ -7,7 +7,7 @@ import torch
 from conftest import tiny_model_kwargs
 from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.data.skeleton import H36M_17, MPII_16, flip_horizontal
-from liftformer.inference.lifting import lift_sequence
+from liftformer.inference.lifting.sequence import lift_sequence
 
 
 def test_causal_model_ignores_future_frames():
@@ -151,7 +151,7 @@ def test_stride_validated():
 
 
 def test_predict_windows_reads_the_target_frame_of_a_sequence_head():
-    from liftformer.inference.lifting import predict_windows
+    from liftformer.inference.lifting.sequence import predict_windows
 
     model = sequence_model(causal=True)
     x = torch.randn(3, 5, 17, 2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from liftformer.inference.native_logs import quiet_native_logs
+from liftformer.inference.sources.native_logs import quiet_native_logs
 
 NATIVE = (b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n"
           b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"

@@ -10,8 +10,8 @@ import pytest
 from liftformer.cli.main import main
 from liftformer.data.skeleton import H36M_17
 from liftformer.data.synthetic import demo_keypoints, synthetic_sequence
-from liftformer.inference.drawing import PERSON_COLOURS, bone_colours, fit_view
-from liftformer.inference.render import VIEW_BACKGROUND, check_render_path, make_layout, render_frames, write_video
+from liftformer.inference.writers.drawing import PERSON_COLOURS, bone_colours, fit_view
+from liftformer.inference.writers.render import VIEW_BACKGROUND, check_render_path, make_layout, render_frames, write_video
 
 W, H = 320, 240
 GREY = 128

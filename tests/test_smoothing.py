@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from liftformer.inference.keypoints import Keypoints2D
-from liftformer.inference.smoothing import object_scale, one_euro, smooth_keypoints, smooth_visibility
-from liftformer.inference.tracking import PeopleKeypoints, select_people
+from liftformer.inference.sources.keypoints import Keypoints2D, PeopleKeypoints
+from liftformer.inference.tracks.smoothing import object_scale, one_euro, smooth_keypoints, smooth_visibility
+from liftformer.inference.tracks.tracking import select_people
 
 FPS, T, J = 30.0, 120, 33
 
@@ -153,7 +153,7 @@ class HalfTasks:
 def test_video_frames_the_detector_left_unsmoothed_are_marked(tmp_path: Path) -> None:
     import imageio.v2 as imageio
 
-    from liftformer.inference.multipose import detect_video_people
+    from liftformer.inference.sources.multipose import detect_video_people
 
     video = tmp_path / "grey.mp4"
     imageio.mimwrite(video, [np.full((64, 64, 3), 96, np.uint8)] * 12, fps=FPS, codec="libx264", macro_block_size=16)

@@ -7,8 +7,8 @@ import torch
 from conftest import tiny_model_kwargs
 from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.data.skeleton import H36M_17
-from liftformer.inference.lifting import lift_sequence
-from liftformer.inference.streaming import StreamingLifter
+from liftformer.inference.lifting.sequence import lift_sequence
+from liftformer.inference.lifting.streaming import StreamingLifter
 
 
 @pytest.mark.parametrize("flip", [None, (H36M_17, H36M_17)])
@@ -35,7 +35,7 @@ def test_stream_rejects_centred_models_and_bad_frames():
 
 def test_onnx_export_matches_pytorch(tmp_path):
     pytest.importorskip("onnxruntime")
-    from liftformer.inference.export import export_onnx, onnx_max_abs_difference
+    from liftformer.inference.writers.export import export_onnx, onnx_max_abs_difference
 
     model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, share_attention=True, causal=True))).eval()
     path = tmp_path / "m.onnx"
@@ -57,7 +57,7 @@ def test_causal_sequence_head_streams_and_exports(tmp_path):
         expected = model(padded.unfold(0, 5, 1).movedim(-1, 1))[:, -1].numpy()
     np.testing.assert_allclose(streamed, expected, atol=1e-5)
     pytest.importorskip("onnxruntime")
-    from liftformer.inference.export import export_onnx, onnx_max_abs_difference
+    from liftformer.inference.writers.export import export_onnx, onnx_max_abs_difference
 
     export_onnx(model, tmp_path / "seq.onnx")
     assert onnx_max_abs_difference(model, tmp_path / "seq.onnx", batch=3) < 1e-4
@@ -70,8 +70,9 @@ def _points(rng: np.random.Generator, frames: int, joints: int = 17, score: floa
 
 @pytest.mark.parametrize("layout", ["coco", "h36m"])
 def test_keypoint_stream_matches_offline_causal_lifting(layout):
-    from liftformer.inference.keypoints import Keypoints2D, prepare_keypoints
-    from liftformer.inference.streaming import KeypointStream
+    from liftformer.inference.lifting.streaming import KeypointStream
+    from liftformer.inference.sources.keypoints import Keypoints2D
+    from liftformer.inference.tracks.prepare import prepare_keypoints
 
     model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, causal=True))).eval()
     points = _points(np.random.default_rng(1), 20)
@@ -86,7 +87,7 @@ def test_keypoint_stream_matches_offline_causal_lifting(layout):
 
 
 def test_keypoint_stream_keeps_input_frame_numbers_and_reports_gaps():
-    from liftformer.inference.streaming import KeypointStream
+    from liftformer.inference.lifting.streaming import KeypointStream
 
     model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, causal=True))).eval()
     points = _points(np.random.default_rng(2), 30)
@@ -115,7 +116,7 @@ def test_keypoint_stream_keeps_input_frame_numbers_and_reports_gaps():
 
 
 def test_keypoint_stream_uses_joints_never_seen_confidently():
-    from liftformer.inference.streaming import KeypointStream
+    from liftformer.inference.lifting.streaming import KeypointStream
 
     model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, causal=True))).eval()
     points = _points(np.random.default_rng(3), 5)

@@ -6,7 +6,7 @@ import torch
 from liftformer import CheckpointError
 from liftformer.data.skeleton import H36M_17
 from liftformer.data.windows import sliding_windows
-from liftformer.inference.lifting import lift_sequence
+from liftformer.inference.lifting.sequence import lift_sequence
 from liftformer.model import LiftFormer, LiftFormerConfig, TCNConfig, TemporalConvNet, build_model
 from liftformer.model.checkpoint import load_weights, read_config, save_weights
 from liftformer.model.registry import config_from_dict, config_to_dict
@@ -125,8 +125,8 @@ def test_flops_strided_window_and_dense_frame():
 
 
 def test_onnx_export_and_streaming(tmp_path):
-    from liftformer.inference.export import export_onnx, onnx_max_abs_difference
-    from liftformer.inference.streaming import StreamingLifter
+    from liftformer.inference.lifting.streaming import StreamingLifter
+    from liftformer.inference.writers.export import export_onnx, onnx_max_abs_difference
 
     model = tiny_tcn(causal=True).eval()
     path = tmp_path / "tcn.onnx"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import torch
 
 from conftest import tiny_model_kwargs
-from liftformer.inference.export import quantize_int8
+from liftformer.inference.writers.export import quantize_int8
 from liftformer.model import LiftFormer, LiftFormerConfig, TCNConfig
 from liftformer.timing import compare_inference, gflops, measure_model, measure_sequence_inference
 

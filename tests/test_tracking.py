@@ -11,7 +11,7 @@ from conftest import tiny_model_kwargs, two_people_json
 from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.cli.main import main
 from liftformer.data.synthetic import crossing_walkers
-from liftformer.inference.tracking import repair_tail_swaps, track_people
+from liftformer.inference.tracks.tracking import repair_tail_swaps, track_people
 from liftformer.model.checkpoint import save_weights
 
 FRAMES = 120
@@ -147,7 +147,7 @@ def test_all_people_share_one_render(two_people, capsys):
 
 
 def test_clips_of_different_spans_are_put_on_one_timeline():
-    from liftformer.inference.offline import Lifted, on_common_frames
+    from liftformer.inference.writers.plan import Lifted, on_common_frames
 
     def clip(first: int, count: int, value: float) -> Lifted:
         return Lifted(np.full((count, 17, 3), value), np.full((count, 17, 2), value), np.zeros((count, 17), bool),

@@ -11,8 +11,8 @@ import pytest
 
 from conftest import hide_mediapipe
 from liftformer.errors import DataError
-from liftformer.inference.detector import MISSING_DETECTOR, MediaPipePoseDetector, detect_video
-from liftformer.inference.video import VIDEO_SUFFIXES, VideoInfo, iter_frames, probe_video
+from liftformer.inference.sources.detector import MISSING_DETECTOR, MediaPipePoseDetector, detect_video
+from liftformer.inference.sources.video import VIDEO_SUFFIXES, VideoInfo, iter_frames, probe_video
 
 FRAMES, WIDTH, HEIGHT, FPS = 12, 64, 48, 12.0
 EMPTY_FRAMES = {0, 5, 11}

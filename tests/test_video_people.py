@@ -18,10 +18,11 @@ from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.cli.main import main
 from liftformer.data.synthetic import crossing_walkers
 from liftformer.errors import DataError
-from liftformer.inference import multipose
-from liftformer.inference.detector import MISSING_DETECTOR, MediaPipePoseDetector
-from liftformer.inference.multipose import Headcount, MediaPipeMultiPoseDetector, detect_video_people
-from liftformer.inference.tracking import PeopleKeypoints, select_people
+from liftformer.inference.sources import multipose
+from liftformer.inference.sources.detector import MISSING_DETECTOR, MediaPipePoseDetector
+from liftformer.inference.sources.keypoints import PeopleKeypoints
+from liftformer.inference.sources.multipose import Headcount, MediaPipeMultiPoseDetector, detect_video_people
+from liftformer.inference.tracks.tracking import select_people
 from liftformer.model.checkpoint import save_weights
 
 FRAMES, WIDTH, HEIGHT, FPS = 24, 320, 240, 24.0

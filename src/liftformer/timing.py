@@ -271,7 +271,7 @@ def measure_sequence_inference(config: WindowConfig, frames: int, batch_size: in
     """Frames/s of ``lift_sequence`` on one long sequence (every frame gets its window; the TCN
     runs the whole sequence through its dilated convolutions)."""
     from liftformer.data.skeleton import H36M_17
-    from liftformer.inference.lifting import lift_sequence
+    from liftformer.inference.lifting.sequence import lift_sequence
 
     torch.manual_seed(0)
     model = build_model(config).eval()

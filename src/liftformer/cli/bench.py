@@ -13,7 +13,7 @@ import torch
 from liftformer.cli.model_args import add_model_arguments, config_from_args
 from liftformer.cli.options import add_runtime_arguments, positive_int
 from liftformer.fileio import atomic_write_text, check_outputs
-from liftformer.inference.export import quantize_int8
+from liftformer.inference.writers.export import quantize_int8
 from liftformer.model import LiftFormer, LiftFormerConfig
 from liftformer.timing import (
     compare_inference,

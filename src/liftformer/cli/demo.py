@@ -8,8 +8,9 @@ from pathlib import Path
 
 from liftformer.cli.lift import lift_options
 from liftformer.cli.options import add_runtime_arguments, positive_int
-from liftformer.inference.offline import OutputPlan, lift_and_save
+from liftformer.inference.offline import lift_and_save
 from liftformer.inference.options import torch_threads
+from liftformer.inference.writers.plan import OutputPlan
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -22,7 +23,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from liftformer.inference.keypoints import read_keypoints
+    from liftformer.inference.sources.keypoints import read_keypoints
 
     source = str(resources.files("liftformer.assets").joinpath("demo_keypoints.json"))
     out_dir = Path(args.out_dir)

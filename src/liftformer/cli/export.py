@@ -22,9 +22,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from liftformer.inference.export import export_onnx, onnx_max_abs_difference
+    from liftformer.inference.lifting.pretrained import shipped_weights_path
     from liftformer.inference.options import torch_threads
-    from liftformer.inference.pretrained import shipped_weights_path
+    from liftformer.inference.writers.export import export_onnx, onnx_max_abs_difference
     from liftformer.model.checkpoint import load_weights
 
     missing = [m for m in ("onnx", "onnxruntime") if importlib.util.find_spec(m) is None]

@@ -22,8 +22,8 @@ from liftformer.cli.options import (
     silence_stdout,
 )
 from liftformer.errors import DataError
-from liftformer.inference.offline import OutputPlan
 from liftformer.inference.options import LiftOptions, torch_threads
+from liftformer.inference.writers.plan import OutputPlan
 
 BVH_UNITS = {"m": 1.0, "cm": 100.0}  # --bvh-units: BVH lengths per metre
 
@@ -75,12 +75,13 @@ def lift_options(args: argparse.Namespace) -> LiftOptions:
 
 
 def run(args: argparse.Namespace) -> int:
-    from liftformer.inference.outputs import output_paths
-    from liftformer.inference.video import VIDEO_SUFFIXES, is_webcam
+    from liftformer.inference.sources.read import is_video as is_video_file
+    from liftformer.inference.sources.video import is_webcam
+    from liftformer.inference.writers.outputs import output_paths
 
     source = args.input
     webcam = args.stream and is_webcam(source)
-    is_video = webcam or Path(source).suffix.lower() in VIDEO_SUFFIXES
+    is_video = webcam or is_video_file(source)
     options = lift_options(args)
     paths = output_paths(args.out or f"{Path(source).stem}_3d.npz", args.json, args.csv)
     plan = OutputPlan(paths["npz"], paths.get("json"), paths.get("csv"), Path(args.render) if args.render else None, args.orbit,
@@ -88,20 +89,15 @@ def run(args: argparse.Namespace) -> int:
     plan.check({"input": None if webcam else source, "--checkpoint": options.checkpoint})
     if args.verbose:  # detector.py quiets MediaPipe's glog and TFLite unless these are set
         os.environ.update(GLOG_minloglevel="0", TF_CPP_MIN_LOG_LEVEL="0")
-    from liftformer.inference.native_logs import quiet_native_logs
-
     with torch_threads(options.thread_count(args.stream)):
         if args.stream:
+            from liftformer.inference.sources.native_logs import quiet_native_logs
+
             with quiet_native_logs(is_video and not args.verbose):
                 return _stream(source, options, plan, is_video, webcam)
-        if is_video:  # every person in each frame; tracked and chosen (--person) in lift_people
-            from liftformer.inference.multipose import detect_video_people
-
-            with quiet_native_logs(not args.verbose):
-                kp = detect_video_people(source)
         from liftformer.inference.offline import lift_people
 
-        return lift_people(kp if is_video else source, options, plan, frames_from=source if is_video else None)
+        return lift_people(source, options, plan, verbose=args.verbose)
 
 
 def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool, webcam: bool) -> int:
@@ -110,10 +106,11 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
     Ctrl-C ends the stream (the only way to end a webcam's): what was streamed is still saved, exit 130.
     So does a reader that closes stdout (``| head``), exit 141 as for SIGPIPE.
     """
-    from liftformer.inference.offline import Lifted, render_output, report_gaps, write_outputs
-    from liftformer.inference.outputs import rounded
-    from liftformer.inference.pretrained import load_model
-    from liftformer.inference.streaming import KeypointStream, StreamResult, keypoint_file_source, video_source
+    from liftformer.inference.lifting.pretrained import load_model
+    from liftformer.inference.lifting.streaming import KeypointStream, StreamResult, keypoint_file_source, video_source
+    from liftformer.inference.offline import report_gaps, video_frames
+    from liftformer.inference.writers.outputs import rounded
+    from liftformer.inference.writers.plan import Lifted, render_output, write_outputs
 
     model = load_model(options.checkpoint, causal=True)
     src = video_source(source, options) if is_video else keypoint_file_source(source, options)
@@ -158,5 +155,5 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
                   np.array([r.frame for r in results]), src.fps, src.image_size)
     write_outputs(plan, clip, sys.stderr)  # stdout carries only JSON lines
     if plan.render:
-        render_output(plan, [clip], None if webcam or not is_video else source, sys.stderr)
+        render_output(plan, [clip], video_frames(None if webcam or not is_video else source), sys.stderr)
     return interrupted or 0

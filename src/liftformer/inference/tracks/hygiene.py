@@ -11,7 +11,7 @@
   jitter and a fraction of the body height), or where the bone lengths change at once. A jump
   away and back within ``max_foreign`` frames, to a pose that continues the one before, is
   repaired (those frames become missing and are interpolated); any other jump is reported.
-- **Identity switches between tracks**: :mod:`liftformer.inference.tail_swaps`.
+- **Identity switches between tracks**: :mod:`liftformer.inference.tracks.tail_swaps`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from liftformer.data.camera import normalize_screen_coordinates
 from liftformer.data.skeleton import H36M_17
-from liftformer.inference.keypoints import Prepared, fill_gaps
+from liftformer.inference.tracks.prepare import Prepared, fill_gaps
 
 SWAP_GROUPS = {"legs": ((4, 5, 6), (1, 2, 3)), "arms": ((11, 12, 13), (14, 15, 16))}  # H36M-17 (left, right)
 

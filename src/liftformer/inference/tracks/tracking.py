@@ -6,7 +6,7 @@ joints with the track's constant-velocity prediction (joint velocities from one 
 next; the body centre's velocity across missed frames, with a tolerance that widens with the
 gap), times the similarity of the scale-free poses. A track missing for up to ``max_age``
 frames keeps its id (occlusions); a detection that matches nothing starts a new track. After
-tracking, :func:`~liftformer.inference.tail_swaps.find_tail_swaps` looks for pairs of tracks whose
+tracking, :func:`~liftformer.inference.tracks.tail_swaps.find_tail_swaps` looks for pairs of tracks whose
 ids were exchanged (a crossing), exchanges the tails back where that is clear and reports the rest.
 
 Ids count from 1 in order of appearance. ``largest`` is the track with the largest mean bounding-
@@ -21,10 +21,10 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from liftformer.errors import DataError
-from liftformer.inference.hygiene import Finding
-from liftformer.inference.keypoints import Keypoints2D, read_json_people, read_keypoints
-from liftformer.inference.smoothing import smooth_keypoints
-from liftformer.inference.tail_swaps import find_tail_swaps
+from liftformer.inference.sources.keypoints import Keypoints2D, PeopleKeypoints
+from liftformer.inference.tracks.hygiene import Finding
+from liftformer.inference.tracks.smoothing import smooth_keypoints
+from liftformer.inference.tracks.tail_swaps import find_tail_swaps
 
 OKS_KAPPA = 0.1  # joint tolerance as a fraction of sqrt(box area), one frame ahead
 MAX_COST = 0.8  # 1 - OKS × shape above this: no match
@@ -181,17 +181,6 @@ class Selection:
     findings: list[Finding] = field(default_factory=list)
 
 
-@dataclass
-class PeopleKeypoints(Keypoints2D):
-    """Several people per frame before tracking (e.g. a video's detections): ``people[t]`` is frame t's (P_t, J, 3)
-    x, y, score. As :class:`Keypoints2D` it is each frame's largest person (NaN, score 0 where nobody is).
-    ``unsmoothed`` (T,) bool marks the frames whose detector did not smooth keypoints over time (MediaPipe Tasks);
-    :func:`select_people` smooths the chosen people there (:func:`~liftformer.inference.smoothing.smooth_keypoints`)."""
-
-    people: list[np.ndarray] = field(default_factory=list)
-    unsmoothed: np.ndarray | None = None
-
-
 def _smoothed(kp: Keypoints2D, unsmoothed: np.ndarray | None) -> Keypoints2D:
     """``kp`` smoothed over its rows that fall on ``unsmoothed`` input frames (as it was when there are none)."""
     if unsmoothed is None or not np.any(unsmoothed):
@@ -200,26 +189,16 @@ def _smoothed(kp: Keypoints2D, unsmoothed: np.ndarray | None) -> Keypoints2D:
     return replace(kp, unsmoothed=None) if isinstance(kp, PeopleKeypoints) else kp  # never twice
 
 
-def select_people(source: str | Keypoints2D, person: str = "largest", min_frames: int = 1, max_age: int = 15,
+def select_people(source: Keypoints2D, person: str = "largest", min_frames: int = 1, max_age: int = 15,
                   min_score: float = 0.0) -> Selection:
-    """Read ``source`` (a keypoint file path, or keypoints already read: :class:`PeopleKeypoints` for several
-    people per frame), track if it holds several people in some frame, and choose ``person``: an id,
-    ``largest`` (default) or ``all`` (tracks of at least ``min_frames`` detected frames; shorter ones are
-    noted and skipped). One-line DataError for an id that does not exist or when nobody is left."""
+    """Track ``source`` if it holds several people in some frame (a :class:`PeopleKeypoints`), and choose
+    ``person``: an id, ``largest`` (default) or ``all`` (tracks of at least ``min_frames`` detected frames;
+    shorter ones are noted and skipped). One-line DataError for an id that does not exist or when nobody is left."""
     if isinstance(source, PeopleKeypoints) and max((len(f) for f in source.people), default=0) > 1:
         return choose_people(source.people, source, person, min_frames, max_age, min_score, source.unsmoothed)
-    if isinstance(source, str) and source.lower().endswith(".json"):
-        frames, meta = read_json_people(source)
-        if max(len(f) for f in frames) > 1:
-            if len({f.shape[1] for f in frames if len(f)}) > 1:
-                raise DataError(f"{source}: frames have different keypoint counts")
-            like = Keypoints2D(np.zeros((1, 1, 2)), None, meta.get("layout"), meta.get("width"), meta.get("height"),
-                               meta.get("fps"), source)
-            return choose_people(frames, like, person, min_frames, max_age, min_score)
-    kp = read_keypoints(source) if isinstance(source, str) else source
     if person not in ("largest", "all", "1"):
-        raise DataError(f"--person {person}: no such person; {kp.source or 'the input'} holds one person, id 1")
-    return Selection([(None, _smoothed(kp, kp.unsmoothed) if isinstance(kp, PeopleKeypoints) else kp)])
+        raise DataError(f"--person {person}: no such person; {source.source or 'the input'} holds one person, id 1")
+    return Selection([(None, _smoothed(source, source.unsmoothed) if isinstance(source, PeopleKeypoints) else source)])
 
 
 def choose_people(frames: list[np.ndarray], like: Keypoints2D, person: str = "largest", min_frames: int = 1,

@@ -1,6 +1,6 @@
 """Identity switches between two tracks: tails that continue the other track's past better than their own.
 
-Used by :mod:`liftformer.inference.tracking` after tracking, as the safety net of the assignment:
+Used by :mod:`liftformer.inference.tracks.tracking` after tracking, as the safety net of the assignment:
 each track's body centre is extrapolated linearly from its last frames and compared with both
 tracks' next frames; the frame of an exchange is the one that leaves both trajectories smoothest.
 """

@@ -3,7 +3,7 @@
 :class:`MediaPipePoseDetector` runs MediaPipe Pose (BlazePose "full", ``model_complexity=1``),
 whose model files ship inside the wheel: nothing is downloaded at run time. The lite (0) and
 heavy (2) models would be downloaded on first use and are deliberately not offered. It follows one
-person (``lift --stream``); offline video finds everyone with :mod:`~liftformer.inference.multipose`.
+person (``lift --stream``); offline video finds everyone with :mod:`~liftformer.inference.sources.multipose`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from tqdm import tqdm
 
 from liftformer.data.layouts import JOINT_COUNTS
 from liftformer.errors import DataError
-from liftformer.inference.keypoints import Keypoints2D
-from liftformer.inference.video import iter_frames, probe_video
+from liftformer.inference.sources.keypoints import Keypoints2D
+from liftformer.inference.sources.video import iter_frames, probe_video
 
 MISSING_DETECTOR = "video input needs the optional detector: pip install -e '.[video]' (MediaPipe Pose)"
 MODEL_COMPLEXITY = 1  # BlazePose full: the only pose model inside the wheel (0 and 2 download)

@@ -21,7 +21,7 @@ import dataclasses
 
 import numpy as np
 
-from liftformer.inference.keypoints import Keypoints2D
+from liftformer.inference.sources.keypoints import Keypoints2D
 
 MIN_CUTOFF = 0.1  # Hz: alpha ≈ 0.02 at 30 frames/s while a joint is still
 BETA = 40.0  # Hz per (object size per second): alpha ≈ 0.8 while it moves fast

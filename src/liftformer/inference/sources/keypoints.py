@@ -1,24 +1,21 @@
-"""A user's 2D keypoints: read from npz/JSON/CSV/npy, cleaned, converted to normalised H36M-17.
+"""A user's 2D keypoints read from npz/JSON/CSV/npy: :class:`Keypoints2D` (one person per frame) and
+:class:`PeopleKeypoints` (several people per frame: a JSON file that lists several, a video's detections).
 
-One person per frame (the highest-scoring one when a file lists several). A joint is missing
-in a frame when it is NaN or its confidence is at or below ``min_score``; missing joints and
-frames without a person are filled by linear interpolation in time (edge frames copy the
-nearest detection), and gaps longer than ``max_gap`` frames are reported.
+As :class:`Keypoints2D` a file is one person per frame (the highest-scoring one when a JSON frame lists
+several). Cleaning them for a model is the next stage's (:mod:`liftformer.inference.tracks.prepare`).
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from liftformer.data.camera import normalize_screen_coordinates
 from liftformer.data.formats import camera_views, check_nested, load_item, load_positions_2d_metadata, positive
-from liftformer.data.layouts import JOINT_COUNTS, guess_layout, to_h36m
+from liftformer.data.layouts import JOINT_COUNTS
 from liftformer.data.safe_npz import read_npy, reason
 from liftformer.errors import DataError
 
@@ -52,14 +49,14 @@ class Keypoints2D:
 
 
 @dataclass
-class Prepared:
-    """Model-ready keypoints: normalised H36M-17 (T, 17, 2), the H36M pixels and what was filled."""
+class PeopleKeypoints(Keypoints2D):
+    """Several people per frame before tracking: ``people[t]`` is frame t's (P_t, J, 3) x, y, score. As
+    :class:`Keypoints2D` it is one person a frame (a video's largest, a JSON file's best-scoring; NaN, score 0
+    where nobody is). ``unsmoothed`` (T,) bool marks the frames whose detector did not smooth keypoints over time
+    (MediaPipe Tasks); :func:`~liftformer.inference.tracks.tracking.select_people` smooths the chosen people there."""
 
-    keypoints: np.ndarray
-    pixels: np.ndarray
-    filled: np.ndarray  # (T, 17) bool: interpolated or low-confidence rather than detected
-    long_gaps: list[tuple[int, int]] = field(default_factory=list)  # [start, end) frames without a person
-    notes: list[str] = field(default_factory=list)  # warnings for the user
+    people: list[np.ndarray] = field(default_factory=list)
+    unsmoothed: np.ndarray | None = None
 
 
 def read_keypoints(path: str) -> Keypoints2D:
@@ -78,6 +75,11 @@ def read_keypoints(path: str) -> Keypoints2D:
     except Exception as e:  # noqa: BLE001 — any parse failure is a bad file
         raise DataError(f"{path}: cannot read keypoints ({reason(e)})") from None
     kp.source = path
+    return _checked(kp, path)
+
+
+def _checked(kp: Keypoints2D, path: str) -> Keypoints2D:
+    """``kp`` after the checks every reader's result passes: shape, layout name, positive size and rate."""
     if kp.pixels.ndim != 3 or kp.pixels.shape[-1] != 2 or len(kp.pixels) == 0:
         raise DataError(f"{path}: expected keypoints (frames, joints, 2), got {kp.pixels.shape}")
     if kp.layout is not None and not isinstance(kp.layout, str):
@@ -138,9 +140,13 @@ def read_json_people(path: str) -> tuple[list[np.ndarray], dict]:
 
 
 def _read_json(path: str) -> Keypoints2D:
-    """A list with one entry per frame: a person {"keypoints": [x, y, s, ...]}, a list of persons
-    (the best-scoring one is kept), or null. Also accepted: {"frames": [...], "width": W, "height": H, "fps": F}."""
+    """A list with one entry per frame: a person {"keypoints": [x, y, s, ...]}, a list of persons, or null.
+    Also accepted: {"frames": [...], "width": W, "height": H, "fps": F}. As :class:`Keypoints2D` each frame's
+    best-scoring person; when some frame lists several, a :class:`PeopleKeypoints` with everyone."""
     people, meta = read_json_people(path)
+    several = max(len(p) for p in people) > 1
+    if several and len({p.shape[1] for p in people if len(p)}) > 1:
+        raise DataError(f"{path}: frames have different keypoint counts")
     frames = [p[0] if len(p) else None for p in people]
     present = [f for f in frames if f is not None]
     if not present:
@@ -153,7 +159,10 @@ def _read_json(path: str) -> Keypoints2D:
             if f.shape[0] != joints:
                 raise DataError(f"{path}: frame {t} has {f.shape[0]} keypoints, frame 0 has {joints}")
             arr[t] = f
-    return Keypoints2D(arr[..., :2], arr[..., 2], meta.get("layout"), meta.get("width"), meta.get("height"), meta.get("fps"))
+    info = (meta.get("layout"), meta.get("width"), meta.get("height"), meta.get("fps"))
+    if several:
+        return PeopleKeypoints(arr[..., :2], arr[..., 2], *info, people=[p.reshape(-1, joints, 3) for p in people])
+    return Keypoints2D(arr[..., :2], arr[..., 2], *info)
 
 
 def _read_csv(path: str) -> Keypoints2D:
@@ -184,82 +193,3 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def fill_gaps(pixels: np.ndarray, valid: np.ndarray, max_gap: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Linearly interpolate every joint across frames where it is not ``valid``.
-
-    Returns the filled (T, J, 2) array and the [start, end) spans longer than ``max_gap`` frames
-    in which no joint at all was detected. Raises if a joint is never detected.
-    """
-    t_len, joints = valid.shape
-    out = np.array(pixels, dtype=np.float64)
-    frames = np.arange(t_len)
-    for j in range(joints):
-        ok = valid[:, j]
-        if not ok.any():
-            raise ValueError(f"joint {j} is never detected")
-        if ok.all():
-            continue
-        for c in range(2):
-            out[~ok, j, c] = np.interp(frames[~ok], frames[ok], out[ok, j, c])
-    empty = np.asarray(~valid.any(1))
-    gaps, start = [], None
-    for t in range(t_len + 1):
-        if t < t_len and empty[t]:
-            start = t if start is None else start
-        elif start is not None:
-            if t - start > max_gap:
-                gaps.append((start, t))
-            start = None
-    return out, gaps
-
-
-def prepare_keypoints(
-    kp: Keypoints2D,
-    layout: str | None = None,
-    width: int | None = None,
-    height: int | None = None,
-    min_score: float = 0.0,
-    max_gap: int = 10,
-) -> Prepared:
-    """Clean, fill, convert to H36M-17 and normalise a :class:`Keypoints2D`."""
-    where = kp.source or "keypoints"
-    width, height = kp.image_size(width, height)
-    valid = kp.valid if kp.scores is None else kp.valid & (kp.scores > min_score)
-    if not valid.any():
-        raise DataError(f"{where}: no person detected in any frame")
-    try:
-        with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():  # absurd input is reported below
-            warnings.simplefilter("ignore", RuntimeWarning)
-            layout = layout or kp.layout or guess_layout(np.where(valid[..., None], kp.pixels, np.nan))
-    except ValueError as e:
-        raise DataError(f"{where}: {e}") from None
-    expected = JOINT_COUNTS.get(layout)
-    if expected is None:
-        raise DataError(f"{where}: unknown layout {layout!r} (choose from {', '.join(JOINT_COUNTS)})")
-    if kp.pixels.shape[1] != expected:
-        raise DataError(f"{where}: {kp.pixels.shape[1]} joints per frame, but layout {layout} has {expected}")
-    confident = valid.copy()
-    notes = []
-    # a joint never above min_score but still located (e.g. legs out of frame: detectors guess
-    # them with low confidence) is used as located rather than failing the whole sequence
-    located = np.isfinite(kp.pixels).all(-1)
-    rescued = ~valid.any(0) & located.any(0)
-    if rescued.any():
-        valid[:, rescued] = located[:, rescued]
-        notes.append(f"joints {', '.join(map(str, np.flatnonzero(rescued)))} ({layout}) never reach confidence "
-                     f"{min_score}: their low-confidence positions are used")
-    try:
-        filled, gaps = fill_gaps(kp.pixels, valid, max_gap)
-    except ValueError as e:
-        raise DataError(f"{where}: {e} (layout {layout})") from None
-    scores = np.where(confident, 1.0, 0.0)[..., None]
-    h36m = to_h36m(np.concatenate([filled, scores], -1), layout)
-    pixels = h36m[..., :2]
-    with np.errstate(over="ignore", invalid="ignore"):
-        keypoints = normalize_screen_coordinates(pixels, width, height).astype(np.float32)
-        pixels = pixels.astype(np.float32)
-    if not (np.isfinite(keypoints).all() and np.isfinite(pixels).all()):
-        raise DataError(f"{where}: keypoint coordinates too large to use (overflow); are they in pixels?")
-    return Prepared(keypoints, pixels, h36m[..., 2] < 1.0, gaps, notes)

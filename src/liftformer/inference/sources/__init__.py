@@ -1,0 +1,7 @@
+"""Stage 1, read: what the user gives → 2D keypoints per frame, everyone in each frame.
+
+Keypoint files (``keypoints``: npz, JSON, CSV, npy; several people per frame in JSON), videos and
+webcams (``video``), the MediaPipe detectors (``detector``: one person, legacy API; ``multipose``:
+everyone, Tasks API) and the quieting of their native logs (``native_logs``); ``read.read_people`` picks
+the reader by the path. Imports only ``liftformer.data``, ``errors`` and ``fileio`` below inference.
+"""

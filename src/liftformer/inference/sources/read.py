@@ -1,0 +1,26 @@
+"""Read any input by its path: a video (everyone in each frame, by the MediaPipe detectors) or a keypoint file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from liftformer.inference.sources.keypoints import Keypoints2D, read_keypoints
+from liftformer.inference.sources.video import VIDEO_SUFFIXES
+
+
+def is_video(path: str) -> bool:
+    """Whether ``path`` is read as a video (by its suffix)."""
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
+
+
+def read_people(path: str, verbose: bool = False) -> Keypoints2D:
+    """Everyone in each frame of ``path``: a video's detections (MediaPipe; its native log lines hidden unless
+    ``verbose``) or a keypoint file; a :class:`~liftformer.inference.sources.keypoints.PeopleKeypoints` where
+    frames may hold several people. One-line DataError for a file that cannot be read or holds nobody."""
+    if not is_video(path):
+        return read_keypoints(path)
+    from liftformer.inference.sources.multipose import detect_video_people
+    from liftformer.inference.sources.native_logs import quiet_native_logs
+
+    with quiet_native_logs(not verbose):
+        return detect_video_people(path)

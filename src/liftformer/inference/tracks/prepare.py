@@ -1,0 +1,109 @@
+"""Model-ready keypoints from one person's :class:`~liftformer.inference.sources.keypoints.Keypoints2D`.
+
+A joint is missing in a frame when it is NaN or its confidence is at or below ``min_score``; missing
+joints and frames without a person are filled by linear interpolation in time (edge frames copy the
+nearest detection), and gaps longer than ``max_gap`` frames are reported. The result is H36M-17,
+in pixels and in normalised screen coordinates.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from liftformer.data.camera import normalize_screen_coordinates
+from liftformer.data.layouts import JOINT_COUNTS, guess_layout, to_h36m
+from liftformer.errors import DataError
+from liftformer.inference.sources.keypoints import Keypoints2D
+
+
+@dataclass
+class Prepared:
+    """Model-ready keypoints: normalised H36M-17 (T, 17, 2), the H36M pixels and what was filled."""
+
+    keypoints: np.ndarray
+    pixels: np.ndarray
+    filled: np.ndarray  # (T, 17) bool: interpolated or low-confidence rather than detected
+    long_gaps: list[tuple[int, int]] = field(default_factory=list)  # [start, end) frames without a person
+    notes: list[str] = field(default_factory=list)  # warnings for the user
+
+
+def fill_gaps(pixels: np.ndarray, valid: np.ndarray, max_gap: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Linearly interpolate every joint across frames where it is not ``valid``.
+
+    Returns the filled (T, J, 2) array and the [start, end) spans longer than ``max_gap`` frames
+    in which no joint at all was detected. Raises if a joint is never detected.
+    """
+    t_len, joints = valid.shape
+    out = np.array(pixels, dtype=np.float64)
+    frames = np.arange(t_len)
+    for j in range(joints):
+        ok = valid[:, j]
+        if not ok.any():
+            raise ValueError(f"joint {j} is never detected")
+        if ok.all():
+            continue
+        for c in range(2):
+            out[~ok, j, c] = np.interp(frames[~ok], frames[ok], out[ok, j, c])
+    empty = np.asarray(~valid.any(1))
+    gaps, start = [], None
+    for t in range(t_len + 1):
+        if t < t_len and empty[t]:
+            start = t if start is None else start
+        elif start is not None:
+            if t - start > max_gap:
+                gaps.append((start, t))
+            start = None
+    return out, gaps
+
+
+def prepare_keypoints(
+    kp: Keypoints2D,
+    layout: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    min_score: float = 0.0,
+    max_gap: int = 10,
+) -> Prepared:
+    """Clean, fill, convert to H36M-17 and normalise a :class:`Keypoints2D`."""
+    where = kp.source or "keypoints"
+    width, height = kp.image_size(width, height)
+    valid = kp.valid if kp.scores is None else kp.valid & (kp.scores > min_score)
+    if not valid.any():
+        raise DataError(f"{where}: no person detected in any frame")
+    try:
+        with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():  # absurd input is reported below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            layout = layout or kp.layout or guess_layout(np.where(valid[..., None], kp.pixels, np.nan))
+    except ValueError as e:
+        raise DataError(f"{where}: {e}") from None
+    expected = JOINT_COUNTS.get(layout)
+    if expected is None:
+        raise DataError(f"{where}: unknown layout {layout!r} (choose from {', '.join(JOINT_COUNTS)})")
+    if kp.pixels.shape[1] != expected:
+        raise DataError(f"{where}: {kp.pixels.shape[1]} joints per frame, but layout {layout} has {expected}")
+    confident = valid.copy()
+    notes = []
+    # a joint never above min_score but still located (e.g. legs out of frame: detectors guess
+    # them with low confidence) is used as located rather than failing the whole sequence
+    located = np.isfinite(kp.pixels).all(-1)
+    rescued = ~valid.any(0) & located.any(0)
+    if rescued.any():
+        valid[:, rescued] = located[:, rescued]
+        notes.append(f"joints {', '.join(map(str, np.flatnonzero(rescued)))} ({layout}) never reach confidence "
+                     f"{min_score}: their low-confidence positions are used")
+    try:
+        filled, gaps = fill_gaps(kp.pixels, valid, max_gap)
+    except ValueError as e:
+        raise DataError(f"{where}: {e} (layout {layout})") from None
+    scores = np.where(confident, 1.0, 0.0)[..., None]
+    h36m = to_h36m(np.concatenate([filled, scores], -1), layout)
+    pixels = h36m[..., :2]
+    with np.errstate(over="ignore", invalid="ignore"):
+        keypoints = normalize_screen_coordinates(pixels, width, height).astype(np.float32)
+        pixels = pixels.astype(np.float32)
+    if not (np.isfinite(keypoints).all() and np.isfinite(pixels).all()):
+        raise DataError(f"{where}: keypoint coordinates too large to use (overflow); are they in pixels?")
+    return Prepared(keypoints, pixels, h36m[..., 2] < 1.0, gaps, notes)

@@ -1,0 +1,124 @@
+"""A run's outputs: the files it will write (:class:`OutputPlan`, checked before any work) and one lifted clip
+(:class:`Lifted`) written to them: npz, JSON, CSV, BVH, and one render for everyone."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any, ClassVar, TextIO
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class OutputPlan:
+    """Every file a run will write; checked before any work."""
+
+    npz: Path
+    json: Path | None = None
+    csv: Path | None = None
+    render: Path | None = None
+    orbit: float = 0.0  # degrees per second the render's 3D view turns (0: fixed)
+    bvh: Path | None = None
+    bvh_scale: float = 1.0  # BVH units per metre (100: centimetres)
+    FILES: ClassVar[tuple[str, ...]] = ("npz", "json", "csv", "render", "bvh")
+
+    def check(self, inputs: dict[str, str | None], labels: dict[str, str] | None = None) -> None:
+        """One-line error unless every output is writable and none is an input or another output;
+        ``labels`` name each output (npz, json, csv, render, bvh) as the user gave it."""
+        from liftformer.fileio import check_outputs
+        from liftformer.inference.writers.bvh import check_bvh_path
+        from liftformer.inference.writers.render import check_render_path
+
+        if self.render is not None:
+            check_render_path(self.render)
+        if self.bvh is not None:
+            check_bvh_path(self.bvh)
+        labels = {"npz": "--out", "json": "--json", "csv": "--csv", "render": "--render", "bvh": "--bvh", **(labels or {})}
+        paths = {name: getattr(self, name) for name in self.FILES}
+        check_outputs({labels[name]: path for name, path in paths.items() if path is not None}, inputs)
+
+    def for_person(self, person: int) -> OutputPlan:
+        """The same outputs with ``_person<ID>`` before each suffix: one set per person when several are lifted."""
+        from liftformer.inference.writers.outputs import with_person
+
+        renamed: dict[str, Any] = {n: with_person(getattr(self, n), person) for n in self.FILES if getattr(self, n) is not None}
+        return dataclasses.replace(self, **renamed)
+
+
+@dataclasses.dataclass(frozen=True)
+class Lifted:
+    """One person's lifted clip: poses (T, J, 3), the 2D used (T, J, 2), which joints were filled (T, J), the
+    input frame numbers (None: 0..T-1), frame rate and image size."""
+
+    poses: np.ndarray
+    pixels: np.ndarray
+    filled: np.ndarray
+    frames: np.ndarray | None
+    fps: float
+    size: tuple[int, int]
+
+    @property
+    def first(self) -> int:
+        return 0 if self.frames is None else int(self.frames[0])
+
+
+def write_outputs(plan: OutputPlan, clip: Lifted, log: TextIO | None = None) -> None:
+    """Write npz, JSON, CSV and BVH, naming each on ``log`` (default stdout) as soon as it exists."""
+    from liftformer.inference.writers.bvh import save_bvh
+    from liftformer.inference.writers.outputs import save_csv, save_json, save_npz
+
+    log = log or sys.stdout
+    save_npz(plan.npz, clip.poses, clip.pixels, clip.filled, clip.fps, clip.frames)
+    print(f"wrote {plan.npz}", file=log, flush=True)
+    if plan.json:
+        save_json(plan.json, clip.poses, clip.pixels, clip.fps, clip.frames)
+        print(f"wrote {plan.json}", file=log, flush=True)
+    if plan.csv:
+        save_csv(plan.csv, clip.poses, clip.frames)
+        print(f"wrote {plan.csv}", file=log, flush=True)
+    if plan.bvh:
+        save_bvh(plan.bvh, clip.poses, clip.fps, scale=plan.bvh_scale)  # lifted poses are complete: nothing to fill
+        print(f"wrote {plan.bvh}", file=log, flush=True)
+
+
+def on_common_frames(clips: list[Lifted]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Several people's clips on one timeline: (P, T, J, 3) poses and (P, T, J, 2) pixels, NaN where a person
+    is absent, and the input frame number of the first row."""
+    first = min(c.first for c in clips)
+    last = max(c.first + len(c.poses) - 1 if c.frames is None else int(c.frames[-1]) for c in clips)
+    poses = np.full((len(clips), last - first + 1) + clips[0].poses.shape[1:], np.nan)
+    pixels = np.full((len(clips), last - first + 1) + clips[0].pixels.shape[1:], np.nan)
+    for p, c in enumerate(clips):
+        rows = (np.arange(len(c.poses)) + c.first if c.frames is None else np.asarray(c.frames, dtype=np.int64)) - first
+        poses[p, rows], pixels[p, rows] = c.poses, c.pixels
+    return poses, pixels, first
+
+
+def render_output(plan: OutputPlan, clips: list[Lifted], video_frames: Iterator[np.ndarray] | None = None,
+                  log: TextIO | None = None) -> None:
+    """Render everyone in ``clips`` into ``plan.render`` from the first lifted input frame on (over
+    ``video_frames``, the input video's frames from frame 0, when given), with a frames/s progress bar on stderr
+    when it is a terminal. GIFs are drawn 480 pixels high (they are large)."""
+    from liftformer.inference.writers.render import render_frames, write_video
+
+    path = plan.render
+    if path is None:
+        return
+    if len(clips) == 1:
+        poses, pixels, first = clips[0].poses, clips[0].pixels, clips[0].first
+    else:
+        poses, pixels, first = on_common_frames(clips)
+    frames = None if video_frames is None else islice(video_frames, first, None)
+    fps, size = clips[0].fps, clips[0].size
+    height = 480 if path.suffix.lower() == ".gif" else None
+    images = render_frames(poses, pixels, size, frames=frames, fps=fps, height=height, orbit=plan.orbit, first_frame=first)
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        images = tqdm(images, total=poses.shape[-3], desc="render", unit="frame", file=sys.stderr)
+    write_video(images, path, fps)
+    print(f"wrote {path}", file=log or sys.stdout, flush=True)
