@@ -245,3 +245,23 @@ def test_layout_guess_ignores_frames_without_a_person():
         assert guess_layout(pts) == "h36m"
     with pytest.raises(ValueError, match="--layout"):
         guess_layout(np.full((4, 17, 2), np.nan))
+
+
+def test_a_refused_train_leaves_no_out_folder(h36m, tmp_path, capsys):
+    """Inputs are checked (and read) before the run folder is made: a refused run leaves nothing that looks like one."""
+    bad_2d = tmp_path / "bad_2d.npz"
+    bad_2d.write_bytes(b"not an npz")
+    assert main(["train", "--data-3d", h36m["3d"], "--data-2d", str(bad_2d), "--out", str(tmp_path / "a" / "run")]) == 2
+    one_line_error(capsys, "bad_2d.npz")
+    nan = tmp_path / "nan.safetensors"
+    from safetensors import safe_open
+    from safetensors.numpy import load_file, save_file
+
+    tensors = load_file(h36m["ckpt"])
+    with safe_open(h36m["ckpt"], "np") as f:
+        metadata = f.metadata()
+    save_file({k: np.full_like(v, np.nan) for k, v in tensors.items()}, str(nan), metadata)
+    assert main(train_args(h36m, str(tmp_path / "b"), "--train-subjects", "S1", "--val-subjects", "S9", "--epochs", "1",
+                           "--init", str(nan))) == 2
+    one_line_error(capsys, "nan.safetensors")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

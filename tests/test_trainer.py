@@ -194,3 +194,29 @@ def test_start_from_takes_weights_across_window_length_and_causality(tmp_path):
     save_weights(TemporalConvNet(TCNConfig(filter_widths=(3, 3), channels=8)), tmp_path / "tcn.safetensors")
     with pytest.raises(CheckpointError, match="arch: tcn != liftformer"):
         fresh.start_from(tmp_path / "tcn.safetensors")
+
+
+def test_an_interrupted_run_leaves_last_and_best_but_no_final(tmp_path, monkeypatch):
+    def interrupting(trainer: Trainer, at: int) -> Trainer:
+        original, calls = trainer.train_epoch, []
+
+        def epoch() -> float:
+            calls.append(1)
+            if len(calls) == at:
+                raise KeyboardInterrupt
+            return original()
+
+        monkeypatch.setattr(trainer, "train_epoch", epoch)
+        return trainer
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupting(make_trainer(tmp_path / "a", epochs=3), at=2).fit()
+    assert (tmp_path / "a" / "last.pt").is_file() and (tmp_path / "a" / "best.safetensors").is_file()
+    assert not (tmp_path / "a" / "final.safetensors").exists()
+    make_trainer(tmp_path / "b", epochs=1).fit()  # a finished run, then resumed for more and interrupted
+    assert (tmp_path / "b" / "final.safetensors").is_file()
+    resumed = interrupting(make_trainer(tmp_path / "b", epochs=3), at=2)
+    resumed.resume()
+    with pytest.raises(KeyboardInterrupt):
+        resumed.fit()
+    assert resumed.epoch == 2 and not (tmp_path / "b" / "final.safetensors").exists()  # older than last.pt: removed

@@ -65,12 +65,20 @@ def check_outputs(outputs: Mapping[str, PathLike | None], inputs: Mapping[str, P
         check_writable_dir(path.parent, label)
 
 
-def check_writable_dir(directory: PathLike, label: str) -> None:
-    """Create ``directory`` if missing and prove a file can be written there, or raise one line."""
+def check_writable_dir(directory: PathLike, label: str, create: bool = True) -> None:
+    """Prove a file can be written in ``directory`` (created if missing), or raise one line. With ``create=False`` a
+    missing directory is not made: its nearest existing parent is tested instead (the caller makes it later, once
+    every input has been checked, so that a refused run leaves nothing behind)."""
     directory = Path(directory)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=directory):
+        if create:
+            directory.mkdir(parents=True, exist_ok=True)
+        probe = directory
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if not probe.is_dir():
+            raise NotADirectoryError(20, "not a directory")
+        with tempfile.TemporaryFile(dir=probe):
             pass
     except OSError as e:
         reason = e.strerror or type(e).__name__

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from dataclasses import replace
 
@@ -59,6 +60,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="std of Gaussian 2D input jitter (normalised units; 0.01 ≈ 5 px at 1000 px)")
     g.add_argument("--outliers-2d", type=probability, default=0.0, help="fraction of input joints given 10x the jitter")
     add_noise_model_argument(g)
+    g.add_argument("--micro-batches", type=positive_int, default=None, metavar="K",
+                   help="run each batch as K forward/backward passes with gradient accumulation (same effective batch and "
+                        "results); default: as many as the memory available needs, measured before the first step")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--compile", action="store_true",
                    help="torch.compile the model (and the optimiser step, where Adam is not fused); implies --drop-last")
@@ -96,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
             raise DataError(
                 f"--init {args.init}: this run would overwrite it in --out {args.out}: copy it elsewhere or choose another --out"
             )
-    check_writable_dir(args.out, "--out")
+    check_writable_dir(args.out, "--out", create=False)  # made by the trainer, once every input has been checked
     check_noise_flags(args)
     check_augment_flags(args)
     t0 = time.perf_counter()
@@ -130,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed, device=args.device, bf16=args.bf16, compile=args.compile, recipe=recipe.name,
         clip_grad=recipe.clip_grad, ema=recipe.ema, lr_ref_batch=recipe.lr_ref_batch,
         drop_last=args.drop_last or args.compile, sync_every=args.sync_every, cooldown=args.cooldown,
+        micro_batches=args.micro_batches or 0,
     )
     trainer = Trainer(cfg, train_cfg, train_set, args.out, val_set)
     if trainer.dist.is_main:
@@ -144,13 +149,21 @@ def run(args: argparse.Namespace) -> int:
         budget = f", at most {args.max_minutes:g} min of training" if args.max_minutes else ""
         print(f"model: {cfg.describe()}; {params / 1e6:.2f}M parameters; batch {batch}; {schedule} schedule; "
               f"{train_cfg.epochs} epochs{budget}; recipe {recipe}", flush=True)
+        if trainer.memory is not None and trainer.micro_batches > 1:
+            print(trainer.memory.describe(), flush=True)
     if args.resume:
         trainer.resume()
         print(f"resumed at epoch {trainer.epoch}", flush=True)
     if args.init:
         trainer.start_from(args.init)
         print(f"starting from the weights of {args.init}", flush=True)
-    trainer.fit()
+    try:
+        trainer.fit()
+    except KeyboardInterrupt:
+        if trainer.dist.is_main and trainer.history:
+            print(f"interrupted in epoch {trainer.epoch + 1}: {args.out} keeps last.pt (epoch {trainer.epoch}) and {BEST_FILE}; "
+                  f"no {FINAL_FILE}, as the run did not end: --resume continues it", file=sys.stderr, flush=True)
+        raise
     if trainer.dist.world_size > 1:
         import torch.distributed as dist
 

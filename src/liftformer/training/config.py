@@ -22,7 +22,9 @@ class TrainConfig:
     ``compile`` in the CLI). ``sync_every``: read the training loss back from the device (and
     check that it is finite) every this many steps, not after every step. ``cooldown``: bring the
     learning rate linearly to 0 over this last fraction of the run (of ``max_minutes`` of training
-    time when set, else of ``epochs``); 0: off.
+    time when set, else of ``epochs``); 0: off. ``micro_batches``: run each batch as this many
+    forward/backward passes whose gradients add up to the batch's (gradient accumulation); 0: as many
+    as the memory available needs, measured before the first step (:mod:`~liftformer.training.memory`).
     """
 
     epochs: int = 80
@@ -45,6 +47,7 @@ class TrainConfig:
     drop_last: bool = False
     sync_every: int = 50
     cooldown: float = 0.0
+    micro_batches: int = 0
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
@@ -55,6 +58,8 @@ class TrainConfig:
             raise ValueError(f"recipe must be one of {tuple(RECIPES)}, got {self.recipe!r}")
         if not 0.0 <= self.cooldown <= 1.0:
             raise ValueError(f"cooldown must be in [0, 1], got {self.cooldown}")
+        if self.micro_batches < 0:
+            raise ValueError(f"micro_batches must be >= 0, got {self.micro_batches}")
         if self.sync_every < 1:
             raise ValueError(f"sync_every must be >= 1, got {self.sync_every}")
         self.knobs()  # range checks of the recipe's knobs

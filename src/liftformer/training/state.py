@@ -10,6 +10,8 @@ from typing import Any
 import torch
 
 from liftformer.errors import CheckpointError
+from liftformer.model.base import WindowConfig
+from liftformer.model.registry import config_differences, config_from_dict
 
 BEST_FILE, FINAL_FILE, RAW_FILE = "best.safetensors", "final.safetensors", "final_raw.safetensors"  # weights a run writes
 WEIGHTS_FILES = (BEST_FILE, FINAL_FILE, RAW_FILE)
@@ -29,3 +31,16 @@ def load_training_state(path: Path) -> dict[str, Any]:
         lines = [ln.strip() for ln in str(e).splitlines() if ln.strip() and "weights_only" not in ln]
         why = " ".join((lines[0].split(". ")[0] if lines else type(e).__name__).split())[:200]
         raise CheckpointError(f"{path}: not a liftformer training checkpoint (refused: {why})") from None
+
+
+def load_resume_state(path: Path, model_config: WindowConfig) -> dict[str, Any]:
+    """:func:`load_training_state`, refused in one line unless it was saved by a run of ``model_config``."""
+    state = load_training_state(path)
+    try:
+        stored = config_from_dict(state["model_config"])
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        raise CheckpointError(f"{path}: not a liftformer training checkpoint ({' '.join(str(e).split())[:200]})") from None
+    diff = config_differences(stored, model_config, ignore=())
+    if diff:
+        raise CheckpointError(f"{path}: checkpoint is from another config ({'; '.join(diff)})")
+    return state

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 
 import torch
 from torch import nn
@@ -41,20 +42,26 @@ def train_step_async(
     clip_grad: float = 0.0,
     ema: WeightEMA | None = None,
     optimizer_step: Callable[[], object] | None = None,
+    micro_batches: int = 1,
 ) -> torch.Tensor:
     """:func:`train_step` without reading the loss back: returns it as a detached 0-d tensor on the
     device, so the host can queue the next step at once (no synchronisation per step).
 
     ``clip_grad`` > 0 scales the gradients so that their global L2 norm is at most that (on the
     device, no synchronisation); ``ema`` is updated after the optimiser step;
-    ``optimizer_step`` replaces ``optimizer.step`` (a compiled version of it).
+    ``optimizer_step`` replaces ``optimizer.step`` (a compiled version of it). ``micro_batches`` > 1 runs
+    the batch as that many forward/backward passes, each loss weighted by its share of the windows, so
+    that the gradients add up to the whole batch's (under DDP only the last pass synchronises).
     """
     model.train()
     optimizer.zero_grad(set_to_none=True)
-    with torch.autocast(inputs.device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
-        pred = model(inputs)
-    loss = mpjpe(pred.float(), targets)
-    loss.backward()
+    if micro_batches > 1:
+        loss = _accumulate(model, inputs, targets, autocast_dtype, micro_batches)
+    else:
+        with torch.autocast(inputs.device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
+            pred = model(inputs)
+        loss = mpjpe(pred.float(), targets)
+        loss.backward()
     if clip_grad > 0:
         torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad)
     (optimizer_step or optimizer.step)()
@@ -63,6 +70,23 @@ def train_step_async(
     if scheduler is not None:
         scheduler.step()
     return loss.detach()
+
+
+def _accumulate(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, autocast_dtype: torch.dtype | None,
+                micro_batches: int) -> torch.Tensor:
+    """Forward and backward over ``micro_batches`` slices of the batch; returns the batch's mean loss (detached)."""
+    total = inputs.new_zeros((), dtype=torch.float64)
+    slices = list(zip(inputs.tensor_split(micro_batches), targets.tensor_split(micro_batches)))
+    for i, (x, y) in enumerate(slices):
+        last = i == len(slices) - 1
+        no_sync = getattr(model, "no_sync", None)  # DistributedDataParallel: all-reduce once, after the last slice
+        with nullcontext() if last or no_sync is None else no_sync():
+            with torch.autocast(inputs.device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
+                pred = model(x)
+            loss = mpjpe(pred.float(), y)
+            (loss * (len(x) / len(inputs))).backward()
+        total += loss.detach().double() * len(x)
+    return (total / len(inputs)).float()
 
 
 def target_frame(poses: torch.Tensor, index: int) -> torch.Tensor:

@@ -29,13 +29,14 @@ from liftformer.evaluation.metrics import mpjpe, p_mpjpe
 from liftformer.fileio import atomic_write, atomic_write_text
 from liftformer.model.base import WindowConfig
 from liftformer.model.checkpoint import save_weights, transfer_weights
-from liftformer.model.registry import build_model, config_differences, config_from_dict, config_to_dict
+from liftformer.model.registry import build_model, config_to_dict
 from liftformer.training.config import TrainConfig
 from liftformer.training.distributed import Distributed
+from liftformer.training.memory import micro_batch_plan
 from liftformer.training.optim import build_exponential_optimizer, build_optimizer, cooldown_factor
 from liftformer.training.recipe import WeightEMA
 from liftformer.training.report import plot_curves, write_log
-from liftformer.training.state import BEST_FILE, FINAL_FILE, RAW_FILE, load_training_state
+from liftformer.training.state import BEST_FILE, FINAL_FILE, RAW_FILE, load_resume_state
 from liftformer.training.step import target_frame, train_step_async
 
 __all__ = ["TrainConfig", "Trainer", "target_frame"]
@@ -44,10 +45,9 @@ __all__ = ["TrainConfig", "Trainer", "target_frame"]
 class Trainer:
     """Trains a LiftFormer or TCN on a :class:`WindowDataset`, writing everything to ``out_dir``.
 
-    Files: ``last.pt`` (full training state), ``best.safetensors`` and ``final.safetensors``
-    (weights + config), ``log.csv`` (per epoch: train and validation MPJPE, validation P-MPJPE,
-    in mm; training and elapsed seconds), ``curve.png``. With ``ema``, validation scores the
-    weight average and ``best``/``final`` hold it; ``final_raw.safetensors`` holds the raw weights.
+    Files: ``last.pt`` (full training state), ``best.safetensors``, ``log.csv`` (train and validation MPJPE,
+    validation P-MPJPE in mm, seconds) and ``curve.png`` after every epoch; ``final.safetensors`` when the run ends.
+    With ``ema`` validation scores the weight average, which ``best``/``final`` hold (raw: ``final_raw``).
     """
 
     def __init__(
@@ -79,6 +79,7 @@ class Trainer:
         if cfg.drop_last and len(train_set) < cfg.batch_size:
             raise ValueError(f"drop_last: {len(train_set)} training windows are fewer than one batch of {cfg.batch_size}")
         self.steps_per_epoch = (len(train_set) // cfg.batch_size) if cfg.drop_last else math.ceil(len(train_set) / cfg.batch_size)
+        self.memory, self.micro_batches = micro_batch_plan(self.model, model_config, cfg, self.dist.world_size)
         fused = all(p.is_cuda for p in self.model.parameters())  # fused Adam: nothing left for torch.compile
         compiled_step = cfg.compile and not fused and self.dist.world_size == 1
         self.train_seconds = 0.0
@@ -139,14 +140,7 @@ class Trainer:
     def resume(self, path: str | os.PathLike | None = None) -> None:
         """Restore everything from a ``last.pt`` (default: the one in ``out_dir``)."""
         path = Path(path or self.out_dir / "last.pt")
-        state = load_training_state(path)
-        try:
-            stored = config_from_dict(state["model_config"])
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
-            raise CheckpointError(f"{path}: not a liftformer training checkpoint ({' '.join(str(e).split())[:200]})") from None
-        diff = config_differences(stored, self.model_config, ignore=())
-        if diff:
-            raise CheckpointError(f"{path}: checkpoint is from another config ({'; '.join(diff)})")
+        state = load_resume_state(path, self.model_config)
         try:
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
@@ -209,7 +203,7 @@ class Trainer:
         t0 = time.perf_counter()
         for i, (x, y) in enumerate(batches, 1):
             loss = train_step_async(self.step_model, self.optimizer, self.scheduler, x, y, dtype, cfg.clip_grad, self.ema,
-                                    self.optimizer_step)
+                                    self.optimizer_step, self.micro_batches)
             loss_sum += loss.double() * len(x)
             count += len(x)
             stop = self._stop_now(t0)
@@ -284,17 +278,21 @@ class Trainer:
                     f"lr {row['lr']:.2e}, {row['epoch_s']:.1f} s" + (" (time budget reached)" if self.budget_spent else ""),
                     flush=True,
                 )
+        if self.dist.is_main and self.history:  # final (and an EMA's raw weights) once the run ends, not per epoch
+            save_weights(self.eval_model, self.out_dir / FINAL_FILE, {"epoch": str(self.epoch)})  # type: ignore[arg-type]
+            if self.ema is not None:
+                save_weights(self.model, self.out_dir / RAW_FILE, {"epoch": str(self.epoch), "weights": "raw"})
         if self.dist.world_size > 1:
             dist.barrier()  # no rank tears the process group down while another still uses it
         return self.history
 
     def _write_outputs(self, row: dict[str, float]) -> None:
+        """Per epoch: ``best`` if validation improved, ``last.pt``, log, curve; an earlier sitting's ``final`` goes."""
         vals = [r["val_mpjpe_mm"] for r in self.history]
         if math.isfinite(row["val_mpjpe_mm"]) and row["val_mpjpe_mm"] <= min(v for v in vals if math.isfinite(v)):
             save_weights(self.eval_model, self.out_dir / BEST_FILE, {"epoch": str(self.epoch)})  # type: ignore[arg-type]
-        save_weights(self.eval_model, self.out_dir / FINAL_FILE, {"epoch": str(self.epoch)})  # type: ignore[arg-type]
-        if self.ema is not None:
-            save_weights(self.model, self.out_dir / RAW_FILE, {"epoch": str(self.epoch), "weights": "raw"})
+        for stale in (FINAL_FILE, RAW_FILE):
+            (self.out_dir / stale).unlink(missing_ok=True)
         self.save()
         write_log(self.history, self.out_dir / "log.csv")
         plot_curves(self.history, self.out_dir / "curve.png")
