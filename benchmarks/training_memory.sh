@@ -11,7 +11,7 @@ if [ ! -f "$DATA/humaneva/data_3d_humaneva15.npz" ]; then
   echo "skipped: no HumanEva-I data in $DATA (set LIFTFORMER_DATA)"; exit 0
 fi
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1e6}' /proc/meminfo); torch $(python3 -c 'import torch; print(torch.__version__)')"
-printf "| batch | micro-batches | planner's estimate of a pass | peak RSS (whole process) | first step |\n| --- | --- | --- | --- | --- |\n"
+printf "| batch | micro-batches | planner's estimate of one pass | peak RSS (whole process: data, libraries, the pass) | first step |\n| --- | --- | --- | --- | --- |\n"
 run() {  # name, flags...
   local name=$1; shift
   rm -rf "$OUT/$name"
@@ -23,16 +23,16 @@ run() {  # name, flags...
   step=$(awk -F, 'NR == 2 {printf "%.0f s", $(NF - 1)}' "$OUT/$name/log.csv")
   batch=$(grep -o 'batch [0-9]*' "$OUT/$name.log" | head -1 | cut -d' ' -f2)
   micro=$(grep -o '[0-9]* micro-batches of [0-9]*' "$OUT/$name.log" || echo "1")
-  estimate=$(python3 - "$batch" "$@" <<'PY'
+  case " $* " in *" --micro-batches "*) micro="$(echo "$*" | sed -E 's/.*--micro-batches ([0-9]+).*/\1/') (forced)";; esac
+  estimate=$(python3 - "$batch" "$micro" <<'PY'
 import sys, torch
 from liftformer.model import LiftFormerConfig
 from liftformer.model.registry import build_model
 from liftformer.training.memory import SAVED_TO_PEAK, fixed_bytes, saved_bytes_per_window
-batch, flags = int(sys.argv[1]), sys.argv[2:]
-micro = int(flags[flags.index("--micro-batches") + 1]) if "--micro-batches" in flags else None
+batch, micro = int(sys.argv[1]), int(sys.argv[2].split()[0])
 model = build_model(LiftFormerConfig(num_joints_in=15, num_joints_out=15))
 per = SAVED_TO_PEAK * saved_bytes_per_window(model, torch.zeros(8, 27, 15, 2))
-size = batch if micro is None else -(-batch // micro)
+size = -(-batch // micro)
 print(f"{(fixed_bytes(model, False) + per * size) / 1e9:.1f} GB for {size} windows")
 PY
 )

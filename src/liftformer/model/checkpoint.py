@@ -25,7 +25,8 @@ from liftformer.model.registry import build_model, config_differences, config_fr
 CONFIG_KEY = "liftformer_config"
 MAX_EXTRA_ELEMENTS = 1 << 24  # buffers a config may add beyond its stored weights (positional encodings)
 TRANSFERABLE = ("receptive_field", "causal", "dropout")  # config fields that no weight's shape or name depends on
-__all__ = ["CONFIG_KEY", "TRANSFERABLE", "config_differences", "load_weights", "read_config", "save_weights", "transfer_weights"]
+__all__ = ["CONFIG_KEY", "TRANSFERABLE", "config_differences", "copy_with_metadata", "load_weights", "read_config", "read_metadata",
+           "save_weights", "transfer_weights"]
 
 
 def save_weights(model: WindowModel, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> None:
@@ -41,6 +42,20 @@ def _read_header(path: str | os.PathLike) -> tuple[dict[str, str], dict[str, tup
             return f.metadata() or {}, {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
     except (OSError, SafetensorError, ValueError, TypeError) as e:
         raise CheckpointError(f"{path}: cannot read weights file ({' '.join(str(e).split())})") from None
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, str]:
+    """The string map in a weights file's header (the config and whatever else was stored with the weights)."""
+    return _read_header(path)[0]
+
+
+def copy_with_metadata(source: str | os.PathLike, target: str | os.PathLike, extra: dict[str, str]) -> None:
+    """Write ``source``'s tensors and header to ``target`` (atomically) with ``extra`` added to the header."""
+    from safetensors.torch import load_file, save_file
+
+    meta = {**read_metadata(source), **extra}
+    tensors = load_file(str(source))
+    atomic_write(target, lambda tmp: save_file(tensors, tmp, metadata=meta))
 
 
 def read_config(path: str | os.PathLike) -> WindowConfig:

@@ -2,9 +2,11 @@
 
 Conventions (documented in the README, *BVH export*):
 
-- **World.** Camera axes (x right, y down, z forward) turned 180° about x: BVH x right, y up, z towards
-  the camera, so a person facing the camera faces +Z (the usual BVH forward). Metres unless ``scale``.
-  A tilted camera gives a tilted floor: gravity is not known.
+- **World.** With a trajectory, an upright frame fitted to the clip's floor (``world``; y up, the floor at
+  y = 0, z towards the camera: :mod:`liftformer.inference.lifting.ground`). Without one, camera axes
+  (x right, y down, z forward) turned 180° about x: BVH x right, y up, z towards the camera, so a person
+  facing the camera faces +Z (the usual BVH forward); a tilted camera then gives a tilted floor.
+  Metres unless ``scale``.
 - **Rest pose (OFFSETs).** Bone lengths are medians over the clip. Limbs are in a T-pose (arms along ±X,
   legs down), spine and head straight up; the children of the pelvis (hips, spine) and of the thorax
   (shoulders, neck) keep their median shape in those joints' frames.
@@ -15,8 +17,8 @@ Conventions (documented in the README, *BVH export*):
   its parent) that points its bone exactly at its lifted child. Leaf joints (ankles, wrists, head top)
   carry zero rotation; their End Sites (feet forward, hands and head along their bone) are cosmetic.
   Channels: ZXY Euler angles in degrees (R = Rz Rx Ry), unwrapped in time.
-- **Root.** Lifted poses are root-relative, so the root stays at (0, h, 0), h the median height of the
-  pelvis above the lower ankle (the feet near y = 0); a known trajectory (``root``, camera axes) moves it.
+- **Root.** Without a trajectory the root stays at (0, h, 0), h the median height of the pelvis above the
+  lower ankle (the feet near y = 0); a trajectory (``root``, camera axes) moves it over the floor.
 - **Missing frames** (any non-finite joint) are interpolated linearly in time from the nearest complete
   frames (held at the ends); a clip without a complete frame is refused.
 """
@@ -175,22 +177,27 @@ def euler_zxy(rotations: np.ndarray) -> np.ndarray:
     return np.degrees(np.unwrap(np.stack([z, x, y], axis=-1), axis=0))
 
 
-def bvh_motion(poses: np.ndarray, root: np.ndarray | None = None, scale: float = 1.0) -> tuple[BvhMotion, int]:
+def bvh_motion(poses: np.ndarray, root: np.ndarray | None = None, scale: float = 1.0,
+               world: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[BvhMotion, int]:
     """The BVH skeleton and motion of poses (T, 17, 3) in camera axes (root-relative or not), with the number of frames
-    filled; ``root`` (T, 3): camera-axis root positions, else a fixed root (module docstring)."""
+    filled; ``root`` (T, 3): camera-axis root positions, else a fixed root (module docstring). ``world``: (rotation
+    (3, 3), origin (3,)) of an upright frame fitted to the clip's floor, ``world = rotation @ (camera - origin)``,
+    in place of the camera's own axes turned about x."""
     poses = np.asarray(poses, dtype=np.float64)
     if poses.ndim != 3 or poses.shape[1:] != (H36M_17.num_joints, 3) or not len(poses):
         raise DataError(f"BVH export: expected poses (T, 17, 3), got shape {poses.shape}")
     filled_poses, filled = fill_missing(poses)
-    world = camera_to_world(filled_poses - filled_poses[:, :1])
-    skeleton = fit_skeleton(world)
+    rotation, origin = world if world is not None else (np.diag([1.0, -1.0, -1.0]), np.zeros(3))
+    world_poses = (filled_poses - filled_poses[:, :1]) @ np.asarray(rotation).T
+    skeleton = fit_skeleton(world_poses)
     if root is None:
-        height = float(np.median(-world[:, [3, 6], 1].min(axis=1)))
-        root_world = np.tile([0.0, height, 0.0], (len(world), 1))
+        height = float(np.median(-world_poses[:, [3, 6], 1].min(axis=1)))
+        root_world = np.tile([0.0, height, 0.0], (len(world_poses), 1))
     else:
-        root_world = camera_to_world(fill_missing(np.asarray(root, dtype=np.float64).reshape(len(world), 1, 3))[0][:, 0])
+        camera_root = fill_missing(np.asarray(root, dtype=np.float64).reshape(len(world_poses), 1, 3))[0][:, 0]
+        root_world = (camera_root - origin) @ np.asarray(rotation).T
     skeleton = BvhSkeleton(skeleton.names, skeleton.parents, skeleton.offsets * scale, skeleton.end_sites * scale)
-    return BvhMotion(skeleton, root_world * scale, solve_rotations(world, skeleton)), filled
+    return BvhMotion(skeleton, root_world * scale, solve_rotations(world_poses, skeleton)), filled
 
 
 def _numbers(values: np.ndarray) -> str:
@@ -230,8 +237,10 @@ def check_bvh_path(path: str | os.PathLike) -> None:
         raise LiftformerError(f"--bvh {path}: a BVH file must end in .bvh: give e.g. {Path(path).with_suffix('.bvh')}")
 
 
-def save_bvh(path: str | os.PathLike, poses: np.ndarray, fps: float, root: np.ndarray | None = None, scale: float = 1.0) -> int:
-    """Write poses (T, 17, 3), camera axes, metres, as a BVH file atomically; returns how many frames were filled."""
-    motion, filled = bvh_motion(poses, root, scale)
+def save_bvh(path: str | os.PathLike, poses: np.ndarray, fps: float, root: np.ndarray | None = None, scale: float = 1.0,
+             world: tuple[np.ndarray, np.ndarray] | None = None) -> int:
+    """Write poses (T, 17, 3), camera axes, metres, as a BVH file atomically (``root``, ``world``: :func:`bvh_motion`);
+    returns how many frames were filled."""
+    motion, filled = bvh_motion(poses, root, scale, world)
     atomic_write_text(path, bvh_text(motion, fps))
     return filled

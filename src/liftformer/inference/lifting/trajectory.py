@@ -1,0 +1,163 @@
+"""The root's path in camera space, from the lifted root-relative pose, its 2D and the camera's intrinsics.
+
+A pinhole camera sees joint ``j`` of a body at root position ``t`` where ``(P_j + t)`` meets its ray
+``m_j = ((u - cx) / fx, (v - cy) / fy)``: ``P_jx + t_x = m_jx (P_jz + t_z)`` and likewise for y. Given
+the lifted pose ``P`` (root-relative, metres, camera axes) these are linear in ``t``: 2J equations, three
+unknowns, solved per frame by weighted least squares (detected joints weigh 1, filled ones 0.1). The
+depth is then smoothed over time (a Gaussian of ``smooth_s`` seconds; depth changes slowly and its
+per-frame estimate is the noisy one; a causal model's twin uses a constant-velocity alpha-beta filter
+instead, which follows a steady approach without lag) and x, y re-solved with the smoothed depth, so they
+keep following the 2D.
+
+Physics sets a floor: from 2D alone a body ``k`` times larger ``k`` times further away looks the same,
+so the depth is as right as the lifted body's size. A model's calibration (``depth_scale``, fitted on
+the training subjects by ``benchmarks/trajectory.py`` and stored in its weights file) corrects its own
+bias; a known stature (``height``) rescales the pose before the solve.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d
+
+from liftformer.errors import CheckpointError
+from liftformer.model.checkpoint import copy_with_metadata, read_metadata
+
+DEFAULT_FOV = 55.0  # degrees, horizontal: a typical phone or action camera's main lens when nothing is known
+FILLED_WEIGHT = 0.1  # weight of an interpolated joint in the solve
+ANKLE_HEIGHT = 0.039  # the ankle joint's height above the sole, as a fraction of stature (anthropometric mean)
+STATURE_CHAIN = ((0, 1, 2, 3), (0, 4, 5, 6), (0, 7, 8, 9, 10))  # H36M-17: right leg, left leg, pelvis → head top
+TRAJECTORY_KEY = "liftformer_trajectory"  # the calibration's key in a weights file's header
+
+
+@dataclass(frozen=True)
+class Intrinsics:
+    """Pinhole intrinsics in pixels: focal lengths (fx, fy) and principal point (cx, cy)."""
+
+    focal: tuple[float, float]
+    center: tuple[float, float]
+    source: str = ""  # how they were chosen, for the output's record
+
+    @classmethod
+    def from_fov(cls, fov_deg: float, width: int, height: int) -> Intrinsics:
+        """Square pixels, the principal point at the image centre, a horizontal field of view of ``fov_deg``."""
+        f = width / (2.0 * math.tan(math.radians(fov_deg) / 2.0))
+        return cls((f, f), (width / 2.0, height / 2.0), f"horizontal field of view {fov_deg:g} degrees")
+
+    @classmethod
+    def from_focal(cls, focal_px: float, width: int, height: int) -> Intrinsics:
+        return cls((focal_px, focal_px), (width / 2.0, height / 2.0), f"focal length {focal_px:g} pixels")
+
+    def rays(self, pixels: np.ndarray) -> np.ndarray:
+        """Pixels (..., 2) → normalised image coordinates (x/z, y/z) of their rays."""
+        return (np.asarray(pixels, dtype=np.float64) - np.asarray(self.center)) / np.asarray(self.focal)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How a model's trajectory is made: its depth correction and the smoothing of depth over time."""
+
+    depth_scale: float = 1.0
+    smooth_s: float = 0.1
+    causal: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps({"depth_scale": self.depth_scale, "smooth_s": self.smooth_s, "causal": self.causal})
+
+    @classmethod
+    def from_json(cls, text: str) -> Calibration:
+        d = json.loads(text)
+        scale, smooth = float(d["depth_scale"]), float(d.get("smooth_s", 0.1))
+        if not (0.5 <= scale <= 2.0 and 0.0 <= smooth <= 5.0):
+            raise ValueError(f"depth_scale {scale} or smooth_s {smooth} out of range")
+        return cls(scale, smooth, bool(d.get("causal", False)))
+
+
+def load_calibration(path: str | os.PathLike) -> Calibration | None:
+    """The trajectory calibration stored in a weights file's header; None when it has none."""
+    text = read_metadata(path).get(TRAJECTORY_KEY)
+    if text is None:
+        return None
+    try:
+        return Calibration.from_json(text)
+    except (ValueError, TypeError, KeyError) as e:
+        raise CheckpointError(f"{path}: invalid trajectory calibration in header ({' '.join(str(e).split())[:120]})") from None
+
+
+def write_calibration(source: str | os.PathLike, target: str | os.PathLike, calibration: Calibration) -> None:
+    """A copy of the weights file ``source`` with ``calibration`` in its header."""
+    copy_with_metadata(source, target, {TRAJECTORY_KEY: calibration.to_json()})
+
+
+def stature(poses: np.ndarray) -> float:
+    """A body's standing height (metres) from its H36M-17 poses (T, 17, 3): the median over frames of the mean
+    leg chain plus the pelvis-to-head-top chain, over (1 - ``ANKLE_HEIGHT``)."""
+    lengths = [np.linalg.norm(np.diff(poses[:, list(chain)], axis=1), axis=-1).sum(-1) for chain in STATURE_CHAIN]
+    chain = np.median(0.5 * (lengths[0] + lengths[1]) + lengths[2])
+    return float(chain / (1.0 - ANKLE_HEIGHT))
+
+
+def solve_root(poses: np.ndarray, rays: np.ndarray, weights: np.ndarray | None = None,
+               depth: np.ndarray | None = None) -> np.ndarray:
+    """Root positions (T, 3) that put each root-relative pose (T, J, 3) on its joints' rays (T, J, 2), by weighted
+    least squares per frame; with ``depth`` (T,) given, only x and y are solved."""
+    poses, rays = np.asarray(poses, dtype=np.float64), np.asarray(rays, dtype=np.float64)
+    w = np.ones(poses.shape[:2]) if weights is None else np.asarray(weights, dtype=np.float64)
+    if depth is not None:  # x = m_x (P_z + z) - P_x, averaged with the weights
+        xy = (rays * (poses[..., 2:] + depth[:, None, None]) - poses[..., :2]) * w[..., None]
+        return np.concatenate([xy.sum(1) / np.maximum(w.sum(1), 1e-9)[:, None], depth[:, None]], -1)
+    t_len, joints = poses.shape[:2]
+    a = np.zeros((t_len, joints, 2, 3))
+    a[..., 0, 0] = a[..., 1, 1] = 1.0
+    a[..., 2] = -rays
+    b = rays * poses[..., 2:] - poses[..., :2]
+    sw = np.sqrt(w)[..., None]
+    design = (a * sw[..., None]).reshape(t_len, 2 * joints, 3)
+    target = (b * sw).reshape(t_len, 2 * joints)
+    at = design.transpose(0, 2, 1)
+    return np.linalg.solve(at @ design + 1e-9 * np.eye(3), (at @ target[..., None]))[..., 0]
+
+
+def body_scale(poses: np.ndarray, calibration: Calibration, height: float | None = None) -> float:
+    """How much larger than lifted the body is taken to be: ``height`` over the poses' stature when the stature
+    is known, else the model's calibrated ``depth_scale``. Camera-space poses are ``scale × poses + root``."""
+    return height / stature(poses) if height is not None else calibration.depth_scale
+
+
+def camera_trajectory(poses: np.ndarray, pixels: np.ndarray, intrinsics: Intrinsics, calibration: Calibration = Calibration(),
+                      filled: np.ndarray | None = None, fps: float = 50.0, height: float | None = None) -> np.ndarray:
+    """The root's camera-space path (T, 3), metres, for lifted H36M-17 poses (T, 17, 3) and their 2D pixels
+    (T, 17, 2): the poses scaled by :func:`body_scale` (``height``: the person's stature in metres), put on
+    their rays, the depth smoothed over time."""
+    poses = np.asarray(poses, dtype=np.float64) * body_scale(poses, calibration, height)
+    weights = None if filled is None else np.where(filled, FILLED_WEIGHT, 1.0)
+    rays = intrinsics.rays(pixels)
+    depth = solve_root(poses, rays, weights)[:, 2]
+    if calibration.smooth_s > 0 and len(depth) > 1:
+        sigma = calibration.smooth_s * fps
+        depth = _causal_smooth(depth, sigma) if calibration.causal else gaussian_filter1d(depth, sigma, mode="nearest")
+    return solve_root(poses, rays, weights, depth=np.maximum(depth, 0.1))
+
+
+def _causal_smooth(values: np.ndarray, sigma: float) -> np.ndarray:
+    """An alpha-beta (constant-velocity) filter as smooth as a Gaussian of ``sigma`` frames: each value sees only the
+    past, and a steady drift (a person walking towards the camera) is followed without lag."""
+    alpha = min(2.0 / (1.0 + sigma), 1.0)
+    beta = alpha * alpha / (2.0 - alpha)  # Benedict-Bordner: critically damped for this alpha
+    out = np.empty_like(values)
+    level, rate = float(values[0]), 0.0
+    for i, v in enumerate(values):
+        predicted = level + rate
+        residual = v - predicted
+        level, rate = predicted + alpha * residual, rate + beta * residual
+        out[i] = level
+    return out
+
+
+__all__ = ["DEFAULT_FOV", "TRAJECTORY_KEY", "Calibration", "Intrinsics", "body_scale", "camera_trajectory", "load_calibration",
+           "solve_root", "stature", "write_calibration"]

@@ -1,0 +1,112 @@
+"""The root's camera-space path: the perspective solve, intrinsics, stature, calibration in the weights header, metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from liftformer.data.skeleton import H36M_17
+from liftformer.data.synthetic import synthetic_sequence
+from liftformer.errors import CheckpointError
+from liftformer.evaluation.trajectory import absolute_mpjpe, bone_length_sum, root_errors, similar_triangles_root
+from liftformer.inference.lifting.pretrained import shipped_weights_path
+from liftformer.inference.lifting.trajectory import (
+    Calibration,
+    Intrinsics,
+    camera_trajectory,
+    load_calibration,
+    solve_root,
+    stature,
+    write_calibration,
+)
+
+
+def walk(frames: int = 60):
+    """A synthetic walk: root-relative poses (T, 17, 3) and a root path 3-5 m in front of a 1000x1000 camera."""
+    seq = synthetic_sequence(frames, seed=2)
+    poses = seq.positions_3d - seq.positions_3d[:, :1]
+    t = np.linspace(0, 1, frames)
+    root = np.stack([-0.8 + 1.6 * t, 0.3 + 0.05 * np.sin(6 * t), 3.0 + 2.0 * t], -1)
+    return poses.astype(np.float64), root
+
+
+def project(points: np.ndarray, intrinsics: Intrinsics) -> np.ndarray:
+    return points[..., :2] / points[..., 2:] * np.array(intrinsics.focal) + np.array(intrinsics.center)
+
+
+def test_solve_root_recovers_the_translation_exactly():
+    poses, root = walk()
+    cam = Intrinsics.from_fov(60.0, 1000, 1000)
+    rays = cam.rays(project(poses + root[:, None], cam))
+    np.testing.assert_allclose(solve_root(poses, rays), root, atol=1e-9)
+    np.testing.assert_allclose(solve_root(poses, rays, depth=root[:, 2]), root, atol=1e-9)
+    weights = np.ones(poses.shape[:2])
+    weights[:, 3] = 0.1
+    np.testing.assert_allclose(solve_root(poses, rays, weights), root, atol=1e-9)
+
+
+def test_intrinsics_from_fov_and_focal():
+    cam = Intrinsics.from_fov(90.0, 1920, 1080)
+    assert cam.focal == pytest.approx((960.0, 960.0)) and cam.center == (960.0, 540.0) and "90" in cam.source
+    assert Intrinsics.from_focal(1500, 640, 480).focal == (1500, 1500)
+    np.testing.assert_allclose(cam.rays(np.array([[1920.0, 540.0]])), [[1.0, 0.0]])  # the frame's edge at 45 degrees
+
+
+def test_height_removes_the_size_ambiguity_and_the_calibration_scales_depth():
+    poses, root = walk()
+    cam = Intrinsics.from_fov(60.0, 1000, 1000)
+    pixels = project(poses + root[:, None], cam)
+    small = poses * 0.9  # a lifter that believes the body 10% smaller sees it 10% closer
+    raw = camera_trajectory(small, pixels, cam, Calibration(smooth_s=0.0))
+    np.testing.assert_allclose(raw[:, 2], 0.9 * root[:, 2], rtol=1e-6)
+    fixed = camera_trajectory(small, pixels, cam, Calibration(depth_scale=1 / 0.9, smooth_s=0.0))
+    np.testing.assert_allclose(fixed, root, rtol=1e-6, atol=1e-6)
+    known = camera_trajectory(small, pixels, cam, Calibration(smooth_s=0.0), height=stature(poses))
+    np.testing.assert_allclose(known, root, rtol=1e-6, atol=1e-6)
+    assert stature(2 * poses) == pytest.approx(2 * stature(poses)) and 1.2 < stature(poses) < 2.2
+
+
+def test_depth_smoothing_takes_noise_off_and_keeps_the_path():
+    poses, root = walk(200)
+    cam = Intrinsics.from_fov(60.0, 1000, 1000)
+    rng = np.random.default_rng(0)
+    pixels = project(poses + root[:, None], cam) + rng.normal(scale=1.5, size=(200, 17, 2))
+    rough = camera_trajectory(poses, pixels, cam, Calibration(smooth_s=0.0))
+    smooth = camera_trajectory(poses, pixels, cam, Calibration(smooth_s=0.1))
+    causal = camera_trajectory(poses, pixels, cam, Calibration(smooth_s=0.1, causal=True))
+    error = {name: np.linalg.norm(r - root, axis=-1).mean() for name, r in (("rough", rough), ("smooth", smooth), ("causal", causal))}
+    assert error["smooth"] < 0.7 * error["rough"] and error["causal"] < error["rough"], error
+
+
+def test_calibration_lives_in_the_weights_header(tmp_path):
+    shipped = shipped_weights_path()
+    out = tmp_path / "with.safetensors"
+    write_calibration(shipped, out, Calibration(1.05, 0.2))
+    assert load_calibration(out) == Calibration(1.05, 0.2)
+    bare = tmp_path / "bare.safetensors"
+    from liftformer.model.checkpoint import copy_with_metadata
+
+    copy_with_metadata(shipped, bare, {})
+    from safetensors import safe_open
+
+    with safe_open(str(bare), "np") as f:
+        if "liftformer_trajectory" not in (f.metadata() or {}):
+            assert load_calibration(bare) is None
+    bad = tmp_path / "bad.safetensors"
+    copy_with_metadata(shipped, bad, {"liftformer_trajectory": '{"depth_scale": 40}'})
+    with pytest.raises(CheckpointError, match="invalid trajectory calibration"):
+        load_calibration(bad)
+
+
+def test_root_metrics_and_the_similar_triangles_baseline():
+    poses, root = walk()
+    errors = root_errors(root + np.array([0.0, 0.0, 0.3]), root)
+    np.testing.assert_allclose(errors["mrpe"], 0.3)
+    np.testing.assert_allclose(errors["z"], 0.3) and np.testing.assert_allclose(errors["x"], 0.0)
+    np.testing.assert_allclose(errors["depth_pct"], 30.0 / root[:, 2])
+    np.testing.assert_allclose(absolute_mpjpe(poses, root + 0.1, poses, root), np.sqrt(3) * 0.1)
+    cam = Intrinsics.from_fov(60.0, 1000, 1000)
+    rays = cam.rays(project(poses + root[:, None], cam))
+    size = float(np.median(bone_length_sum(poses, H36M_17)))
+    baseline = similar_triangles_root(rays, size, H36M_17)
+    assert np.abs(baseline[:, 2] - root[:, 2]).mean() / root[:, 2].mean() < 0.25  # right order, not exact: foreshortening
