@@ -273,3 +273,20 @@ def test_interrupted_stream_saves_what_was_streamed(tmp_path, checkpoints, capsy
     captured = capsys.readouterr()
     assert len(captured.out.splitlines()) == 5 and f"wrote {out}" in captured.err
     assert np.load(out)["frames"].tolist() == [0, 1, 2, 3, 4]
+
+
+def test_a_forced_layout_that_contradicts_the_keypoints_is_refused(tmp_path, checkpoints, capsys):
+    kp = walk_file(tmp_path)  # H36M-17 keypoints
+    for stream, ckpt in ((False, checkpoints[False]), (True, checkpoints[True])):
+        args = ["lift", str(kp), "--out", str(tmp_path / "o.npz"), "--checkpoint", str(ckpt), *["--stream"] * stream]
+        assert main([*args, "--layout", "coco"]) == 2
+        one_line_error(capsys, f"--layout coco: {kp} holds H36M-17 keypoints, not COCO-17", "drop --layout or pass --layout h36m")
+        assert not (tmp_path / "o.npz").exists()
+        assert main([*args, "--layout", "h36m"]) == 0
+        (tmp_path / "o.npz").unlink()
+        capsys.readouterr()
+    wrong_count = tmp_path / "k16.npy"  # streaming names the file as offline lifting does
+    np.save(wrong_count, np.random.default_rng(0).uniform(0, 100, size=(4, 16, 2)))
+    assert main(["lift", str(wrong_count), "--stream", "--layout", "coco", "--width", "100", "--height", "100",
+                 "--checkpoint", str(checkpoints[True]), "--out", str(tmp_path / "o.npz")]) == 2
+    one_line_error(capsys, f"{wrong_count}: 16 joints per frame, but layout coco has 17")
