@@ -197,14 +197,17 @@ def keypoint_file_source(path: str, options: LiftOptions) -> StreamSource:
 def video_source(path: str, options: LiftOptions) -> StreamSource:
     """Detect the person in each frame of a video file or webcam ("0") while it plays."""
     from liftformer.inference.sources.detector import MediaPipePoseDetector
-    from liftformer.inference.sources.video import iter_frames, probe_video
+    from liftformer.inference.sources.video import iter_frames, probe_video, report_short_decode
 
     info = probe_video(path)
     detector = MediaPipePoseDetector()
 
     def detections() -> Generator[np.ndarray | None, None, None]:
+        decoded = 0
         with detector:  # closed when the stream ends, fails or is closed
             for frame in iter_frames(path):
+                decoded += 1
                 yield detector.detect(frame)
+        report_short_decode(path, decoded, info.num_frames)  # a file's end (a webcam states no count)
 
     return StreamSource(detections(), detector.layout, (info.width, info.height), options.fps or info.fps)
