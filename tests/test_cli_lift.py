@@ -164,6 +164,7 @@ def test_lift_checks_output_directories_before_work(tmp_path, checkpoints, capsy
     (["--min-score", "1.5"], "argument --min-score: expected a number in [0, 1]"),
     (["--fps", "0"], "argument --fps: expected a positive number"),
     (["--fps", "nan"], "argument --fps"),
+    (["--max-people", "0"], "argument --max-people: expected a positive integer"),
 ])
 def test_lift_rejects_bad_values_at_parse_time(tmp_path, capsys, argv, needle):
     with pytest.raises(SystemExit) as exit_:
@@ -290,3 +291,42 @@ def test_a_forced_layout_that_contradicts_the_keypoints_is_refused(tmp_path, che
     assert main(["lift", str(wrong_count), "--stream", "--layout", "coco", "--width", "100", "--height", "100",
                  "--checkpoint", str(checkpoints[True]), "--out", str(tmp_path / "o.npz")]) == 2
     one_line_error(capsys, f"{wrong_count}: 16 joints per frame, but layout coco has 17")
+
+
+def crowd_file(tmp_path, crowd: int, frames: int = 12) -> Path:
+    """The demo walk with ``crowd`` more persons, small and apart on a grid, in frame 0 only."""
+    doc = demo_keypoints(num_frames=frames)
+    walker = np.asarray(doc["frames"][0]["keypoints"]).reshape(17, 3)
+    small = walker.copy()
+    small[:, :2] = (walker[:, :2] - walker[:, :2].min(0)) * 0.05
+    doc["frames"][0] = [doc["frames"][0]] + [
+        {"keypoints": (small + [40 * (i % 20), 700 + 40 * (i // 20), 0]).ravel().tolist()} for i in range(crowd)]
+    path = tmp_path / f"crowd{crowd}.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_too_many_persons_in_a_frame_is_one_line_and_notes_stay_bounded(tmp_path, checkpoints, capsys):
+    ckpt = ["--checkpoint", str(checkpoints[False]), "--out", str(tmp_path / "o.npz")]
+    crowd = crowd_file(tmp_path, 64)  # 65 persons in frame 0
+    assert main(["lift", str(crowd), *ckpt]) == 2
+    one_line_error(capsys, f"{crowd}: frame 0 lists 65 persons, more than --max-people 64", "raise --max-people", no_stdout=True)
+    assert main(["lift", str(crowd), "--stream", "--max-people", "10", "--out", str(tmp_path / "o.npz"),
+                 "--checkpoint", str(checkpoints[True])]) == 2
+    one_line_error(capsys, "frame 0 lists 65 persons, more than --max-people 10")
+    assert not (tmp_path / "o.npz").exists()
+    assert main(["lift", str(crowd), "--max-people", "65", *ckpt]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "tracked 65 people (ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 … and 55 more) in 12 frames"
+    assert err[1].startswith("person 1: frames 0-11") and err[20].startswith("person 20:")
+    assert err[21] == "… 45 more people" and err[22] == "lifting person 1"
+    assert len(err) < 30
+
+
+def test_a_few_people_are_all_named(tmp_path, checkpoints, capsys):
+    assert main(["lift", str(crowd_file(tmp_path, 9)), "--person", "all", "--checkpoint", str(checkpoints[False]),
+                 "--out", str(tmp_path / "o.npz")]) == 0
+    err = capsys.readouterr().err
+    assert "tracked 10 people (ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) in 12 frames\n" in err
+    assert "person 10: frames 0-0, detected in 1, leaves after frame 0\n" in err and "more" not in err
+    assert "skipped persons 2, 3, 4, 5, 6, 7, 8, 9, 10: detected in fewer than 9 frames" in err

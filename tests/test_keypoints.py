@@ -167,3 +167,14 @@ def test_clear_layout_never_says_the_other_layout(seed, scale, dx, dy, missing):
     assert said[0] in ("h36m", "ambiguous") and said[1] in ("coco", "ambiguous")
     if not missing:
         assert said == ["h36m", "coco"]
+
+
+def test_a_frame_with_more_persons_than_the_limit_is_refused(tmp_path):
+    xy, s = coco_frames(2)
+    person = {"keypoints": np.concatenate([xy[0], s[0, :, None]], 1).reshape(-1).tolist()}
+    path = tmp_path / "crowd.json"
+    path.write_text(json.dumps([person, [person] * 3]))
+    assert len(read_keypoints(str(path)).people[1]) == 3  # the library sets no limit
+    assert len(read_keypoints(str(path), max_people=3).people[1]) == 3
+    with pytest.raises(DataError, match=r"crowd\.json: frame 1 lists 3 persons, more than --max-people 2"):
+        read_keypoints(str(path), max_people=2)

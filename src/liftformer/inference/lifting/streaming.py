@@ -180,7 +180,7 @@ def keypoint_file_source(path: str, options: LiftOptions) -> StreamSource:
     from liftformer.inference.sources.keypoints import read_keypoints
     from liftformer.inference.tracks.prepare import check_layout
 
-    kp = read_keypoints(path)
+    kp = read_keypoints(path, options.max_people)
     size = kp.image_size(options.width, options.height)
     layout = options.layout or kp.layout
     if layout is None:
