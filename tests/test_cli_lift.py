@@ -330,3 +330,34 @@ def test_a_few_people_are_all_named(tmp_path, checkpoints, capsys):
     assert "tracked 10 people (ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) in 12 frames\n" in err
     assert "person 10: frames 0-0, detected in 1, leaves after frame 0\n" in err and "more" not in err
     assert "skipped persons 2, 3, 4, 5, 6, 7, 8, 9, 10: detected in fewer than 9 frames" in err
+
+
+def test_a_bad_json_file_is_named_in_one_line(tmp_path, checkpoints, capsys):
+    text = walk_file(tmp_path).read_text()
+    for name, content in (("cut.json", text[: len(text) // 2]), ("notes.json", "these are not keypoints\n")):
+        bad = tmp_path / name
+        bad.write_text(content)
+        for stream in ((), ("--stream",)):
+            assert main(["lift", str(bad), *stream, "--checkpoint", str(checkpoints[bool(stream)]), "--out", str(tmp_path / "o.npz")]) == 2
+            one_line_error(capsys, f"{bad}: cannot read keypoints (JSONDecodeError: ", no_stdout=True)
+
+
+def test_absurd_coordinates_are_one_line_without_numpy_warnings(tmp_path, checkpoints, capsys):
+    doc = demo_keypoints(num_frames=12)
+    del doc["layout"]  # guessed: the guess and the conversion would sum 1e308s
+    for frame in doc["frames"]:
+        frame["keypoints"] = [v if i % 3 == 2 else 1e308 for i, v in enumerate(frame["keypoints"])]
+    one = tmp_path / "huge.json"
+    one.write_text(json.dumps(doc))
+    two = tmp_path / "huge_two.json"  # tracked first
+    two.write_text(json.dumps({**doc, "frames": [[f, f] for f in doc["frames"]]}))
+    nan_before = tmp_path / "big.npy"  # lifted to NaN poses and exit 0 before
+    np.save(nan_before, np.random.default_rng(0).uniform(0, 1e30, size=(12, 17, 2)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for path, value in ((one, "1e+308"), (two, "1e+308"), (nan_before, "9.97e+29")):
+            for stream in ((), ("--stream",)):
+                args = ["lift", str(path), *stream, "--width", "100", "--height", "100", "--out", str(tmp_path / "o.npz")]
+                assert main([*args, "--checkpoint", str(checkpoints[bool(stream)])]) == 2
+                one_line_error(capsys, f"{path}: a keypoint coordinate is {value}: too large for a pixel position", no_stdout=True)
+    assert not (tmp_path / "o.npz").exists()

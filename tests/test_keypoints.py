@@ -178,3 +178,22 @@ def test_a_frame_with_more_persons_than_the_limit_is_refused(tmp_path):
     assert len(read_keypoints(str(path), max_people=3).people[1]) == 3
     with pytest.raises(DataError, match=r"crowd\.json: frame 1 lists 3 persons, more than --max-people 2"):
         read_keypoints(str(path), max_people=2)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate, Phase.shrink])
+@given(scale=st.floats(1e-3, 1e308), layout=st.sampled_from([None, "h36m", "coco"]), two=st.booleans())
+def test_any_coordinate_scale_prepares_or_is_one_line_without_warnings(scale, layout, two):
+    """Keypoints of any size are prepared to finite numbers or refused in one line; numpy never warns."""
+    import warnings
+
+    pixels = h36m_walk(8).astype(np.float64) / 1000 * scale
+    if two:
+        pixels[:, 1] = pixels[:, 2]  # no longer clearly H36M-17
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            prepared = prepare_keypoints(Keypoints2D(pixels, None, width=1000, height=1000), layout=layout)
+        except DataError as e:
+            assert "\n" not in str(e)
+            return
+    assert np.isfinite(prepared.keypoints).all() and np.isfinite(prepared.pixels).all()

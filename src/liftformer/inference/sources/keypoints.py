@@ -20,6 +20,7 @@ from liftformer.data.safe_npz import read_npy, reason
 from liftformer.errors import DataError
 
 KEYPOINT_SUFFIXES = (".npz", ".json", ".csv", ".npy")
+MAX_COORDINATE = 1e6  # pixels: beyond, keypoints are not pixel positions (1e30 lifts to NaN, 1e308 overflows sums)
 
 
 @dataclass
@@ -83,12 +84,24 @@ def _checked(kp: Keypoints2D, path: str) -> Keypoints2D:
     """``kp`` after the checks every reader's result passes: shape, layout name, positive size and rate."""
     if kp.pixels.ndim != 3 or kp.pixels.shape[-1] != 2 or len(kp.pixels) == 0:
         raise DataError(f"{path}: expected keypoints (frames, joints, 2), got {kp.pixels.shape}")
+    check_coordinates(kp.pixels, path)
+    for frame in getattr(kp, "people", []):
+        check_coordinates(frame[..., :2], path)
     if kp.layout is not None and not isinstance(kp.layout, str):
         raise DataError(f"{path}: layout must be a name such as 'coco', got {kp.layout!r:.40}")
     kp.width = None if kp.width is None else positive(kp.width, path, "width")
     kp.height = None if kp.height is None else positive(kp.height, path, "height")
     kp.fps = None if kp.fps is None else positive(kp.fps, path, "fps", float)
     return kp
+
+
+def check_coordinates(pixels: np.ndarray, where: str) -> None:
+    """One-line DataError when a located x or y of (..., 2) ``pixels`` lies beyond ±``MAX_COORDINATE``: such
+    keypoints would overflow (numpy warnings, then an error) or lift to NaN or garbage."""
+    located = np.abs(pixels[np.isfinite(pixels)])
+    if located.size and located.max() > MAX_COORDINATE:
+        raise DataError(f"{where}: a keypoint coordinate is {located.max():.3g}: too large for a pixel position "
+                        f"(at most {MAX_COORDINATE:,.0f}); fix the file")
 
 
 def _split_scores(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

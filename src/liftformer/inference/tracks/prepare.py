@@ -16,7 +16,7 @@ import numpy as np
 from liftformer.data.camera import normalize_screen_coordinates
 from liftformer.data.layouts import JOINT_COUNTS, LAYOUT_NAMES, clear_layout, guess_layout, to_h36m
 from liftformer.errors import DataError
-from liftformer.inference.sources.keypoints import Keypoints2D
+from liftformer.inference.sources.keypoints import Keypoints2D, check_coordinates
 
 
 @dataclass
@@ -86,6 +86,7 @@ def prepare_keypoints(
     file's and the guess; it must fit the joint count and not contradict the joints' clear geometry."""
     where, forced = kp.source or "keypoints", layout is not None
     width, height = kp.image_size(width, height)
+    check_coordinates(kp.pixels, where)  # before any sum or mean could overflow (numpy warnings before the error)
     valid = kp.valid if kp.scores is None else kp.valid & (kp.scores > min_score)
     if not valid.any():
         raise DataError(f"{where}: no person detected in any frame")
