@@ -245,3 +245,17 @@ def test_layout_guess_ignores_frames_without_a_person():
         assert guess_layout(pts) == "h36m"
     with pytest.raises(ValueError, match="--layout"):
         guess_layout(np.full((4, 17, 2), np.nan))
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["-n", "26"], "-n 26: a liftformer window is a positive odd number of frames"),
+    (["--receptive-field", "0"], "-n 0: a liftformer window"),
+    (["--arch", "tcn", "-n", "26"], "-n 26: a tcn window is 3^k frames"),
+])
+def test_a_bad_window_names_the_flag_before_the_data(tmp_path, capsys, argv, needle):
+    missing = str(tmp_path / "absent.npz")  # the model flags are checked before the data is read
+    assert main(["train", *argv, "--data-2d", missing, "--out", str(tmp_path / "run")]) == 2
+    err = one_line_error(capsys, needle)
+    assert "receptive_field" not in err
+    assert main(["info", *argv]) == 2
+    one_line_error(capsys, needle)
