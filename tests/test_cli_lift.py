@@ -361,3 +361,23 @@ def test_absurd_coordinates_are_one_line_without_numpy_warnings(tmp_path, checkp
                 assert main([*args, "--checkpoint", str(checkpoints[bool(stream)])]) == 2
                 one_line_error(capsys, f"{path}: a keypoint coordinate is {value}: too large for a pixel position", no_stdout=True)
     assert not (tmp_path / "o.npz").exists()
+
+
+def test_an_output_that_is_a_folder_is_refused(tmp_path, checkpoints, capsys, monkeypatch):
+    import liftformer.inference.lifting.pretrained as pretrained
+
+    monkeypatch.setattr(pretrained, "load_model", lambda *a, **k: pytest.fail("lifted before checking outputs"))
+    kp = walk_file(tmp_path)
+    folder = tmp_path / "results"
+    folder.mkdir()
+    for flags, needle in ((["--out", str(folder)], f"--out {folder}: is a folder; give a file name such as {folder / 'walk_3d.npz'}"),
+                          (["--out", str(folder), "--stream"], f"--out {folder}: is a folder"),
+                          (["--render", str(folder)], f"--render {folder}: is a folder; give a file name such as {folder / 'walk_3d.mp4'}"),
+                          (["--bvh", str(folder)], f"--bvh {folder}: is a folder; give a file name such as {folder / 'walk_3d.bvh'}")):
+        assert main(["lift", str(kp), "--out", str(tmp_path / "o.npz"), *flags]) == 2
+        one_line_error(capsys, needle, no_stdout=True)
+    (tmp_path / "o.json").mkdir()
+    assert main(["lift", str(kp), "--out", str(tmp_path / "o.npz"), "--json"]) == 2
+    one_line_error(capsys, f"--json {tmp_path / 'o.json'}: is a folder; give the path of a file instead")
+    assert not (tmp_path / "o.npz").exists() and not (tmp_path / "results.npz").exists()
+    assert list(folder.iterdir()) == []

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     webcam = args.stream and is_webcam(source)
     is_video = webcam or is_video_file(source)
     options = lift_options(args)
-    paths = output_paths(args.out or f"{Path(source).stem}_3d.npz", args.json, args.csv)
+    paths = output_paths(args.out, args.json, args.csv, Path(source).stem)
     plan = OutputPlan(paths["npz"], paths.get("json"), paths.get("csv"), Path(args.render) if args.render else None, args.orbit,
                       Path(args.bvh) if args.bvh else None, BVH_UNITS[args.bvh_units])
     plan.check({"input": None if webcam else source, "--checkpoint": options.checkpoint})
