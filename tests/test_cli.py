@@ -25,7 +25,7 @@ def test_info_flags(capsys):
 def test_invalid_flags_give_one_line_error(capsys):
     assert main(["info", "--receptive-field", "26"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "receptive_field must be a positive odd number" in err
+    assert err.count("\n") == 1 and "-n 26: a liftformer window is a positive odd number" in err
 
 
 def test_console_script_entry_point():
@@ -112,7 +112,7 @@ def test_info_tcn(capsys):
     out = capsys.readouterr().out
     assert "TCN channels=1024 filter_widths=3,3,3,3,3" in out and "(16.95M)" in out
     assert main(["info", "--arch", "tcn", "-n", "25"]) != 0  # not a power of 3: one-line error
-    assert "not 3^k" in capsys.readouterr().err
+    assert "-n 25: a tcn window is 3^k frames" in capsys.readouterr().err
     assert main(["info", "--arch", "tcn", "--head", "sequence"]) != 0
     assert "liftformer only" in capsys.readouterr().err
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -265,3 +266,32 @@ def test_a_refused_train_leaves_no_out_folder(h36m, tmp_path, capsys):
                            "--init", str(nan))) == 2
     one_line_error(capsys, "nan.safetensors")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["-n", "26"], "-n 26: a liftformer window is a positive odd number of frames"),
+    (["--receptive-field", "0"], "-n 0: a liftformer window"),
+    (["--arch", "tcn", "-n", "26"], "-n 26: a tcn window is 3^k frames"),
+])
+def test_a_bad_window_names_the_flag_before_the_data(tmp_path, capsys, argv, needle):
+    missing = str(tmp_path / "absent.npz")  # the model flags are checked before the data is read
+    assert main(["train", *argv, "--data-2d", missing, "--out", str(tmp_path / "run")]) == 2
+    err = one_line_error(capsys, needle)
+    assert "receptive_field" not in err
+    assert main(["info", *argv]) == 2
+    one_line_error(capsys, needle)
+
+
+def test_prepare_writes_into_the_current_directory_never_beside_its_input(h36m, tmp_path, capsys, monkeypatch):
+    import shutil
+
+    data, work = tmp_path / "data", tmp_path / "work"
+    data.mkdir()
+    work.mkdir()
+    path_3d = data / "data_3d_h36m.npz"
+    shutil.copy(h36m["3d"], path_3d)
+    monkeypatch.chdir(work)
+    assert main(["prepare", "h36m", "--from-3d", str(path_3d)]) == 0
+    assert capsys.readouterr().out.startswith("wrote data_2d_h36m_gt.npz: ")
+    assert (work / "data_2d_h36m_gt.npz").stat().st_size == Path(h36m["2d"]).stat().st_size  # zip times differ
+    assert [p.name for p in data.iterdir()] == ["data_3d_h36m.npz"]

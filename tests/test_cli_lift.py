@@ -164,6 +164,7 @@ def test_lift_checks_output_directories_before_work(tmp_path, checkpoints, capsy
     (["--min-score", "1.5"], "argument --min-score: expected a number in [0, 1]"),
     (["--fps", "0"], "argument --fps: expected a positive number"),
     (["--fps", "nan"], "argument --fps"),
+    (["--max-people", "0"], "argument --max-people: expected a positive integer"),
 ])
 def test_lift_rejects_bad_values_at_parse_time(tmp_path, capsys, argv, needle):
     with pytest.raises(SystemExit) as exit_:
@@ -273,3 +274,110 @@ def test_interrupted_stream_saves_what_was_streamed(tmp_path, checkpoints, capsy
     captured = capsys.readouterr()
     assert len(captured.out.splitlines()) == 5 and f"wrote {out}" in captured.err
     assert np.load(out)["frames"].tolist() == [0, 1, 2, 3, 4]
+
+
+def test_a_forced_layout_that_contradicts_the_keypoints_is_refused(tmp_path, checkpoints, capsys):
+    kp = walk_file(tmp_path)  # H36M-17 keypoints
+    for stream, ckpt in ((False, checkpoints[False]), (True, checkpoints[True])):
+        args = ["lift", str(kp), "--out", str(tmp_path / "o.npz"), "--checkpoint", str(ckpt), *["--stream"] * stream]
+        assert main([*args, "--layout", "coco"]) == 2
+        one_line_error(capsys, f"--layout coco: {kp} holds H36M-17 keypoints, not COCO-17", "drop --layout or pass --layout h36m")
+        assert not (tmp_path / "o.npz").exists()
+        assert main([*args, "--layout", "h36m"]) == 0
+        (tmp_path / "o.npz").unlink()
+        capsys.readouterr()
+    wrong_count = tmp_path / "k16.npy"  # streaming names the file as offline lifting does
+    np.save(wrong_count, np.random.default_rng(0).uniform(0, 100, size=(4, 16, 2)))
+    assert main(["lift", str(wrong_count), "--stream", "--layout", "coco", "--width", "100", "--height", "100",
+                 "--checkpoint", str(checkpoints[True]), "--out", str(tmp_path / "o.npz")]) == 2
+    one_line_error(capsys, f"{wrong_count}: 16 joints per frame, but layout coco has 17")
+
+
+def crowd_file(tmp_path, crowd: int, frames: int = 12) -> Path:
+    """The demo walk with ``crowd`` more persons, small and apart on a grid, in frame 0 only."""
+    doc = demo_keypoints(num_frames=frames)
+    walker = np.asarray(doc["frames"][0]["keypoints"]).reshape(17, 3)
+    small = walker.copy()
+    small[:, :2] = (walker[:, :2] - walker[:, :2].min(0)) * 0.05
+    doc["frames"][0] = [doc["frames"][0]] + [
+        {"keypoints": (small + [40 * (i % 20), 700 + 40 * (i // 20), 0]).ravel().tolist()} for i in range(crowd)]
+    path = tmp_path / f"crowd{crowd}.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_too_many_persons_in_a_frame_is_one_line_and_notes_stay_bounded(tmp_path, checkpoints, capsys):
+    ckpt = ["--checkpoint", str(checkpoints[False]), "--out", str(tmp_path / "o.npz")]
+    crowd = crowd_file(tmp_path, 64)  # 65 persons in frame 0
+    assert main(["lift", str(crowd), *ckpt]) == 2
+    one_line_error(capsys, f"{crowd}: frame 0 lists 65 persons, more than --max-people 64", "raise --max-people", no_stdout=True)
+    assert main(["lift", str(crowd), "--stream", "--max-people", "10", "--out", str(tmp_path / "o.npz"),
+                 "--checkpoint", str(checkpoints[True])]) == 2
+    one_line_error(capsys, "frame 0 lists 65 persons, more than --max-people 10")
+    assert not (tmp_path / "o.npz").exists()
+    assert main(["lift", str(crowd), "--max-people", "65", *ckpt]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "tracked 65 people (ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 … and 55 more) in 12 frames"
+    assert err[1].startswith("person 1: frames 0-11") and err[20].startswith("person 20:")
+    assert err[21] == "… 45 more people" and err[22] == "lifting person 1"
+    assert len(err) < 30
+
+
+def test_a_few_people_are_all_named(tmp_path, checkpoints, capsys):
+    assert main(["lift", str(crowd_file(tmp_path, 9)), "--person", "all", "--checkpoint", str(checkpoints[False]),
+                 "--out", str(tmp_path / "o.npz")]) == 0
+    err = capsys.readouterr().err
+    assert "tracked 10 people (ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) in 12 frames\n" in err
+    assert "person 10: frames 0-0, detected in 1, leaves after frame 0\n" in err and "more" not in err
+    assert "skipped persons 2, 3, 4, 5, 6, 7, 8, 9, 10: detected in fewer than 9 frames" in err
+
+
+def test_a_bad_json_file_is_named_in_one_line(tmp_path, checkpoints, capsys):
+    text = walk_file(tmp_path).read_text()
+    for name, content in (("cut.json", text[: len(text) // 2]), ("notes.json", "these are not keypoints\n")):
+        bad = tmp_path / name
+        bad.write_text(content)
+        for stream in ((), ("--stream",)):
+            assert main(["lift", str(bad), *stream, "--checkpoint", str(checkpoints[bool(stream)]), "--out", str(tmp_path / "o.npz")]) == 2
+            one_line_error(capsys, f"{bad}: cannot read keypoints (JSONDecodeError: ", no_stdout=True)
+
+
+def test_absurd_coordinates_are_one_line_without_numpy_warnings(tmp_path, checkpoints, capsys):
+    doc = demo_keypoints(num_frames=12)
+    del doc["layout"]  # guessed: the guess and the conversion would sum 1e308s
+    for frame in doc["frames"]:
+        frame["keypoints"] = [v if i % 3 == 2 else 1e308 for i, v in enumerate(frame["keypoints"])]
+    one = tmp_path / "huge.json"
+    one.write_text(json.dumps(doc))
+    two = tmp_path / "huge_two.json"  # tracked first
+    two.write_text(json.dumps({**doc, "frames": [[f, f] for f in doc["frames"]]}))
+    nan_before = tmp_path / "big.npy"  # lifted to NaN poses and exit 0 before
+    np.save(nan_before, np.random.default_rng(0).uniform(0, 1e30, size=(12, 17, 2)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for path, value in ((one, "1e+308"), (two, "1e+308"), (nan_before, "9.97e+29")):
+            for stream in ((), ("--stream",)):
+                args = ["lift", str(path), *stream, "--width", "100", "--height", "100", "--out", str(tmp_path / "o.npz")]
+                assert main([*args, "--checkpoint", str(checkpoints[bool(stream)])]) == 2
+                one_line_error(capsys, f"{path}: a keypoint coordinate is {value}: too large for a pixel position", no_stdout=True)
+    assert not (tmp_path / "o.npz").exists()
+
+
+def test_an_output_that_is_a_folder_is_refused(tmp_path, checkpoints, capsys, monkeypatch):
+    import liftformer.inference.lifting.pretrained as pretrained
+
+    monkeypatch.setattr(pretrained, "load_model", lambda *a, **k: pytest.fail("lifted before checking outputs"))
+    kp = walk_file(tmp_path)
+    folder = tmp_path / "results"
+    folder.mkdir()
+    for flags, needle in ((["--out", str(folder)], f"--out {folder}: is a folder; give a file name such as {folder / 'walk_3d.npz'}"),
+                          (["--out", str(folder), "--stream"], f"--out {folder}: is a folder"),
+                          (["--render", str(folder)], f"--render {folder}: is a folder; give a file name such as {folder / 'walk_3d.mp4'}"),
+                          (["--bvh", str(folder)], f"--bvh {folder}: is a folder; give a file name such as {folder / 'walk_3d.bvh'}")):
+        assert main(["lift", str(kp), "--out", str(tmp_path / "o.npz"), *flags]) == 2
+        one_line_error(capsys, needle, no_stdout=True)
+    (tmp_path / "o.json").mkdir()
+    assert main(["lift", str(kp), "--out", str(tmp_path / "o.npz"), "--json"]) == 2
+    one_line_error(capsys, f"--json {tmp_path / 'o.json'}: is a folder; give the path of a file instead")
+    assert not (tmp_path / "o.npz").exists() and not (tmp_path / "results.npz").exists()
+    assert list(folder.iterdir()) == []

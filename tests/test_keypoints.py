@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import Phase, given, settings, strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from liftformer.errors import DataError
 from liftformer.inference.sources.keypoints import Keypoints2D, read_keypoints
 from liftformer.inference.tracks.prepare import fill_gaps, prepare_keypoints
+
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "liftformer-hypothesis")  # as tests/test_fuzz.py: nothing in the repository
 
 
 def coco_frames(t=12, seed=0):
@@ -111,3 +117,83 @@ def test_joints_located_only_with_low_confidence_are_used_with_a_note():
     xy[:, 16] = np.nan  # not located at all: still an error
     with pytest.raises(DataError, match="joint 16 is never detected"):
         prepare_keypoints(Keypoints2D(xy, s, layout="coco", width=1000, height=800), min_score=0.3)
+
+
+def h36m_walk(frames: int = 20, seed: int = 4) -> np.ndarray:
+    from liftformer.data.synthetic import synthetic_sequence
+
+    return synthetic_sequence(frames, seed=seed).keypoints_px
+
+
+def as_coco(h36m: np.ndarray) -> np.ndarray:
+    """The COCO-17 keypoints of H36M-17 pixel poses: face joints placed about the head, limbs as they are."""
+    height = np.ptp(h36m[..., 1], -1)[:, None]
+    head, nose = h36m[:, 10], h36m[:, 9]
+    eye, ear = np.stack([0.02 * height[:, 0], 0 * height[:, 0]], -1), np.stack([0.05 * height[:, 0], 0.01 * height[:, 0]], -1)
+    face = [nose, head - eye, head + eye, head - ear, head + ear]
+    limbs = h36m[:, [11, 14, 12, 15, 13, 16, 4, 1, 5, 2, 6, 3]]  # shoulders, elbows, wrists, hips, knees, ankles (left first)
+    return np.concatenate([np.stack(face, 1), limbs], 1)
+
+
+def test_a_forced_layout_the_geometry_contradicts_is_refused():
+    h36m, coco = h36m_walk(), as_coco(h36m_walk())
+    with pytest.raises(DataError, match=r"^--layout coco: walk holds H36M-17 keypoints, not COCO-17: joints 1 and 2 are 0\.2\d.*; "
+                       r"drop --layout or pass --layout h36m$"):
+        prepare_keypoints(Keypoints2D(h36m, None, source="walk", width=1000, height=1000), layout="coco")
+    with pytest.raises(DataError, match=r"^--layout h36m: walk holds COCO-17 keypoints.*pass --layout coco$"):
+        prepare_keypoints(Keypoints2D(coco, None, source="walk", width=1000, height=1000), layout="h36m")
+    right = prepare_keypoints(Keypoints2D(h36m, None, width=1000, height=1000), layout="h36m")
+    guessed = prepare_keypoints(Keypoints2D(h36m, None, width=1000, height=1000))
+    np.testing.assert_array_equal(right.keypoints, guessed.keypoints)
+    forced = prepare_keypoints(Keypoints2D(coco, None, width=1000, height=1000), layout="coco")
+    np.testing.assert_array_equal(forced.keypoints, prepare_keypoints(Keypoints2D(coco, None, "coco", 1000, 1000)).keypoints)
+    # ambiguous geometry (random points) is not evidence: the forced layout is used
+    xy, s = coco_frames(6)
+    assert prepare_keypoints(Keypoints2D(xy, s, width=1000, height=800), layout="h36m").keypoints.shape == (6, 17, 2)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate, Phase.shrink])
+@given(seed=st.integers(0, 50), scale=st.floats(0.05, 20), dx=st.floats(-5000, 5000), dy=st.floats(-5000, 5000),
+       missing=st.sampled_from([(), (1,), (15, 16), (3, 6, 13)]))
+def test_clear_layout_never_says_the_other_layout(seed, scale, dx, dy, missing):
+    """Moved, scaled or with joints missing, H36M-17 poses are never clearly COCO-17 and their COCO-17 version never H36M-17."""
+    from liftformer.data.layouts import clear_layout
+
+    h36m = h36m_walk(8, seed) * scale + [dx, dy]
+    coco = as_coco(h36m)
+    h36m[:, list(missing)] = np.nan
+    coco[:, list(missing)] = np.nan
+    said = [(clear_layout(points) or ("ambiguous", ""))[0] for points in (h36m, coco)]
+    assert said[0] in ("h36m", "ambiguous") and said[1] in ("coco", "ambiguous")
+    if not missing:
+        assert said == ["h36m", "coco"]
+
+
+def test_a_frame_with_more_persons_than_the_limit_is_refused(tmp_path):
+    xy, s = coco_frames(2)
+    person = {"keypoints": np.concatenate([xy[0], s[0, :, None]], 1).reshape(-1).tolist()}
+    path = tmp_path / "crowd.json"
+    path.write_text(json.dumps([person, [person] * 3]))
+    assert len(read_keypoints(str(path)).people[1]) == 3  # the library sets no limit
+    assert len(read_keypoints(str(path), max_people=3).people[1]) == 3
+    with pytest.raises(DataError, match=r"crowd\.json: frame 1 lists 3 persons, more than --max-people 2"):
+        read_keypoints(str(path), max_people=2)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate, Phase.shrink])
+@given(scale=st.floats(1e-3, 1e308), layout=st.sampled_from([None, "h36m", "coco"]), two=st.booleans())
+def test_any_coordinate_scale_prepares_or_is_one_line_without_warnings(scale, layout, two):
+    """Keypoints of any size are prepared to finite numbers or refused in one line; numpy never warns."""
+    import warnings
+
+    pixels = h36m_walk(8).astype(np.float64) / 1000 * scale
+    if two:
+        pixels[:, 1] = pixels[:, 2]  # no longer clearly H36M-17
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            prepared = prepare_keypoints(Keypoints2D(pixels, None, width=1000, height=1000), layout=layout)
+        except DataError as e:
+            assert "\n" not in str(e)
+            return
+    assert np.isfinite(prepared.keypoints).all() and np.isfinite(prepared.pixels).all()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import hide_mediapipe
+from conftest import hide_mediapipe, one_line_error
 from liftformer.errors import DataError
 from liftformer.inference.sources.detector import MISSING_DETECTOR, MediaPipePoseDetector, detect_video
 from liftformer.inference.sources.video import VIDEO_SUFFIXES, VideoInfo, iter_frames, probe_video
@@ -150,3 +150,86 @@ def test_mediapipe_native_logs_are_quieted(monkeypatch: pytest.MonkeyPatch) -> N
         MediaPipePoseDetector()
     assert os.environ["GLOG_minloglevel"] == "2" and os.environ["TF_CPP_MIN_LOG_LEVEL"] == "1"
     assert levels == [-2]
+
+
+class FakePeopleDetector:
+    """The FakeDetector's one person in every frame, as a people detector."""
+
+    layout = "blazepose"
+
+    def detect_people(self, frame_rgb: np.ndarray) -> np.ndarray:
+        return FakeDetector().points[None]
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def truncated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A 60-frame mp4 with its index first (as streamed files are) cut to a third, and the same without the index."""
+    import imageio.v2 as imageio
+
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 255, (HEIGHT, WIDTH, 3), dtype=np.uint8) for _ in range(60)]  # noise: bytes spread over frames
+    folder = tmp_path_factory.mktemp("truncated")
+    cut = {}
+    for name, params in (("indexed", ["-movflags", "+faststart"]), ("plain", [])):
+        path = folder / f"{name}.mp4"
+        imageio.mimwrite(path, frames, fps=FPS, codec="libx264", macro_block_size=16, ffmpeg_params=params)
+        cut[name] = folder / f"{name}_cut.mp4"
+        cut[name].write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+    return cut["indexed"], cut["plain"]
+
+
+def test_a_truncated_video_is_used_with_one_warning(truncated, capsys) -> None:
+    from liftformer.inference.sources.multipose import detect_video_people
+
+    indexed, plain = truncated
+    assert probe_video(indexed).num_frames == 60
+    kp = detect_video(indexed, FakeDetector(), progress=False)
+    decoded = len(kp.pixels)
+    assert 5 < decoded < 40
+    err = capsys.readouterr().err
+    assert err == (f"warning: {indexed}: the decoder stopped after {decoded} of 60 frames stated by the container "
+                   "(truncated or damaged file?)\n")
+    assert len(detect_video_people(indexed, FakePeopleDetector(), progress=False).people) == decoded
+    assert capsys.readouterr().err == err
+    with pytest.raises(DataError) as error:  # without its index at the front ffmpeg refuses the cut file: one line
+        detect_video(plain, FakeDetector(), progress=False)
+    assert_one_line_naming(error, plain)
+    assert capsys.readouterr().err == ""
+
+
+def test_a_whole_video_gives_no_warning(video: Path, capsys) -> None:
+    detect_video(video, FakeDetector(), progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_an_image_renamed_as_a_video_has_no_video_stream(tmp_path: Path, capsys) -> None:
+    import imageio.v2 as imageio
+
+    from liftformer.cli.main import main
+
+    for kind, suffix in (("PNG", ".png"), ("JPEG", ".jpg")):
+        image = tmp_path / f"photo{suffix}"
+        imageio.imwrite(image, np.zeros((HEIGHT, WIDTH, 3), np.uint8))
+        renamed = image.rename(tmp_path / f"photo_{kind}.mp4")
+        for call in (probe_video, iter_frames, lambda p: detect_video(p, FakeDetector(), progress=False)):
+            with pytest.raises(DataError, match=f"no video stream: the file is a {kind} image") as error:
+                call(renamed)
+            assert_one_line_naming(error, renamed)
+    assert main(["lift", str(renamed), "--out", str(tmp_path / "o.npz")]) == 2
+    one_line_error(capsys, f"{renamed}: no video stream", no_stdout=True)
+
+
+def test_an_audio_file_has_no_video_stream(tmp_path: Path) -> None:
+    import subprocess
+
+    import imageio_ffmpeg
+
+    audio = tmp_path / "voice.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=0.2", str(audio)],
+                   check=True)
+    with pytest.raises(DataError, match=r"no video stream \(the file holds audio only\)") as error:
+        probe_video(audio)
+    assert_one_line_naming(error, audio)

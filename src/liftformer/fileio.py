@@ -37,6 +37,15 @@ def atomic_write_text(path: PathLike, text: str) -> None:
     atomic_write(path, write)
 
 
+def check_not_folder(label: str, path: PathLike, example: str = "") -> None:
+    """Refuse an output path that is an existing folder (one line naming ``label``; ``example``: a file name to
+    suggest inside it), rather than write beside it or fail after the work."""
+    path = Path(path)
+    if path.is_dir():
+        such = f"a file name such as {path / example}" if example else "the path of a file instead"
+        raise LiftformerError(f"{label} {path}: is a folder; give {such}")
+
+
 def check_outputs(outputs: Mapping[str, PathLike | None], inputs: Mapping[str, PathLike | None] | None = None) -> None:
     """Refuse, before any work, an output that is an input or another output, or can't be written.
 
@@ -60,8 +69,7 @@ def check_outputs(outputs: Mapping[str, PathLike | None], inputs: Mapping[str, P
             other_label, other = seen[key][0], seen[key][1]
             raise LiftformerError(f"{label} {path}: is also the {other_label} output {other}: give them different paths")
         seen[key] = (label, path)
-        if path.is_dir():
-            raise LiftformerError(f"{label} {path}: is a directory: give a file path")
+        check_not_folder(label, path)
         check_writable_dir(path.parent, label)
 
 

@@ -62,6 +62,8 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--person", default="largest", metavar="ID|largest|all",
                    help="with several people per frame (videos, JSON lists): a track id, the largest (default: largest mean box "
                    "area x frames) or all (one output per id, OUT_person<ID>.npz …); --stream follows one person")
+    p.add_argument("--max-people", type=positive_int, default=LiftOptions.max_people, metavar="N",
+                   help=f"refuse a keypoint file listing more than N persons in one frame (default {LiftOptions.max_people})")
     p.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation (2x faster)")
     add_runtime_arguments(p, checkpoint="shipped", batch_size=256, device=False, batch_help="windows per forward pass (offline)",
                           threads_help="torch intra-op threads (default: 1 with --stream, which keeps latency flat on a busy CPU; "
@@ -83,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     webcam = args.stream and is_webcam(source)
     is_video = webcam or is_video_file(source)
     options = lift_options(args)
-    paths = output_paths(args.out or f"{Path(source).stem}_3d.npz", args.json, args.csv)
+    paths = output_paths(args.out, args.json, args.csv, Path(source).stem)
     plan = OutputPlan(paths["npz"], paths.get("json"), paths.get("csv"), Path(args.render) if args.render else None, args.orbit,
                       Path(args.bvh) if args.bvh else None, BVH_UNITS[args.bvh_units])
     plan.check({"input": None if webcam else source, "--checkpoint": options.checkpoint})

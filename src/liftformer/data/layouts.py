@@ -14,6 +14,8 @@ joint is only as reliable as its weakest source).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from liftformer.data.skeleton import COCO_17, H36M_17, MPII_16
@@ -105,3 +107,37 @@ def guess_layout(pixels: np.ndarray) -> str:
     if not np.isfinite(gaps).any():
         raise ValueError("cannot tell COCO from H36M-17: joints 1 and 2 are never both detected; give --layout")
     return "h36m" if np.nanmedian(gaps) > 0.1 * height else "coco"
+
+
+# Beyond the guess: 17 joints whose geometry clearly says one layout. Joints 1 and 2 (COCO's eyes, H36M's right
+# hip and knee) and the spread of joints 0-4 (COCO's face: nose, eyes, ears; H36M's pelvis and right leg), each a
+# fraction of the pose's height (median over frames). Walking H36M-17 poses measure about 0.27 and 0.55; a COCO
+# body seen whole, about 0.04 and 0.1. Between the bounds (a seated H36M thigh pointing at the camera, a COCO
+# close-up) the geometry is not evidence enough.
+CLEARLY = {"h36m": (0.15, 0.3), "coco": (0.06, 0.2)}  # h36m: both above; coco: both below
+LAYOUT_NAMES = {"h36m": "H36M-17", "coco": "COCO-17", "mpii": "MPII-16", "blazepose": "BlazePose-33"}
+
+
+def clear_layout(pixels: np.ndarray) -> tuple[str, str] | None:
+    """``(layout, evidence)`` when (T, 17, 2) keypoints (NaN where missing) are clearly COCO-17 or H36M-17 by
+    their geometry, ``evidence`` a phrase saying why; None when it is ambiguous or there are not 17 joints."""
+    pts = np.asarray(pixels, dtype=np.float64)
+    if pts.ndim < 2 or pts.shape[-2:] != (17, 2):
+        return None
+    pts = pts.reshape(-1, 17, 2)
+    with np.errstate(all="ignore"), warnings.catch_warnings():  # frames without a joint; absurd coordinates
+        warnings.simplefilter("ignore", RuntimeWarning)
+        height = np.nanmax(pts[..., 1], -1) - np.nanmin(pts[..., 1], -1)
+        face = pts[:, :5]
+        spread = np.nanmax(np.linalg.norm(face[:, :, None] - face[:, None], axis=-1), axis=(1, 2))
+        gap = np.nanmedian(np.linalg.norm(pts[:, 1] - pts[:, 2], axis=-1) / height)
+        spread = np.nanmedian(spread / height)
+    if not (np.isfinite(gap) and np.isfinite(spread)):
+        return None
+    measured = f"joints 1 and 2 are {gap:.2f} of the pose's height apart and joints 0-4 span {spread:.2f}"
+    (gap_h36m, spread_h36m), (gap_coco, spread_coco) = CLEARLY["h36m"], CLEARLY["coco"]
+    if gap > gap_h36m and spread > spread_h36m:
+        return "h36m", f"{measured}, as H36M-17's right hip, knee and leg do (COCO-17's eyes and face: about 0.04 and 0.1)"
+    if gap < gap_coco and spread < spread_coco:
+        return "coco", f"{measured}, as COCO-17's eyes and face do (H36M-17's right hip, knee and leg: about 0.27 and 0.55)"
+    return None

@@ -19,6 +19,11 @@ from liftformer.model.layers import EncoderBlock, MultiHeadAttention, sinusoidal
 HEADS = ("centre", "sequence")
 
 
+def odd_window(frames: int) -> bool:
+    """Whether a LiftFormer window can be ``frames`` long: a positive odd number (its target frame is the centre)."""
+    return frames >= 1 and frames % 2 == 1
+
+
 @dataclass(frozen=True)
 class LiftFormerConfig(WindowConfig):
     """Every hyper-parameter that defines the network's shape; round-trips through a checkpoint."""
@@ -38,7 +43,7 @@ class LiftFormerConfig(WindowConfig):
     arch = "liftformer"  # class constant, not a field: the registry's name of this model family
 
     def __post_init__(self) -> None:
-        if self.receptive_field < 1 or self.receptive_field % 2 == 0:
+        if not odd_window(self.receptive_field):
             raise ValueError(f"receptive_field must be a positive odd number, got {self.receptive_field}")
         for name in ("num_joints_in", "num_joints_out", "d_model", "heads", "blocks", "ffn"):
             if getattr(self, name) < 1:
@@ -213,6 +218,8 @@ def add_arguments(group: argparse._ActionsContainer, types: ModuleType) -> None:
 
 
 def from_args(args: argparse.Namespace, **shared: Any) -> LiftFormerConfig:
+    if not odd_window(args.receptive_field):
+        raise ValueError(f"-n {args.receptive_field}: a liftformer window is a positive odd number of frames (27, 81, 243)")
     return LiftFormerConfig(
         receptive_field=args.receptive_field, d_model=args.d_model, heads=args.heads, blocks=args.blocks,
         ffn=args.ffn, share_attention=args.share_attention, head=args.head, **shared,

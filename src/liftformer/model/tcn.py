@@ -181,10 +181,14 @@ def add_arguments(group: argparse._ActionsContainer, types: ModuleType) -> None:
 
 def from_args(args: argparse.Namespace, **shared: Any) -> TCNConfig:
     """``--filter-widths``, or widths of 3 for ``--receptive-field``; ``shared``: the fields every family has."""
-    widths = (
-        tuple(int(w) for w in args.filter_widths.split(","))
-        if args.filter_widths else default_filter_widths(args.receptive_field)
-    )
+    if args.filter_widths:
+        widths = tuple(int(w) for w in args.filter_widths.split(","))
+    else:
+        try:
+            widths = default_filter_widths(args.receptive_field)
+        except ValueError:
+            raise ValueError(f"-n {args.receptive_field}: a tcn window is 3^k frames with k ≥ 2 (9, 27, 81, 243), "
+                             "or give --filter-widths") from None
     cfg = TCNConfig(filter_widths=widths, channels=args.channels, **shared)
     if args.filter_widths and cfg.receptive_field != args.receptive_field:
         print(f"note: --filter-widths {args.filter_widths} give a receptive field of {cfg.receptive_field}")

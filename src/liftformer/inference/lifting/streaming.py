@@ -20,6 +20,7 @@ import torch
 from liftformer.data.camera import normalize_screen_coordinates
 from liftformer.data.layouts import JOINT_COUNTS, guess_layout, to_h36m
 from liftformer.data.skeleton import H36M_17, Skeleton, flip_horizontal
+from liftformer.errors import DataError
 from liftformer.inference.lifting.sequence import predict_windows
 from liftformer.inference.options import LiftOptions
 from liftformer.model import WindowModel
@@ -177,12 +178,17 @@ class StreamSource:
 def keypoint_file_source(path: str, options: LiftOptions) -> StreamSource:
     """Stream the frames of a keypoint file (.npz, .json, .csv, .npy) as if they arrived live."""
     from liftformer.inference.sources.keypoints import read_keypoints
+    from liftformer.inference.tracks.prepare import check_layout
 
-    kp = read_keypoints(path)
+    kp = read_keypoints(path, options.max_people)
     size = kp.image_size(options.width, options.height)
     layout = options.layout or kp.layout
     if layout is None:
-        layout = guess_layout(kp.pixels)
+        try:
+            layout = guess_layout(kp.pixels)
+        except ValueError as e:
+            raise DataError(f"{path}: {e}") from None
+    check_layout(np.where(kp.valid[..., None], kp.pixels, np.nan), layout, path, forced=options.layout is not None)
     scores = kp.scores if kp.scores is not None else np.ones(kp.pixels.shape[:2])
     points = np.concatenate([kp.pixels, scores[..., None]], -1)
     return StreamSource((p for p in points), layout, size, options.fps or kp.fps or 50.0)
@@ -191,14 +197,17 @@ def keypoint_file_source(path: str, options: LiftOptions) -> StreamSource:
 def video_source(path: str, options: LiftOptions) -> StreamSource:
     """Detect the person in each frame of a video file or webcam ("0") while it plays."""
     from liftformer.inference.sources.detector import MediaPipePoseDetector
-    from liftformer.inference.sources.video import iter_frames, probe_video
+    from liftformer.inference.sources.video import iter_frames, probe_video, report_short_decode
 
     info = probe_video(path)
     detector = MediaPipePoseDetector()
 
     def detections() -> Generator[np.ndarray | None, None, None]:
+        decoded = 0
         with detector:  # closed when the stream ends, fails or is closed
             for frame in iter_frames(path):
+                decoded += 1
                 yield detector.detect(frame)
+        report_short_decode(path, decoded, info.num_frames)  # a file's end (a webcam states no count)
 
     return StreamSource(detections(), detector.layout, (info.width, info.height), options.fps or info.fps)

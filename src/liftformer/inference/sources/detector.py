@@ -21,7 +21,7 @@ from tqdm import tqdm
 from liftformer.data.layouts import JOINT_COUNTS
 from liftformer.errors import DataError
 from liftformer.inference.sources.keypoints import Keypoints2D
-from liftformer.inference.sources.video import iter_frames, probe_video
+from liftformer.inference.sources.video import iter_frames, probe_video, report_short_decode
 
 MISSING_DETECTOR = "video input needs the optional detector: pip install -e '.[video]' (MediaPipe Pose)"
 MODEL_COMPLEXITY = 1  # BlazePose full: the only pose model inside the wheel (0 and 2 download)
@@ -94,6 +94,7 @@ def detect_video(path: str | os.PathLike, detector: Detector | None = None, prog
         raise DataError(f"{path}: the video has no frames")
     pixels, scores = _stack(path, detections, detector.layout)
     height, width = shapes[0]
+    report_short_decode(path, len(detections), info.num_frames)  # after the errors: they stay one line
     return Keypoints2D(pixels, scores, detector.layout, int(width), int(height), info.fps, str(path))
 
 

@@ -20,6 +20,7 @@ from liftformer.data.safe_npz import read_npy, reason
 from liftformer.errors import DataError
 
 KEYPOINT_SUFFIXES = (".npz", ".json", ".csv", ".npy")
+MAX_COORDINATE = 1e6  # pixels: beyond, keypoints are not pixel positions (1e30 lifts to NaN, 1e308 overflows sums)
 
 
 @dataclass
@@ -59,12 +60,13 @@ class PeopleKeypoints(Keypoints2D):
     unsmoothed: np.ndarray | None = None
 
 
-def read_keypoints(path: str) -> Keypoints2D:
-    """Read a keypoint file by its suffix (.npz VideoPose3D custom, .json COCO-style, .csv, .npy)."""
+def read_keypoints(path: str, max_people: int | None = None) -> Keypoints2D:
+    """Read a keypoint file by its suffix (.npz VideoPose3D custom, .json COCO-style, .csv, .npy); a JSON frame listing
+    more than ``max_people`` persons (``lift --max-people``; None: no limit) is a one-line DataError."""
     p = Path(path)
     if not p.is_file():
         raise DataError(f"{path}: no such file")
-    readers = {".npz": _read_npz, ".json": _read_json, ".csv": _read_csv, ".npy": _read_npy}
+    readers = {".npz": _read_npz, ".json": lambda path: _read_json(path, max_people), ".csv": _read_csv, ".npy": _read_npy}
     reader = readers.get(p.suffix.lower())
     if reader is None:
         raise DataError(f"{path}: unknown keypoint file type (use {', '.join(KEYPOINT_SUFFIXES)} or a video)")
@@ -82,12 +84,24 @@ def _checked(kp: Keypoints2D, path: str) -> Keypoints2D:
     """``kp`` after the checks every reader's result passes: shape, layout name, positive size and rate."""
     if kp.pixels.ndim != 3 or kp.pixels.shape[-1] != 2 or len(kp.pixels) == 0:
         raise DataError(f"{path}: expected keypoints (frames, joints, 2), got {kp.pixels.shape}")
+    check_coordinates(kp.pixels, path)
+    for frame in getattr(kp, "people", []):
+        check_coordinates(frame[..., :2], path)
     if kp.layout is not None and not isinstance(kp.layout, str):
         raise DataError(f"{path}: layout must be a name such as 'coco', got {kp.layout!r:.40}")
     kp.width = None if kp.width is None else positive(kp.width, path, "width")
     kp.height = None if kp.height is None else positive(kp.height, path, "height")
     kp.fps = None if kp.fps is None else positive(kp.fps, path, "fps", float)
     return kp
+
+
+def check_coordinates(pixels: np.ndarray, where: str) -> None:
+    """One-line DataError when a located x or y of (..., 2) ``pixels`` lies beyond ±``MAX_COORDINATE``: such
+    keypoints would overflow (numpy warnings, then an error) or lift to NaN or garbage."""
+    located = np.abs(pixels[np.isfinite(pixels)])
+    if located.size and located.max() > MAX_COORDINATE:
+        raise DataError(f"{where}: a keypoint coordinate is {located.max():.3g}: too large for a pixel position "
+                        f"(at most {MAX_COORDINATE:,.0f}); fix the file")
 
 
 def _split_scores(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -117,9 +131,10 @@ def _read_npz(path: str) -> Keypoints2D:
     return Keypoints2D(pixels, scores, layout if layout in JOINT_COUNTS else None, size.get("w"), size.get("h"))
 
 
-def read_json_people(path: str) -> tuple[list[np.ndarray], dict]:
+def read_json_people(path: str, max_people: int | None = None) -> tuple[list[np.ndarray], dict]:
     """Every person of every frame of a COCO-style JSON file: per frame a (P, J, 3) array of x, y,
-    score (P = 0 without anyone), sorted by score, best first; and the document's metadata."""
+    score (P = 0 without anyone), sorted by score, best first; and the document's metadata. A frame
+    listing more than ``max_people`` persons (None: no limit) is a one-line DataError."""
     with open(path) as f:
         doc = json.load(f)
     meta = {}
@@ -131,6 +146,9 @@ def read_json_people(path: str) -> tuple[list[np.ndarray], dict]:
     for entry in doc:
         persons = entry if isinstance(entry, list) else [entry] if entry else []
         persons = [p for p in persons if p and p.get("keypoints")]
+        if max_people is not None and len(persons) > max_people:
+            raise DataError(f"{path}: frame {len(frames)} lists {len(persons)} persons, more than --max-people {max_people}: "
+                            "fix the file or raise --max-people")
         persons.sort(key=lambda p: -p.get("score", np.mean(np.asarray(p["keypoints"], float)[2::3])))
         points = [np.asarray(p["keypoints"], dtype=np.float64).reshape(-1, 3) for p in persons]
         if len({len(p) for p in points}) > 1:
@@ -139,11 +157,11 @@ def read_json_people(path: str) -> tuple[list[np.ndarray], dict]:
     return frames, meta
 
 
-def _read_json(path: str) -> Keypoints2D:
+def _read_json(path: str, max_people: int | None = None) -> Keypoints2D:
     """A list with one entry per frame: a person {"keypoints": [x, y, s, ...]}, a list of persons, or null.
     Also accepted: {"frames": [...], "width": W, "height": H, "fps": F}. As :class:`Keypoints2D` each frame's
     best-scoring person; when some frame lists several, a :class:`PeopleKeypoints` with everyone."""
-    people, meta = read_json_people(path)
+    people, meta = read_json_people(path, max_people)
     several = max(len(p) for p in people) > 1
     if several and len({p.shape[1] for p in people if len(p)}) > 1:
         raise DataError(f"{path}: frames have different keypoint counts")

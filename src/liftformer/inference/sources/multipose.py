@@ -40,7 +40,7 @@ from liftformer.inference.sources.detector import (
     importing_mediapipe,
 )
 from liftformer.inference.sources.keypoints import PeopleKeypoints
-from liftformer.inference.sources.video import iter_frames, probe_video
+from liftformer.inference.sources.video import iter_frames, probe_video, report_short_decode
 
 MAX_PEOPLE = 8  # the most people followed at once
 CENSUS_EVERY = 10  # frames between two whole-frame counts of the people in view
@@ -214,6 +214,7 @@ def detect_video_people(path: str | os.PathLike, detector: PeopleDetector | None
         if len(p):
             largest[t] = p[np.argmax([_box_area(q) for q in p])]
     height, width = shapes[0]
+    report_short_decode(path, len(people), info.num_frames)  # after the errors: they stay one line
     return PeopleKeypoints(largest[..., :2], largest[..., 2], detector.layout, int(width), int(height), info.fps, str(path),
                            people=people, unsmoothed=np.array(unsmoothed) if any(unsmoothed) else None)
 

@@ -13,12 +13,13 @@ def is_video(path: str) -> bool:
     return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
-def read_people(path: str, verbose: bool = False) -> Keypoints2D:
+def read_people(path: str, verbose: bool = False, max_people: int | None = None) -> Keypoints2D:
     """Everyone in each frame of ``path``: a video's detections (MediaPipe; its native log lines hidden unless
     ``verbose``) or a keypoint file; a :class:`~liftformer.inference.sources.keypoints.PeopleKeypoints` where
-    frames may hold several people. One-line DataError for a file that cannot be read or holds nobody."""
+    frames may hold several people. One-line DataError for a file that cannot be read or holds nobody, or whose
+    frame lists more than ``max_people`` persons (None: no limit; a video's detectors follow at most 8)."""
     if not is_video(path):
-        return read_keypoints(path)
+        return read_keypoints(path, max_people)
     from liftformer.inference.sources.multipose import detect_video_people
     from liftformer.inference.sources.native_logs import quiet_native_logs
 

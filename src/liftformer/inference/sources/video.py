@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ from liftformer.errors import DataError
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
 _MAX_REASON = 200
+# still images that ffmpeg would read as a one-frame "video": their first bytes (a file renamed .mp4)
+_IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"II*\x00": "TIFF", b"MM\x00*": "TIFF"}
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,9 @@ def _open(path: str | os.PathLike) -> Any:
             raise DataError(f"{path}: no such file")
         if not p.is_file():
             raise DataError(f"{path}: not a file")
+        image = _image_kind(p)
+        if image:
+            raise DataError(f"{path}: no video stream: the file is a {image} image (give a video, or a keypoint file)")
     try:
         import imageio.v2 as imageio
 
@@ -92,8 +98,38 @@ def _open(path: str | os.PathLike) -> Any:
     except ImportError:
         raise DataError(f"{path}: video input needs imageio and imageio-ffmpeg (pip install imageio imageio-ffmpeg)") from None
     except Exception as e:  # noqa: BLE001 — any ffmpeg failure is a bad video
+        others = _streams_without_video(str(e))
+        if others:
+            raise DataError(f"{path}: no video stream (the file holds {others} only)") from None
         what = "cannot open camera" if is_webcam(path) else "cannot read video"
         raise DataError(f"{path}: {what} ({_reason(e)})") from None
+
+
+def _image_kind(path: Path) -> str | None:
+    """The still-image format whose signature ``path`` starts with (PNG, JPEG, TIFF, WebP), else None."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return None  # ffmpeg reports it
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    return next((kind for magic, kind in _IMAGE_MAGIC.items() if head.startswith(magic)), None)
+
+
+def _streams_without_video(ffmpeg_log: str) -> str:
+    """"audio" (or the kinds of stream listed) when ffmpeg's log of an input lists streams but no video one; else ""."""
+    kinds = re.findall(r"^\s*Stream #\S+.*?: (\w+):", ffmpeg_log, flags=re.MULTILINE)
+    return "" if not kinds or "Video" in kinds else " and ".join(sorted({k.lower() for k in kinds}))
+
+
+def report_short_decode(path: str | os.PathLike, decoded: int, stated: int | None) -> None:
+    """One warning line on stderr when decoding stopped clearly before the frame count the container states (a
+    truncated or damaged file: what was decoded is still used). The counts of containers are estimates (duration ×
+    rate), so a shortfall of up to max(2, 2%) frames is normal and passes silently."""
+    if stated and stated - decoded > max(2, 0.02 * stated):
+        print(f"warning: {path}: the decoder stopped after {decoded} of {stated} frames stated by the container "
+              "(truncated or damaged file?)", file=sys.stderr, flush=True)
 
 
 def _info(path: str | os.PathLike, meta: dict) -> VideoInfo:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from liftformer.data.camera import normalize_screen_coordinates
-from liftformer.data.layouts import JOINT_COUNTS, guess_layout, to_h36m
+from liftformer.data.layouts import JOINT_COUNTS, LAYOUT_NAMES, clear_layout, guess_layout, to_h36m
 from liftformer.errors import DataError
-from liftformer.inference.sources.keypoints import Keypoints2D
+from liftformer.inference.sources.keypoints import Keypoints2D, check_coordinates
 
 
 @dataclass
@@ -59,6 +59,21 @@ def fill_gaps(pixels: np.ndarray, valid: np.ndarray, max_gap: int) -> tuple[np.n
     return out, gaps
 
 
+def check_layout(pixels: np.ndarray, layout: str, where: str, forced: bool = False) -> None:
+    """One-line DataError unless ``layout`` is known and fits (T, J, 2) ``pixels`` (NaN where missing): their joint
+    count and, when ``forced`` (``--layout``), their clear geometry (H36M-17 keypoints forced as COCO-17, which has as
+    many joints, would be converted into plausible garbage)."""
+    expected = JOINT_COUNTS.get(layout)
+    if expected is None:
+        raise DataError(f"{where}: unknown layout {layout!r} (choose from {', '.join(JOINT_COUNTS)})")
+    if pixels.shape[1] != expected:
+        raise DataError(f"{where}: {pixels.shape[1]} joints per frame, but layout {layout} has {expected}")
+    clear = clear_layout(pixels) if forced else None
+    if clear is not None and clear[0] != layout:
+        raise DataError(f"--layout {layout}: {where} holds {LAYOUT_NAMES[clear[0]]} keypoints, not {LAYOUT_NAMES[layout]}: "
+                        f"{clear[1]}; drop --layout or pass --layout {clear[0]}")
+
+
 def prepare_keypoints(
     kp: Keypoints2D,
     layout: str | None = None,
@@ -67,9 +82,11 @@ def prepare_keypoints(
     min_score: float = 0.0,
     max_gap: int = 10,
 ) -> Prepared:
-    """Clean, fill, convert to H36M-17 and normalise a :class:`Keypoints2D`."""
-    where = kp.source or "keypoints"
+    """Clean, fill, convert to H36M-17 and normalise a :class:`Keypoints2D`. ``layout`` (``--layout``) overrides the
+    file's and the guess; it must fit the joint count and not contradict the joints' clear geometry."""
+    where, forced = kp.source or "keypoints", layout is not None
     width, height = kp.image_size(width, height)
+    check_coordinates(kp.pixels, where)  # before any sum or mean could overflow (numpy warnings before the error)
     valid = kp.valid if kp.scores is None else kp.valid & (kp.scores > min_score)
     if not valid.any():
         raise DataError(f"{where}: no person detected in any frame")
@@ -79,11 +96,7 @@ def prepare_keypoints(
             layout = layout or kp.layout or guess_layout(np.where(valid[..., None], kp.pixels, np.nan))
     except ValueError as e:
         raise DataError(f"{where}: {e}") from None
-    expected = JOINT_COUNTS.get(layout)
-    if expected is None:
-        raise DataError(f"{where}: unknown layout {layout!r} (choose from {', '.join(JOINT_COUNTS)})")
-    if kp.pixels.shape[1] != expected:
-        raise DataError(f"{where}: {kp.pixels.shape[1]} joints per frame, but layout {layout} has {expected}")
+    check_layout(np.where(valid[..., None], kp.pixels, np.nan), layout, where, forced)
     confident = valid.copy()
     notes = []
     # a joint never above min_score but still located (e.g. legs out of frame: detectors guess

@@ -15,6 +15,7 @@ box area × detected frames: for a one-person file that is the one person, as be
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -29,6 +30,8 @@ from liftformer.inference.tracks.tail_swaps import find_tail_swaps
 OKS_KAPPA = 0.1  # joint tolerance as a fraction of sqrt(box area), one frame ahead
 MAX_COST = 0.8  # 1 - OKS × shape above this: no match
 MIN_JOINTS = 3  # a detection needs this many located joints to be tracked
+LISTED_IDS = 10  # ids named in one note; more are counted ("… and 40 more")
+LISTED_LINES = 20  # notes of one kind (a line per person, per run without anyone); more are counted
 
 
 @dataclass
@@ -210,26 +213,28 @@ def choose_people(frames: list[np.ndarray], like: Keypoints2D, person: str = "la
     findings = repair_tail_swaps(tracks)
     if not tracks:
         raise DataError(f"{like.source}: no person in any frame")
-    ids = ", ".join(str(tr.id) for tr in tracks)
+    ids = _listed(tr.id for tr in tracks)
     end = len(frames) - 1
     notes = [f"tracked {len(tracks)} people (ids {ids}) in {len(frames)} frames"]
+    lines = []
     for tr in tracks:
         moves = [f"enters at frame {tr.first}"] * (tr.first > 0) + [f"leaves after frame {tr.last}"] * (tr.last < end)
-        notes.append(f"person {tr.id}: frames {tr.first}-{tr.last}, detected in {len(tr.frames)}"
+        lines.append(f"person {tr.id}: frames {tr.first}-{tr.last}, detected in {len(tr.frames)}"
                      + "".join(f", {m}" for m in moves))
+    notes += _bounded(lines, "people")
     present = np.zeros(len(frames), bool)
     for tr in tracks:
         present[tr.frames] = True
     edges = np.diff(np.concatenate([[1], present.astype(np.int8), [1]]))
-    for start, stop in zip(np.flatnonzero(edges == -1), np.flatnonzero(edges == 1)):
-        notes.append(f"no one in frames {start}-{stop - 1}")
+    runs = zip(np.flatnonzero(edges == -1), np.flatnonzero(edges == 1))
+    notes += _bounded([f"no one in frames {start}-{stop - 1}" for start, stop in runs], "runs of frames without anyone")
     if person == "largest":
         chosen = [max(tracks, key=lambda tr: tr.mean_area() * len(tr.frames))]
     elif person == "all":
         chosen = [tr for tr in tracks if len(tr.frames) >= min_frames]
         short = [tr for tr in tracks if len(tr.frames) < min_frames]
         if short:
-            notes.append(f"skipped person{'s' * (len(short) > 1)} {', '.join(str(tr.id) for tr in short)}: detected in fewer "
+            notes.append(f"skipped person{'s' * (len(short) > 1)} {_listed(tr.id for tr in short)}: detected in fewer "
                          f"than {min_frames} frames (a model window); lift one with --person ID (edge padding)")
         if not chosen:
             longest = max(tracks, key=lambda tr: len(tr.frames))
@@ -239,5 +244,17 @@ def choose_people(frames: list[np.ndarray], like: Keypoints2D, person: str = "la
         chosen = [tr for tr in tracks if str(tr.id) == person.strip()]
         if not chosen:
             raise DataError(f"--person {person}: no such person; the ids are {ids}")
-    notes.append(f"lifting person{'s' * (len(chosen) > 1)} {', '.join(str(tr.id) for tr in chosen)}")
+    notes.append(f"lifting person{'s' * (len(chosen) > 1)} {_listed(tr.id for tr in chosen)}")
     return Selection([(tr.id, _smoothed(tr.keypoints(like), unsmoothed)) for tr in chosen], notes, findings)
+
+
+def _listed(ids: Iterable[int]) -> str:
+    """Ids as "1, 2, 3": the first ``LISTED_IDS``, then how many more ("… and 40 more")."""
+    ids = list(ids)
+    more = f" … and {len(ids) - LISTED_IDS} more" if len(ids) > LISTED_IDS else ""
+    return ", ".join(map(str, ids[:LISTED_IDS])) + more
+
+
+def _bounded(lines: list[str], what: str) -> list[str]:
+    """``lines`` as they are up to ``LISTED_LINES``; beyond, the first ``LISTED_LINES`` and "… N more ``what``"."""
+    return lines if len(lines) <= LISTED_LINES else [*lines[:LISTED_LINES], f"… {len(lines) - LISTED_LINES} more {what}"]

@@ -14,7 +14,7 @@ import numpy as np
 
 from liftformer.data.skeleton import H36M_17
 from liftformer.errors import DataError
-from liftformer.fileio import atomic_write
+from liftformer.fileio import atomic_write, check_not_folder
 
 
 def rounded(values: np.ndarray, decimals: int) -> list:
@@ -96,10 +96,13 @@ def with_person(path: Path, person: int) -> Path:
     return path.with_name(f"{path.stem}_person{person}{path.suffix}")
 
 
-def output_paths(out: str, json_out: bool, csv_out: bool) -> dict[str, Path]:
-    """The npz path (``out``, ``.npz`` added to a name without a suffix) and its JSON/CSV siblings (same stem);
-    another suffix is a :class:`DataError`, as the file would not be what its name says."""
-    base = Path(out)
+def output_paths(out: str | None, json_out: bool, csv_out: bool, input_stem: str = "poses") -> dict[str, Path]:
+    """The npz path (``out``, ``.npz`` added to a name without a suffix; default ``INPUT_STEM_3d.npz`` in the current
+    directory) and its JSON/CSV siblings (same stem). An existing folder or another suffix is a one-line error: the
+    poses would land beside the folder, or the file would not be what its name says."""
+    default = f"{input_stem}_3d.npz"
+    base = Path(out or default)
+    check_not_folder("--out", base, default)
     if base.suffix not in ("", ".npz"):
         raise DataError(f"--out {out}: the poses are written as .npz: name it {base.with_suffix('.npz')} (--json/--csv add siblings)")
     paths = {"npz": base.with_suffix(".npz")}

@@ -29,17 +29,20 @@ class OutputPlan:
     def check(self, inputs: dict[str, str | None], labels: dict[str, str] | None = None) -> None:
         """One-line error unless every output is writable and none is an input or another output;
         ``labels`` name each output (npz, json, csv, render, bvh) as the user gave it."""
-        from liftformer.fileio import check_outputs
+        from liftformer.fileio import check_not_folder, check_outputs
         from liftformer.inference.writers.bvh import check_bvh_path
         from liftformer.inference.writers.render import check_render_path
 
+        labels = {"npz": "--out", "json": "--json", "csv": "--csv", "render": "--render", "bvh": "--bvh", **(labels or {})}
+        paths = {name: getattr(self, name) for name in self.FILES if getattr(self, name) is not None}
+        stem = f"{Path(inputs.get('input') or 'poses').stem}_3d"
+        for name, path in paths.items():  # first: a folder is not a bad suffix
+            check_not_folder(labels[name], path, {"npz": f"{stem}.npz", "render": f"{stem}.mp4", "bvh": f"{stem}.bvh"}.get(name, ""))
         if self.render is not None:
             check_render_path(self.render)
         if self.bvh is not None:
             check_bvh_path(self.bvh)
-        labels = {"npz": "--out", "json": "--json", "csv": "--csv", "render": "--render", "bvh": "--bvh", **(labels or {})}
-        paths = {name: getattr(self, name) for name in self.FILES}
-        check_outputs({labels[name]: path for name, path in paths.items() if path is not None}, inputs)
+        check_outputs({labels[name]: path for name, path in paths.items()}, inputs)
 
     def for_person(self, person: int) -> OutputPlan:
         """The same outputs with ``_person<ID>`` before each suffix: one set per person when several are lifted."""
