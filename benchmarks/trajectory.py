@@ -1,23 +1,28 @@
 #!/usr/bin/env python3
-"""The root's camera-space path on Human3.6M: fit a model's depth calibration on the training subjects, then MRPE
-(mm; x, y, z; depth error as % of depth) and absolute MPJPE on S9 + S11, beside the similar-triangles baseline.
+"""The root's camera-space path on Human3.6M S9 + S11: MRPE (mm; x, y, z; depth error as % of depth) and absolute
+MPJPE of a model's trajectory, beside each subject's true stature and the similar-triangles baseline.
 
     python benchmarks/trajectory.py --data-3d ../shared/data/h36m/data_3d_h36m_17j.npz \\
         --gt-2d data_2d_h36m_gt.npz [--sh-2d ../shared/data/h36m/data_2d_h36m_sh_pt_mpii.npz] \\
-        [--checkpoint W.safetensors] [--causal] [--max-frames 600] [--write-calibration W.safetensors]
+        [--checkpoint W.safetensors | --causal] [--max-frames N] [--fit-frames 300]
+    python benchmarks/trajectory.py ... --write-calibration OUT.safetensors [--smooth 0.3]
 
-Every camera of every sequence, the first ``--max-frames`` frames of each (all by default). Rows: the model's
-trajectory with its fitted calibration; the same with each subject's true stature (``--height``'s path);
-the similar-triangles baseline (the training subjects' mean summed bone length over the 2D's angular size).
-``--write-calibration`` stores the fitted calibration in a copy of the weights file's header.
+Every camera of every test sequence, the first ``--max-frames`` frames of each (all by default). Rows: the
+model's trajectory with the calibration in its weights file; with ``--fit-frames N`` also a depth correction
+fitted on the training subjects; with each subject's true stature (``--person-height``'s path); the
+similar-triangles baseline (the training subjects' mean summed bone length over the 2D's angular size); then
+the model with the field of view given ``--fov-error`` degrees too wide and too narrow. ``--write-calibration``
+writes a copy of the weights with a calibration (depth scale 1, ``--smooth`` seconds) and exits.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import platform
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -33,7 +38,9 @@ from liftformer.inference.lifting.pretrained import load_model, shipped_weights_
 from liftformer.inference.lifting.trajectory import (
     Calibration,
     Intrinsics,
+    body_scale,
     camera_trajectory,
+    load_calibration,
     solve_root,
     stature,
     write_calibration,
@@ -64,27 +71,45 @@ def fit_depth_scale(rows: list[dict]) -> float:
     return float(np.exp(np.median(np.concatenate(ratios))))
 
 
-def report(rows: list[dict], calibration: Calibration, body_size: float, fps: float = 50.0) -> None:
-    methods = {
-        "model": lambda r: camera_trajectory(r["poses"], r["pixels"], r["intrinsics"], calibration, fps=fps),
-        "model + true stature": lambda r: camera_trajectory(r["poses"], r["pixels"], r["intrinsics"], calibration, fps=fps,
-                                                            height=stature(r["gt"])),
-        "similar triangles": lambda r: similar_triangles_root(r["intrinsics"].rays(r["pixels"]), body_size, H36M_17),
-    }
+def report(rows: list[dict], methods: dict[str, Callable[[dict], tuple[np.ndarray, float]]]) -> None:
+    """One table row per method (its root path and body scale per sequence), then MRPE per action."""
+    print("| method | MRPE mm | x | y | z | depth error | absolute MPJPE mm |\n| --- | --- | --- | --- | --- | --- | --- |")
+    per_action = {}
     for name, method in methods.items():
         by_action: dict[str, list[np.ndarray]] = defaultdict(list)
         parts: dict[str, list[np.ndarray]] = defaultdict(list)
         for r in rows:
-            root = method(r)
+            root, scale = method(r)
             errors = root_errors(root, r["root"])
             for k, v in errors.items():
                 parts[k].append(v)
-            parts["abs_mpjpe"].append(absolute_mpjpe(r["poses"], root, r["gt"], r["root"]))
+            parts["abs_mpjpe"].append(absolute_mpjpe(scale * r["poses"], root, r["gt"], r["root"]))
             by_action[r["action"]].append(errors["mrpe"])
         mean = {k: float(np.concatenate(v).mean()) for k, v in parts.items()}
         print(f"| {name} | {1000 * mean['mrpe']:.1f} | {1000 * mean['x']:.1f} | {1000 * mean['y']:.1f} | "
               f"{1000 * mean['z']:.1f} | {mean['depth_pct']:.1f}% | {1000 * mean['abs_mpjpe']:.1f} |")
-        print("  per action (MRPE mm): " + ", ".join(f"{a} {1000 * np.concatenate(v).mean():.0f}" for a, v in sorted(by_action.items())))
+        per_action[name] = {a: 1000 * float(np.concatenate(v).mean()) for a, v in sorted(by_action.items())}
+    actions = list(next(iter(per_action.values())))
+    print("\nMRPE by action (mm):\n\n| method | " + " | ".join(actions) + " |\n|" + " --- |" * (len(actions) + 1))
+    for name, row in per_action.items():
+        print(f"| {name} | " + " | ".join(f"{row[a]:.0f}" for a in actions) + " |")
+
+
+def methods(calibration: Calibration, fitted: float | None, body_size: float) -> dict[str, Callable[[dict], tuple[np.ndarray, float]]]:
+    def model(cal: Calibration, true_height: bool = False) -> Callable[[dict], tuple[np.ndarray, float]]:
+        def run(r: dict) -> tuple[np.ndarray, float]:
+            height = stature(r["gt"]) if true_height else None
+            return (camera_trajectory(r["poses"], r["pixels"], r["intrinsics"], cal, fps=50.0, height=height),
+                    body_scale(r["poses"], cal, height))
+        return run
+
+    out = {f"model (its calibration: depth scale {calibration.depth_scale:g}, smoothing {calibration.smooth_s:g} s)": model(calibration)}
+    if fitted is not None:
+        out[f"model, depth scale {fitted:.4f} fitted on S1 S5 S6 S7 S8"] = model(dataclasses.replace(calibration, depth_scale=fitted))
+    out["model + each subject's true stature"] = model(calibration, true_height=True)
+    out["similar triangles (training subjects' mean size)"] = lambda r: (
+        similar_triangles_root(r["intrinsics"].rays(r["pixels"]), body_size, H36M_17), 1.0)
+    return out
 
 
 def main() -> None:
@@ -93,31 +118,47 @@ def main() -> None:
     p.add_argument("--gt-2d", required=True, help="ground-truth 2D (liftformer prepare h36m)")
     p.add_argument("--sh-2d", default=None, help="Stacked Hourglass detections (also scored)")
     p.add_argument("--checkpoint", default=None)
-    p.add_argument("--causal", action="store_true", help="the shipped causal model, causal depth smoothing")
-    p.add_argument("--max-frames", type=int, default=None)
-    p.add_argument("--write-calibration", default=None, metavar="OUT.safetensors")
+    p.add_argument("--causal", action="store_true", help="the shipped causal model")
+    p.add_argument("--max-frames", type=int, default=None, help="the first N frames of each test sequence (default: all)")
+    p.add_argument("--fit-frames", type=int, default=0, help="also fit a depth correction on the training subjects' first N frames")
+    p.add_argument("--fov-error", type=float, default=10.0, help="also score a field of view off by this many degrees")
+    p.add_argument("--write-calibration", default=None, metavar="OUT.safetensors", help="a copy of the weights with --smooth's calibration")
+    p.add_argument("--smooth", type=float, default=None, help="with --write-calibration: the depth smoothing, seconds")
     args = p.parse_args()
     torch.set_num_threads(1)
     t0 = time.perf_counter()
+    weights = args.checkpoint or shipped_weights_path(args.causal)
+    if args.write_calibration:
+        calibration = Calibration(1.0, 0.3 if args.smooth is None else args.smooth, args.causal)
+        write_calibration(weights, args.write_calibration, calibration)
+        print(f"wrote {args.write_calibration}: {calibration}")
+        return
+    calibration = load_calibration(weights) or Calibration(causal=args.causal)
     model = load_model(args.checkpoint, causal=args.causal)
-    train = lifted(model, args.data_3d, args.gt_2d, TRAIN, args.max_frames)
-    calibration = Calibration(fit_depth_scale(train), causal=args.causal)
-    body_size = float(np.mean([np.median(bone_length_sum(r["gt"], H36M_17)) for r in train]))
-    print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}; model: {args.checkpoint or 'shipped'}"
-          f"{' causal' if args.causal else ''}; frames per sequence: {args.max_frames or 'all'}")
-    print(f"fitted on S1 S5 S6 S7 S8 (GT 2D): depth_scale {calibration.depth_scale:.4f}; training subjects' mean summed "
-          f"bone length {body_size:.3f} m")
+    fitted = fit_depth_scale(lifted(model, args.data_3d, args.gt_2d, TRAIN, args.fit_frames)) if args.fit_frames else None
+    train = load_split("h36m", args.data_3d, args.gt_2d, TRAIN, "test", None, require_3d=True).sequences
+    body_size = float(np.mean([np.median(bone_length_sum(s.positions_3d, H36M_17)) for s in train]))
+    print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}; model: {weights}; "
+          f"frames per test sequence: {args.max_frames or 'all'}; training subjects' mean summed bone length {body_size:.3f} m")
     for name, path in (("GT 2D", args.gt_2d), ("SH detections", args.sh_2d)):
         if path is None:
             continue
         rows = lifted(model, args.data_3d, path, TEST, args.max_frames)
-        print(f"\n{name}, S9 + S11, {sum(len(r['root']) for r in rows)} frames, every camera:\n")
-        print("| method | MRPE mm | x | y | z | depth error | absolute MPJPE mm |\n| --- | --- | --- | --- | --- | --- | --- |")
-        report(rows, calibration, body_size)
-    if args.write_calibration:
-        write_calibration(args.checkpoint or shipped_weights_path(args.causal), args.write_calibration, calibration)
-        print(f"wrote {args.write_calibration}")
+        print(f"\n{name}, S9 + S11 (58 of the 59 test sequences), {sum(len(r['root']) for r in rows)} frames, every camera:\n")
+        report(rows, methods(calibration, fitted, body_size))
+        if args.fov_error:
+            print(f"\nthe field of view given wrong by ±{args.fov_error:g} degrees (the model's calibration):\n")
+            report([dict(r, intrinsics=_fov_off(r, sign * args.fov_error)) for r in rows for sign in (-1, 1)],
+                   {"model": methods(calibration, None, body_size)[next(iter(methods(calibration, None, body_size)))]})
     print(f"\n{time.perf_counter() - t0:.0f} s")
+
+
+def _fov_off(row: dict, degrees: float) -> Intrinsics:
+    """The row's intrinsics with the horizontal field of view ``degrees`` wider (negative: narrower)."""
+    width = 2 * row["intrinsics"].center[0]
+    fov = 2 * np.degrees(np.arctan(width / (2 * row["intrinsics"].focal[0])))
+    wrong = Intrinsics.from_fov(fov + degrees, int(width), int(2 * row["intrinsics"].center[1]))
+    return Intrinsics(wrong.focal, row["intrinsics"].center, wrong.source)
 
 
 if __name__ == "__main__":

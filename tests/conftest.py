@@ -54,8 +54,15 @@ def two_people_json(tmp_path):
     path = tmp_path / "two.json"
     path.write_text(json.dumps({"layout": "h36m", "width": 1000, "height": 1000, "fps": 50, "frames": frames}))
     ckpt = tmp_path / "tiny.safetensors"
-    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt)
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt, with_trajectory())
     return path, ckpt
+
+
+def with_trajectory() -> dict[str, str]:
+    """Weights-file metadata that gives a test model a (neutral) trajectory calibration, as the shipped ones have."""
+    from liftformer.inference.lifting.trajectory import TRAJECTORY_KEY, Calibration
+
+    return {TRAJECTORY_KEY: Calibration().to_json()}
 
 
 def hide_mediapipe(monkeypatch) -> None:

@@ -11,7 +11,7 @@ import pytest
 from conftest import one_line_error, two_people_json
 from liftformer.cli.main import main
 from liftformer.data.skeleton import H36M_17
-from liftformer.data.synthetic import demo_keypoints, synthetic_sequence
+from liftformer.data.synthetic import crossing_walkers, demo_keypoints, synthetic_sequence
 from liftformer.errors import DataError
 from liftformer.inference.writers.bvh import save_bvh
 
@@ -93,12 +93,14 @@ def forward_kinematics(bvh: dict) -> np.ndarray:
     return positions
 
 
-def compare(bvh: dict, poses_camera: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bone direction errors (T, 16) in degrees, position errors (T, 17) and their bounds (T, 17), metres, root-relative."""
+def compare(bvh: dict, poses_camera: np.ndarray, rotation: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bone direction errors (T, 16) in degrees, position errors (T, 17) and their bounds (T, 17), metres, root-relative;
+    ``rotation``: the world frame's axes in camera axes (default: the camera turned 180 degrees about x)."""
     fk = forward_kinematics(bvh)[:, [H36M_INDEX[j["name"]] for j in bvh["joints"]]]
     order = np.argsort([H36M_INDEX[j["name"]] for j in bvh["joints"]])
     fk = fk[:, order] - fk[:, order][:, :1]
-    lifted = (poses_camera - poses_camera[:, :1]) * np.array([1.0, -1.0, -1.0])  # y down, z forward → y up, z back
+    rotation = np.diag([1.0, -1.0, -1.0]) if rotation is None else rotation  # y down, z forward → y up, z back
+    lifted = (poses_camera - poses_camera[:, :1]) @ rotation.T
     parent, child = np.array(BONES).T
     a, b = fk[:, child] - fk[:, parent], lifted[:, child] - lifted[:, parent]
     cos = (a * b).sum(-1) / np.linalg.norm(a, axis=-1) / np.linalg.norm(b, axis=-1)
@@ -173,14 +175,33 @@ def test_lift_writes_a_bvh_that_matches_the_lifted_joints(tmp_path, capsys):
     kp = tmp_path / "walk.json"
     kp.write_text(json.dumps(demo_keypoints(num_frames=60)))
     out, bvh_path = tmp_path / "walk_3d.npz", tmp_path / "walk.bvh"
+    fixed, fixed_bvh = tmp_path / "fixed_3d.npz", tmp_path / "fixed.bvh"
     assert main(["lift", str(kp), "--out", str(out), "--bvh", str(bvh_path), "--no-flip"]) == 0  # the shipped model
     assert f"wrote {bvh_path}" in capsys.readouterr().out
-    poses = np.load(out)["poses_3d"].astype(np.float64)
-    bvh = parse_bvh(bvh_path.read_text())
+    assert main(["lift", str(kp), "--out", str(fixed), "--bvh", str(fixed_bvh), "--no-flip", "--no-trajectory"]) == 0
+    poses = np.load(fixed)["poses_3d"].astype(np.float64)
+    bvh = parse_bvh(fixed_bvh.read_text())
     assert bvh["frames"] == 60 and bvh["frame_time"] == pytest.approx(1 / 50)
     angles, error, bound = compare(bvh, poses)
     assert angles.mean() < 0.5 and np.percentile(angles, 95) < 2 and angles.max() < 5  # measured 0.23, 1.32, 2.31 (centred v7)
     assert (error <= bound + 1e-4).all()
+    assert np.allclose(bvh["values"][:, :3], bvh["values"][0, :3])  # --no-trajectory: the root stands still
+    # with the trajectory: the same motion in the floor-fitted world frame, the root travelling along root_3d
+    data = np.load(out)
+    rotation, origin = data["world_rotation"].astype(np.float64), data["world_origin"].astype(np.float64)
+    travelling = parse_bvh(bvh_path.read_text())
+    angles, _, _ = compare(travelling, data["poses_3d_camera"].astype(np.float64), rotation)
+    assert angles.mean() < 0.5 and np.percentile(angles, 95) < 2 and angles.max() < 5
+    np.testing.assert_allclose(travelling["values"][:, :3], (data["root_3d"] - origin) @ rotation.T, atol=2e-4)
+    crossing = tmp_path / "crossing.json"  # a walker carried across the image: the root travels
+    walker = crossing_walkers(60, seed=1)[0]
+    crossing.write_text(json.dumps({"layout": "h36m", "width": 1000, "height": 1000, "fps": 50, "frames": [
+        {"keypoints": np.concatenate([p, np.full((17, 1), 0.9)], 1).ravel().tolist()} for p in walker]}))
+    assert main(["lift", str(crossing), "--out", str(tmp_path / "c.npz"), "--bvh", str(tmp_path / "c.bvh"), "--fov", "60"]) == 0
+    path = parse_bvh((tmp_path / "c.bvh").read_text())["values"][:, :3]
+    assert np.ptp(path[:, 0]) > 1.0 and np.ptp(path[:, 1]) < 0.1  # across the floor, not up or down
+    feet = forward_kinematics(travelling)[:, [j["index"] for j in travelling["joints"] if j["name"].endswith("Foot")], 1]
+    assert 0.0 < np.median(feet.min(axis=1)) < 0.12  # the lower ankle just above the fitted floor (y = 0)
 
 
 def test_bad_bvh_paths_are_one_line_before_any_work(tmp_path, capsys, monkeypatch):

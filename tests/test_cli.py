@@ -105,6 +105,19 @@ def test_train_and_evaluate_sequence_head(tmp_path, capsys):
     assert main(["evaluate", "--checkpoint", str(run / "final.safetensors"), *data, "--subjects", "S9", "--out", str(out_json)]) == 0
     p1 = json.loads(out_json.read_text())["by action / P1 MPJPE"]
     assert all(0 < v < 2000 for v in p1.values())
+    assert not any("MRPE" in key for key in json.loads(out_json.read_text()))  # no calibration: no trajectory table
+    from liftformer.inference.lifting.trajectory import Calibration, write_calibration
+
+    calibrated = tmp_path / "calibrated.safetensors"
+    write_calibration(run / "final.safetensors", calibrated, Calibration())
+    assert main(["evaluate", "--checkpoint", str(calibrated), *data, "--subjects", "S9", "--out", str(out_json)]) == 0
+    tables = json.loads(out_json.read_text())
+    assert "trajectory" in capsys.readouterr().out
+    keys = [k for k in tables if "trajectory" in k]
+    assert {k.rsplit(" / ", 1)[1] for k in keys} == {"MRPE", "MRPE x", "MRPE y", "MRPE z", "depth error %", "absolute MPJPE",
+                                                    "MRPE, true stature", "absolute MPJPE, true stature"}
+    mrpe = tables[next(k for k in keys if k.endswith(" / MRPE"))]
+    assert all(0 < v < 1e5 for v in mrpe.values())
 
 
 def test_info_tcn(capsys):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import one_line_error, tiny_model_kwargs
+from conftest import one_line_error, tiny_model_kwargs, with_trajectory
 from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.cli.main import main
 from liftformer.data.synthetic import demo_keypoints
@@ -21,7 +21,7 @@ def checkpoints(tmp_path):
     for causal in (False, True):
         model = LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, causal=causal)))
         paths[causal] = tmp_path / f"tiny_{'causal' if causal else 'centred'}.safetensors"
-        save_weights(model, paths[causal])
+        save_weights(model, paths[causal], with_trajectory())
     return paths
 
 
@@ -165,6 +165,12 @@ def test_lift_checks_output_directories_before_work(tmp_path, checkpoints, capsy
     (["--fps", "0"], "argument --fps: expected a positive number"),
     (["--fps", "nan"], "argument --fps"),
     (["--max-people", "0"], "argument --max-people: expected a positive integer"),
+    (["--fov", "5"], "argument --fov: expected degrees in (10, 170)"),
+    (["--fov", "170"], "argument --fov: expected degrees in (10, 170)"),
+    (["--focal", "-3"], "argument --focal: expected a positive number"),
+    (["--person-height", "2.7"], "argument --person-height: expected metres in (0.5, 2.5)"),
+    (["--person-height", "0.5"], "argument --person-height: expected metres in (0.5, 2.5)"),
+    (["--fov", "60", "--focal", "900"], "argument --focal: not allowed with argument --fov"),
 ])
 def test_lift_rejects_bad_values_at_parse_time(tmp_path, capsys, argv, needle):
     with pytest.raises(SystemExit) as exit_:
@@ -381,3 +387,46 @@ def test_an_output_that_is_a_folder_is_refused(tmp_path, checkpoints, capsys, mo
     one_line_error(capsys, f"--json {tmp_path / 'o.json'}: is a folder; give the path of a file instead")
     assert not (tmp_path / "o.npz").exists() and not (tmp_path / "results.npz").exists()
     assert list(folder.iterdir()) == []
+
+
+def test_lift_places_the_person_in_camera_space(tmp_path, capsys):
+    """The shipped model on a synthetic walk seen by a known camera: the root's path where the camera saw it."""
+    from liftformer.data.synthetic import synthetic_sequence
+
+    seq = synthetic_sequence(80, seed=5, focal=1150.0)
+    path = tmp_path / "walk.json"
+    path.write_text(json.dumps({"layout": "h36m", "width": 1000, "height": 1000, "fps": 50, "frames": [
+        {"keypoints": np.concatenate([p, np.full((17, 1), 0.9)], 1).ravel().tolist()} for p in seq.keypoints_px]}))
+    truth = seq.positions_3d[:, 0].astype(np.float64)
+    assert main(["lift", str(path), "--out", str(tmp_path / "a.npz"), "--json", "--csv", "--focal", "1150"]) == 0
+    assert "trajectory: camera assumed" not in capsys.readouterr().err
+    a = np.load(tmp_path / "a.npz")
+    depth_error = np.abs(a["root_3d"][:, 2] - truth[:, 2]) / truth[:, 2]
+    assert np.median(depth_error) < 0.15 and np.abs(a["root_3d"][:, :2] - truth[:, :2]).mean() < 0.15
+    scale = np.linalg.norm(a["poses_3d_camera"] - a["root_3d"][:, None], axis=-1).sum() / np.linalg.norm(a["poses_3d"], axis=-1).sum()
+    np.testing.assert_allclose(a["poses_3d_camera"], scale * a["poses_3d"] + a["root_3d"][:, None], atol=1e-5)
+    assert a["focal_px"].tolist() == [1150, 1150] and "focal length 1150" in str(a["camera"])
+    doc = json.loads((tmp_path / "a.json").read_text())
+    assert doc["camera"]["focal_px"] == [1150, 1150] and len(doc["frames"][0]["root_3d"]) == 3
+    np.testing.assert_allclose([f["root_3d"] for f in doc["frames"]], a["root_3d"], atol=1e-4)
+    header = (tmp_path / "a.csv").read_text().splitlines()[0].split(",")
+    assert header[-3:] == ["root_x", "root_y", "root_z"]
+    # a field of view twice too wide halves the focal length, so the same 2D puts the person at half the depth
+    assert main(["lift", str(path), "--out", str(tmp_path / "b.npz")]) == 0
+    assert "trajectory: camera assumed: horizontal field of view 55 degrees" in capsys.readouterr().err
+    b = np.load(tmp_path / "b.npz")
+    focal_55 = 500 / np.tan(np.radians(55) / 2)
+    np.testing.assert_allclose(b["root_3d"][:, 2] / a["root_3d"][:, 2], focal_55 / 1150, rtol=1e-3)
+    assert main(["lift", str(path), "--out", str(tmp_path / "c.npz"), "--no-trajectory"]) == 0
+    c = np.load(tmp_path / "c.npz")
+    assert "root_3d" not in c and "poses_3d_camera" not in c
+    np.testing.assert_array_equal(c["poses_3d"], a["poses_3d"])
+
+
+def test_a_model_without_a_trajectory_says_so_before_reading_the_input(tmp_path, capsys):
+    ckpt = tmp_path / "bare.safetensors"
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt)
+    missing = tmp_path / "absent.json"  # never read: the model is checked first
+    assert main(["lift", str(missing), "--checkpoint", str(ckpt), "--out", str(tmp_path / "o.npz")]) == 2
+    one_line_error(capsys, "bare.safetensors", "no trajectory calibration", "--no-trajectory")
+    assert main(["lift", str(walk_file(tmp_path)), "--checkpoint", str(ckpt), "--out", str(tmp_path / "o.npz"), "--no-trajectory"]) == 0

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import tiny_model_kwargs
+from conftest import tiny_model_kwargs, with_trajectory
 from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.cli.main import main
 from liftformer.data.synthetic import crossing_walkers
@@ -72,7 +72,7 @@ def test_lift_repairs_a_swap_and_prints_one_summary_line(tmp_path, capsys):
     path.write_text(json.dumps({"layout": "h36m", "width": 1000, "height": 1000, "frames": [
         {"keypoints": np.concatenate([p, np.full((17, 1), 0.9)], 1).reshape(-1).tolist()} for p in bad]}))
     ckpt = tmp_path / "tiny.safetensors"
-    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt)
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt, with_trajectory())
     out = tmp_path / "walk_3d.npz"
     assert main(["lift", str(path), "--out", str(out), "--checkpoint", str(ckpt)]) == 0
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("hygiene")]

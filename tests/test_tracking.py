@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import tiny_model_kwargs, two_people_json
+from conftest import tiny_model_kwargs, two_people_json, with_trajectory
 from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.cli.main import main
 from liftformer.data.synthetic import crossing_walkers
@@ -104,7 +104,7 @@ def test_person_that_does_not_exist_is_one_line_exit_2(two_people, capsys, perso
 
 def test_one_person_file_knows_only_id_1_and_no_one_is_an_error(tmp_path, capsys):
     ckpt = tmp_path / "tiny.safetensors"
-    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt)
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt, with_trajectory())
     walkers = crossing_walkers(12, seed=6)
     one = tmp_path / "one.json"
     one.write_text(json.dumps({"layout": "h36m", "width": 1000, "height": 1000, "frames": [
@@ -126,7 +126,7 @@ def test_all_skips_tracks_shorter_than_a_window_and_says_so(tmp_path, capsys):
     path = tmp_path / "short.json"
     path.write_text(json.dumps({"layout": "h36m", "width": 1000, "height": 1000, "frames": frames}))
     ckpt = tmp_path / "tiny.safetensors"
-    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt)
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt, with_trajectory())
     out = tmp_path / "o.npz"
     assert main(["lift", str(path), "--out", str(out), "--checkpoint", str(ckpt), "--person", "all"]) == 0
     err = capsys.readouterr().err
@@ -153,7 +153,7 @@ def test_clips_of_different_spans_are_put_on_one_timeline():
         return Lifted(np.full((count, 17, 3), value), np.full((count, 17, 2), value), np.zeros((count, 17), bool),
                       np.arange(first, first + count), 25.0, (640, 480))
 
-    poses, pixels, first = on_common_frames([clip(2, 4, 1.0), clip(4, 6, 2.0)])
+    (poses, pixels), first = on_common_frames([clip(2, 4, 1.0), clip(4, 6, 2.0)])
     assert first == 2 and poses.shape == (2, 8, 17, 3) and pixels.shape == (2, 8, 17, 2)
     assert (poses[0, :4] == 1).all() and np.isnan(poses[0, 4:]).all()
     assert np.isnan(pixels[1, :2]).all() and (pixels[1, 2:] == 2).all()

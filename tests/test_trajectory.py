@@ -110,3 +110,33 @@ def test_root_metrics_and_the_similar_triangles_baseline():
     size = float(np.median(bone_length_sum(poses, H36M_17)))
     baseline = similar_triangles_root(rays, size, H36M_17)
     assert np.abs(baseline[:, 2] - root[:, 2]).mean() / root[:, 2].mean() < 0.25  # right order, not exact: foreshortening
+
+
+def _rotation_x(degrees: float) -> np.ndarray:
+    a = np.radians(degrees)
+    return np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+
+
+@pytest.mark.parametrize("tilt, path", [(0.0, "line"), (25.0, "line"), (25.0, "area"), (15.0, "still")])
+def test_the_fitted_floor_is_level_whatever_the_camera_tilt(tilt, path):
+    """A walker on a flat floor seen by a camera pitched down ``tilt`` degrees: in the fitted world frame the
+    feet stay at one height just above y = 0, y is up and the path stays level."""
+    from liftformer.inference.lifting.ground import fit_ground
+
+    frames = 150
+    body = synthetic_sequence(frames, seed=3).positions_3d.astype(np.float64)  # camera axes, y down
+    body = body - body[:, :1]
+    t = np.linspace(0, 1, frames)
+    world_root = {"line": np.stack([-1.5 + 3 * t, np.zeros(frames), 4.0 + 0 * t], -1),
+                  "area": np.stack([1.5 * np.cos(4 * t), np.zeros(frames), 4.5 + 1.5 * np.sin(4 * t)], -1),
+                  "still": np.stack([0 * t, np.zeros(frames), 4.0 + 0 * t], -1)}[path]
+    level = body + world_root[:, None]  # a level camera's view: y down, the pelvis at y = 0
+    pitched = level @ _rotation_x(tilt).T  # the same scene seen by a camera pitched about x
+    ground = fit_ground(pitched)
+    world = ground.to_world(pitched)
+    lower_ankle = world[:, [3, 6], 1].min(1)
+    assert np.ptp(world[:, 0, 1]) < 0.12  # the pelvis keeps its height: no tilted floor
+    assert 0.0 < np.median(lower_ankle) < 0.12 and np.ptp(lower_ankle) < 0.2
+    assert np.allclose(ground.rotation @ ground.rotation.T, np.eye(3), atol=1e-9) and np.isclose(np.linalg.det(ground.rotation), 1)
+    np.testing.assert_allclose(world[0, 0, [0, 2]], 0.0, atol=1e-9)  # the origin under the first root
+    assert ground.from_feet or path == "still"  # walking in place: the strides may or may not span a line

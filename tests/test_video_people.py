@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from conftest import hide_mediapipe, one_line_error, tiny_model_kwargs
+from conftest import hide_mediapipe, one_line_error, tiny_model_kwargs, with_trajectory
 from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.cli.main import main
 from liftformer.data.synthetic import crossing_walkers
@@ -50,7 +50,7 @@ def walkers() -> np.ndarray:
 @pytest.fixture()
 def checkpoint(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.safetensors"
-    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), path)
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), path, with_trajectory())
     return path
 
 

@@ -14,8 +14,10 @@ from liftformer.cli.suite import add_suite_arguments, check_mode, run_suite_comm
 from liftformer.data.datasets import get_dataset, load_split
 from liftformer.data.pipeline import subset_sequences
 from liftformer.errors import DataError
-from liftformer.evaluation.protocol import evaluate_sequences, format_table, protocol_tables, write_table
+from liftformer.evaluation.protocol import evaluate_sequences, format_table, protocol_tables, summarize_by_action, write_table
+from liftformer.evaluation.trajectory import TRAJECTORY_METRICS, trajectory_scorer
 from liftformer.fileio import check_outputs
+from liftformer.inference.lifting.trajectory import load_calibration
 from liftformer.inference.options import torch_threads
 from liftformer.model.checkpoint import load_weights
 
@@ -57,8 +59,12 @@ def run(args: argparse.Namespace) -> int:
         )
     sequences = subset_sequences(data.sequences, args.subset)
     flip = None if args.no_flip else (data.input_skeleton, data.output_skeleton)
+    calibration = load_calibration(args.checkpoint)
+    trajectory = None
+    if calibration is not None and (j_in, j_out) == (17, 17) and all(s.trajectory is not None for s in sequences):
+        trajectory = trajectory_scorer(spec, calibration)
     with torch_threads(args.threads or torch.get_num_threads()):
-        results = evaluate_sequences(model, sequences, flip, args.batch_size, progress=True)
+        results = evaluate_sequences(model, sequences, flip, args.batch_size, progress=True, trajectory=trajectory)
     frames = sum(len(r.frames["P1 MPJPE"]) for r in results)
     print(
         f"{args.dataset}: {len(results)} sequences, {frames} frames, subjects "
@@ -66,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
         f"errors in mm (MPJVE: mm/frame)"
     )
     tables = protocol_tables(results, spec, actions_given=args.actions is not None, by_subject=args.by_subject)
+    if trajectory is not None:  # the root's camera-space path: MRPE, its parts, absolute MPJPE; with the true stature
+        tables["by action, trajectory (camera space, mm; the model's calibrated body size, then each subject's true stature)"] = (
+            summarize_by_action(results, spec.table_actions, TRAJECTORY_METRICS))
     for i, (name, table) in enumerate(tables.items()):
         title = f"\n{name.removeprefix('by action, ')}\n" if i else ""
         print(title + format_table(table, spec.table_abbreviations))

@@ -14,15 +14,17 @@ import numpy as np
 
 from liftformer.cli.options import (
     add_runtime_arguments,
+    field_of_view,
     non_negative_float,
     non_negative_int,
     positive_float,
     positive_int,
     probability,
     silence_stdout,
+    stature_metres,
 )
 from liftformer.errors import DataError
-from liftformer.inference.options import LiftOptions, torch_threads
+from liftformer.inference.options import DEFAULT_FOV, LiftOptions, torch_threads
 from liftformer.inference.writers.plan import OutputPlan
 
 BVH_UNITS = {"m": 1.0, "cm": 100.0}  # --bvh-units: BVH lengths per metre
@@ -44,7 +46,8 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="also write the poses as JSON")
     p.add_argument("--csv", action="store_true", help="also write the poses as CSV")
     p.add_argument("--render", default=None, help="write a side-by-side render to this .mp4 or .gif (the 2D used on the video | 3D)")
-    p.add_argument("--bvh", default=None, metavar="OUT.bvh", help="also write the motion as BVH (Y up, fixed root)")
+    p.add_argument("--bvh", default=None, metavar="OUT.bvh",
+                   help="also write the motion as BVH (Y up, the floor fitted to the feet at Y=0, the root travelling)")
     p.add_argument("--bvh-units", choices=tuple(BVH_UNITS), default="m",
                    help="BVH length unit: m (default; Blender's import scale 1) or cm (MotionBuilder and most game tools)")
     p.add_argument("--orbit", type=non_negative_float, default=0.0, metavar="DEG_PER_S",
@@ -65,6 +68,15 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-people", type=positive_int, default=LiftOptions.max_people, metavar="N",
                    help=f"refuse a keypoint file listing more than N persons in one frame (default {LiftOptions.max_people})")
     p.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation (2x faster)")
+    camera = p.add_mutually_exclusive_group()
+    camera.add_argument("--fov", type=field_of_view, default=None, metavar="DEG",
+                        help=f"the camera's horizontal field of view, for the trajectory (default {DEFAULT_FOV:g} when --focal "
+                        "is not given either; the outputs record it)")
+    camera.add_argument("--focal", type=positive_float, default=None, metavar="PIXELS", help="the camera's focal length in pixels")
+    p.add_argument("--person-height", type=stature_metres, default=None, metavar="METRES",
+                   help="the person's standing height, when known: fixes the trajectory's depth (else the model's average body)")
+    p.add_argument("--no-trajectory", dest="trajectory", action="store_false",
+                   help="root-relative poses only: no root_3d/poses_3d_camera, a BVH root that stands still (as before 0.2)")
     add_runtime_arguments(p, checkpoint="shipped", batch_size=256, device=False, batch_help="windows per forward pass (offline)",
                           threads_help="torch intra-op threads (default: 1 with --stream, which keeps latency flat on a busy CPU; "
                           "else torch's)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence as Seq
+from collections.abc import Callable, Iterable, Mapping, Sequence as Seq
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,8 +55,10 @@ def evaluate_sequences(
     flip: tuple[Skeleton, Skeleton] | None = None,
     batch_size: int = 1024,
     progress: bool = False,
+    trajectory: Callable[[Sequence, np.ndarray], dict[str, np.ndarray]] | None = None,
 ) -> list[SequenceErrors]:
-    """Lift every sequence (flip TTA when ``flip`` is given) and score it frame by frame."""
+    """Lift every sequence (flip TTA when ``flip`` is given) and score it frame by frame; ``trajectory`` adds the
+    per-frame errors it computes from a sequence and its lifted poses (the root's camera-space path)."""
     sequences = list(sequences)
     if progress:
         from tqdm import tqdm
@@ -67,7 +69,10 @@ def evaluate_sequences(
         if s.positions_3d is None:
             raise ValueError(f"{s.name}: evaluation needs 3D ground truth")
         pred = lift_sequence(model, s.keypoints, batch_size=batch_size, flip=flip)
-        results.append(SequenceErrors(s.subject, s.action, s.camera, sequence_errors(pred, s.positions_3d)))
+        errors = sequence_errors(pred, s.positions_3d)
+        if trajectory is not None:
+            errors.update(trajectory(s, pred))
+        results.append(SequenceErrors(s.subject, s.action, s.camera, errors))
     return results
 
 

@@ -13,6 +13,6 @@ Each stage is a sub-package that imports only the stages before it (``tests/test
 
 :mod:`~liftformer.inference.options` (``LiftOptions``) is the settings every stage reads;
 :mod:`~liftformer.inference.offline` is the offline job, one call into each stage in order:
-read → people → tracks → hygiene → lift → write. ``pretrained``, ``streaming``, ``render`` and ``bvh``
+read → people → tracks → hygiene → lift → place → write. ``pretrained``, ``streaming``, ``render`` and ``bvh``
 at this level only re-export their stage's module, for imports written before the split.
 """

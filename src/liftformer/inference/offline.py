@@ -1,4 +1,4 @@
-"""The offline lifting job, one call into each stage in order: read → people → tracks → hygiene → lift → write.
+"""The offline lifting job, one call into each stage in order: read → people → tracks → hygiene → lift → place → write.
 
 ``lift_people`` is what ``liftformer lift`` (not ``--stream``) and ``liftformer demo`` run; the CLI
 parses flags and builds the :class:`~liftformer.inference.writers.plan.OutputPlan`. Progress and notes go
@@ -16,9 +16,10 @@ import numpy as np
 
 from liftformer.inference.options import LiftOptions
 from liftformer.inference.sources.keypoints import Keypoints2D
-from liftformer.inference.writers.plan import Lifted, OutputPlan, render_output, write_outputs
+from liftformer.inference.writers.plan import Lifted, OutputPlan, Placement, render_output, write_outputs
 
 if TYPE_CHECKING:
+    from liftformer.inference.lifting.trajectory import Calibration
     from liftformer.inference.tracks.prepare import Prepared
 
 
@@ -28,12 +29,13 @@ def lift_people(source: str | Keypoints2D, options: LiftOptions, plan: OutputPla
     one set of files per person (``plan`` as given for one, with ``_person<ID>`` for several), everyone in the
     one ``plan.render``. Tracking and hygiene notes go to stderr; written files are named on ``log`` (default
     stdout). ``verbose`` lets a video detector print its own log lines."""
-    from liftformer.inference.lifting.pretrained import load_model
+    from liftformer.inference.lifting.pretrained import load_model, load_trajectory
     from liftformer.inference.sources.read import is_video, read_people
     from liftformer.inference.tracks.hygiene import HygieneReport
     from liftformer.inference.tracks.tracking import select_people
 
     model = load_model(options.checkpoint)
+    calibration = load_trajectory(options.checkpoint) if options.trajectory else None
     people = read_people(source, verbose, options.max_people) if isinstance(source, str) else source  # read
     selection = select_people(people, options.person, model.config.receptive_field, min_score=options.min_score)  # people → tracks
     for note in selection.notes:
@@ -42,13 +44,13 @@ def lift_people(source: str | Keypoints2D, options: LiftOptions, plan: OutputPla
         print(HygieneReport(selection.findings).summary("tracks"), file=sys.stderr)
     video = source if isinstance(source, str) and is_video(source) else None
     if len(selection.people) == 1:
-        return lift_and_save(selection.people[0][1], options, plan, video, model, log)
+        return lift_and_save(selection.people[0][1], options, plan, video, model, log, calibration)
     plans = [dataclasses.replace(plan.for_person(person or 1), render=None) for person, _ in selection.people]
     for each in plans:
         each.check({"input": source if isinstance(source, str) else None, "--checkpoint": options.checkpoint})
     clips = []
     for each, (_, kp) in zip(plans, selection.people):
-        clips.append(lift_person(kp, options, model, log))  # hygiene → lift
+        clips.append(lift_person(kp, options, model, log, calibration))  # hygiene → lift → place
         write_outputs(each, clips[-1], log)  # write
     if plan.render:
         render_output(plan, clips, video_frames(video), log)
@@ -56,12 +58,16 @@ def lift_people(source: str | Keypoints2D, options: LiftOptions, plan: OutputPla
 
 
 def lift_and_save(kp: Keypoints2D, options: LiftOptions, plan: OutputPlan, video: str | None = None,
-                  model: Any = None, log: TextIO | None = None) -> int:
+                  model: Any = None, log: TextIO | None = None, calibration: Calibration | None = None) -> int:
     """Lift one person (:func:`lift_person`), write the outputs (checked by the caller) and render (over
-    ``video``'s frames when given); print where."""
-    from liftformer.inference.lifting.pretrained import load_model
+    ``video``'s frames when given); print where. Without a ``model``, the one ``options`` names (and its
+    trajectory calibration, unless ``options.trajectory`` is off)."""
+    from liftformer.inference.lifting.pretrained import load_model, load_trajectory
 
-    clip = lift_person(kp, options, model or load_model(options.checkpoint), log)
+    if model is None:
+        model = load_model(options.checkpoint)
+        calibration = load_trajectory(options.checkpoint) if options.trajectory else None
+    clip = lift_person(kp, options, model, log, calibration)
     write_outputs(plan, clip, log)
     if plan.render:
         render_output(plan, [clip], video_frames(video), log)
@@ -89,8 +95,10 @@ def clean_person(kp: Keypoints2D, options: LiftOptions) -> tuple[Prepared, tuple
     return prepared, size
 
 
-def lift_person(kp: Keypoints2D, options: LiftOptions, model: Any, log: TextIO | None = None) -> Lifted:
-    """Prepare one person's keypoints, repair what hygiene finds, lift them with ``model``; notes on stderr."""
+def lift_person(kp: Keypoints2D, options: LiftOptions, model: Any, log: TextIO | None = None,
+                calibration: Calibration | None = None) -> Lifted:
+    """Prepare one person's keypoints, repair what hygiene finds, lift them with ``model`` and, with a trajectory
+    ``calibration``, place them in camera space; notes on stderr."""
     from liftformer.data.skeleton import H36M_17
     from liftformer.inference.lifting.sequence import lift_sequence
 
@@ -107,7 +115,23 @@ def lift_person(kp: Keypoints2D, options: LiftOptions, model: Any, log: TextIO |
           flush=True)
     fps = options.fps or kp.fps or 50.0
     report_gaps(prepared.notes, prepared.filled, prepared.long_gaps, fps, "interpolated")
-    return Lifted(poses, prepared.pixels, prepared.filled, kp.frames, fps, size)
+    placement = None if calibration is None else place_person(poses, prepared, size, fps, options, calibration)
+    return Lifted(poses, prepared.pixels, prepared.filled, kp.frames, fps, size, placement)
+
+
+def place_person(poses: np.ndarray, prepared: Prepared, size: tuple[int, int], fps: float, options: LiftOptions,
+                 calibration: Calibration) -> Placement:
+    """The root's camera-space path of one lifted person and the floor under it; an assumed camera is said on stderr."""
+    from liftformer.inference.lifting.ground import fit_ground
+    from liftformer.inference.lifting.trajectory import Intrinsics, body_scale, camera_trajectory
+
+    camera = Intrinsics.for_image(size[0], size[1], options.fov, options.focal)
+    if options.fov is None and options.focal is None:
+        print(f"trajectory: camera {camera.source}", file=sys.stderr)
+    root = camera_trajectory(poses, prepared.pixels, camera, calibration, prepared.filled, fps, options.person_height)
+    scale = body_scale(poses, calibration, options.person_height)
+    ground = fit_ground(scale * np.asarray(poses, dtype=np.float64) + root[:, None])
+    return Placement(root, scale, camera.focal, camera.center, camera.source, ground.rotation, ground.origin)
 
 
 def report_gaps(notes: list[str], filled: np.ndarray, long_gaps: list[tuple[int, int]], fps: float, how: str) -> None:

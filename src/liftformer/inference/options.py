@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
+DEFAULT_FOV = 55.0  # degrees, horizontal: a typical phone or action camera's main lens, when the camera is not known
 STREAM_THREADS = 1  # one intra-op thread keeps per-frame latency flat when other processes load the CPU
 
 
@@ -27,6 +28,10 @@ class LiftOptions:
     batch_size: int = 256  # windows per forward pass (offline)
     checkpoint: str | None = None  # a .safetensors model; None: the shipped one
     threads: int | None = None  # torch intra-op threads; None: torch's default offline, 1 streaming
+    trajectory: bool = True  # the root's camera-space path (offline; needs a model with a trajectory calibration)
+    fov: float | None = None  # horizontal field of view, degrees; None: ``focal``, else DEFAULT_FOV
+    focal: float | None = None  # focal length, pixels
+    person_height: float | None = None  # the person's stature, metres; None: the model's calibrated size
 
     def thread_count(self, stream: bool) -> int:
         """Intra-op threads for a run: as given, else one when streaming, else torch's default."""

@@ -4,10 +4,12 @@ A tilted camera sees a tilted floor; a person's camera-space path alone does not
 Two witnesses do: the body (from the feet to the neck, people stand mostly upright) and, when the
 person travels, the feet themselves, which touch one plane. The up direction is the normal of the
 plane through each frame's lower ankle when those points spread (standard deviation ``MIN_SPREAD``) in
-two directions and the plane agrees with the body within ``MAX_TILT`` degrees; else the body's median
-axis. The floor lies ``ANKLE_HEIGHT`` × stature below the lower ankles' median height; the world's
-origin is the floor point under the first frame's root, its z axis points back at the camera
-(BVH's usual forward for a person facing it), x completes a right-handed frame.
+two directions; when they follow a line (walking straight), the body's median axis made perpendicular
+to that line; when they stay put, the body's median axis. A plane or line that would tilt the body's
+axis by more than ``MAX_TILT`` degrees is not trusted. The floor lies ``ANKLE_HEIGHT`` × stature below
+the lower ankles' median height; the world's origin is the floor point under the first frame's root,
+its z axis points back at the camera (BVH's usual forward for a person facing it), x completes a
+right-handed frame.
 """
 
 from __future__ import annotations
@@ -54,12 +56,15 @@ def fit_ground(poses: np.ndarray) -> Ground:
     body_up = _unit(np.median(_unit_rows(poses[:, NECK] - feet), axis=0))
     lower = poses[np.arange(len(poses)), np.array(ANKLES)[np.argmin(poses[:, list(ANKLES)] @ body_up, axis=1)]]  # (T, 3)
     up, from_feet = body_up, False
-    centred = lower - lower.mean(0)
-    _, spread, axes = np.linalg.svd(centred, full_matrices=False)
-    if len(lower) >= 3 and spread[1] / np.sqrt(len(lower)) >= MIN_SPREAD:
-        normal = axes[2] * np.sign(axes[2] @ body_up)
-        if np.degrees(np.arccos(np.clip(normal @ body_up, -1.0, 1.0))) <= MAX_TILT:
-            up, from_feet = normal, True
+    _, spread, axes = np.linalg.svd(lower - lower.mean(0), full_matrices=False)
+    spread = spread / np.sqrt(len(lower))  # standard deviations along the principal axes
+    if len(lower) >= 3 and spread[0] >= MIN_SPREAD:
+        if spread[1] >= MIN_SPREAD:  # the feet cover an area: its plane
+            candidate = axes[2] * np.sign(axes[2] @ body_up)
+        else:  # the feet follow a line (walking straight): level it, the body's axis otherwise
+            candidate = _unit(body_up - (body_up @ axes[0]) * axes[0])
+        if np.degrees(np.arccos(np.clip(candidate @ body_up, -1.0, 1.0))) <= MAX_TILT:
+            up, from_feet = candidate, True
     floor = np.median(lower @ up) - ANKLE_HEIGHT * stature(poses - poses[:, :1])
     back = _unit(-np.array([0.0, 0.0, 1.0]) - (-np.array([0.0, 0.0, 1.0]) @ up) * up)  # towards the camera, on the floor
     x = np.cross(up, back)

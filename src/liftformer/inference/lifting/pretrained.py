@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from liftformer.errors import CheckpointError
+from liftformer.inference.lifting.trajectory import Calibration, load_calibration
 from liftformer.model import WindowModel
 from liftformer.model.checkpoint import load_weights
 
@@ -39,3 +40,14 @@ def load_model(checkpoint: str | None = None, causal: bool = False, device: str 
     if causal and not cfg.causal:
         raise CheckpointError(f"{path}: streaming needs a causal model (trained with --causal)")
     return model
+
+
+def load_trajectory(checkpoint: str | None = None, causal: bool = False) -> Calibration:
+    """The trajectory calibration of a user's ``checkpoint`` or of the shipped model; one line naming
+    ``--no-trajectory`` when the weights file has none."""
+    path = Path(checkpoint) if checkpoint else shipped_weights_path(causal)
+    calibration = load_calibration(path)
+    if calibration is None:
+        raise CheckpointError(f"{path}: this model has no trajectory calibration: pass --no-trajectory for root-relative "
+                              "poses, or calibrate it (benchmarks/trajectory.py --write-calibration)")
+    return calibration

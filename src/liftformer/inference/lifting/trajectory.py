@@ -26,9 +26,9 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from liftformer.errors import CheckpointError
+from liftformer.inference.options import DEFAULT_FOV
 from liftformer.model.checkpoint import copy_with_metadata, read_metadata
 
-DEFAULT_FOV = 55.0  # degrees, horizontal: a typical phone or action camera's main lens when nothing is known
 FILLED_WEIGHT = 0.1  # weight of an interpolated joint in the solve
 ANKLE_HEIGHT = 0.039  # the ankle joint's height above the sole, as a fraction of stature (anthropometric mean)
 STATURE_CHAIN = ((0, 1, 2, 3), (0, 4, 5, 6), (0, 7, 8, 9, 10))  # H36M-17: right leg, left leg, pelvis → head top
@@ -52,6 +52,16 @@ class Intrinsics:
     @classmethod
     def from_focal(cls, focal_px: float, width: int, height: int) -> Intrinsics:
         return cls((focal_px, focal_px), (width / 2.0, height / 2.0), f"focal length {focal_px:g} pixels")
+
+    @classmethod
+    def for_image(cls, width: int, height: int, fov: float | None = None, focal: float | None = None) -> Intrinsics:
+        """A user's camera: ``focal`` pixels, else a horizontal ``fov``, else :data:`DEFAULT_FOV` (said in ``source``)."""
+        if focal is not None:
+            return cls.from_focal(focal, width, height)
+        if fov is not None:
+            return cls.from_fov(fov, width, height)
+        assumed = cls.from_fov(DEFAULT_FOV, width, height)
+        return cls(assumed.focal, assumed.center, f"assumed: horizontal field of view {DEFAULT_FOV:g} degrees (pass --fov or --focal)")
 
     def rays(self, pixels: np.ndarray) -> np.ndarray:
         """Pixels (..., 2) → normalised image coordinates (x/z, y/z) of their rays."""

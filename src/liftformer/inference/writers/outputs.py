@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,25 @@ from liftformer.errors import DataError
 from liftformer.fileio import atomic_write, check_not_folder
 
 
-def rounded(values: np.ndarray, decimals: int) -> list:
+@dataclass(frozen=True)
+class Placement:
+    """Where a lifted person is: the root's camera-space path (T, 3, metres), the body's scale (camera-space poses are
+    ``scale × poses + root``), the intrinsics used and how they were chosen, and an upright world frame fitted to the
+    clip's floor (``world = rotation @ (camera - origin)``)."""
+
+    root: np.ndarray
+    scale: float
+    focal: tuple[float, float]
+    center: tuple[float, float]
+    camera_note: str
+    rotation: np.ndarray
+    origin: np.ndarray
+
+    def camera_poses(self, poses: np.ndarray) -> np.ndarray:
+        return self.scale * np.asarray(poses, dtype=np.float64) + self.root[:, None]
+
+
+def rounded(values: np.ndarray | tuple | list, decimals: int) -> list:
     """Nested lists of ``values`` rounded in float64, so float32 data prints as 0.0005, not 0.0005000000237."""
     return np.round(np.asarray(values, dtype=np.float64), decimals).tolist()
 
@@ -38,36 +57,54 @@ def save_npz(
     filled: np.ndarray,
     fps: float,
     frames: np.ndarray | None = None,
+    placement: Placement | None = None,
 ) -> None:
     """``poses_3d`` (T, 17, 3) root-relative metres, ``keypoints_2d`` (T, 17, 2) pixels, ``interpolated``
-    (T, 17) joints not detected in their frame, ``frames`` (T,) input frame indices, skeleton."""
+    (T, 17) joints not detected in their frame, ``frames`` (T,) input frame indices, skeleton; with a placement
+    also ``root_3d`` (T, 3) and ``poses_3d_camera`` (T, 17, 3), camera space in metres, the intrinsics used
+    (``focal_px``, ``principal_point_px``, ``camera``: how they were chosen) and the floor-fitted world frame
+    (``world_rotation``, ``world_origin``: world = rotation @ (camera - origin), y up, floor at y = 0)."""
     frames = _frame_indices(frames, len(poses_3d))
+    extra = {} if placement is None else {
+        "root_3d": placement.root.astype(np.float32), "poses_3d_camera": placement.camera_poses(poses_3d).astype(np.float32),
+        "focal_px": np.array(placement.focal, np.float32), "principal_point_px": np.array(placement.center, np.float32),
+        "camera": np.array(placement.camera_note), "world_rotation": placement.rotation.astype(np.float32),
+        "world_origin": placement.origin.astype(np.float32),
+    }
 
     def write(tmp: str) -> None:
         with open(tmp, "wb") as f:
-            np.savez_compressed(
-                f, poses_3d=poses_3d.astype(np.float32), keypoints_2d=pixels_2d.astype(np.float32),
-                interpolated=np.asarray(filled, bool), frames=frames, fps=np.float32(fps),
-                joint_names=np.array(H36M_17.joint_names), parents=np.array(H36M_17.parents),
-            )
+            arrays: dict[str, np.ndarray] = {
+                "poses_3d": poses_3d.astype(np.float32), "keypoints_2d": pixels_2d.astype(np.float32),
+                "interpolated": np.asarray(filled, bool), "frames": frames, "fps": np.float32(fps),
+                "joint_names": np.array(H36M_17.joint_names), "parents": np.array(H36M_17.parents), **extra,
+            }
+            np.savez_compressed(f, **arrays)  # type: ignore[arg-type]  # numpy's stub types the first keyword
 
     atomic_write(path, write)
 
 
 def save_json(
-    path: str | os.PathLike, poses_3d: np.ndarray, pixels_2d: np.ndarray, fps: float, frames: np.ndarray | None = None
+    path: str | os.PathLike, poses_3d: np.ndarray, pixels_2d: np.ndarray, fps: float, frames: np.ndarray | None = None,
+    placement: Placement | None = None,
 ) -> None:
-    """The poses (5 decimals) and 2D keypoints (2 decimals) of every frame, with its input frame index."""
+    """The poses (5 decimals) and 2D keypoints (2 decimals) of every frame, with its input frame index; with a
+    placement also each frame's ``root_3d`` and ``pose_3d_camera`` and the document's ``camera`` and ``world``."""
     frames = _frame_indices(frames, len(poses_3d))
-    doc = {
+    rows = [{"frame": int(t), "pose_3d": rounded(p, 5), "keypoints_2d": rounded(k, 2)} for t, p, k in zip(frames, poses_3d, pixels_2d)]
+    doc: dict = {
         "skeleton": {"joints": list(H36M_17.joint_names), "parents": list(H36M_17.parents)},
         "units": "metres, camera axes (x right, y down, z forward), root-relative",
         "fps": float(fps),
-        "frames": [
-            {"frame": int(t), "pose_3d": rounded(p, 5), "keypoints_2d": rounded(k, 2)}
-            for t, p, k in zip(frames, poses_3d, pixels_2d)
-        ],
     }
+    if placement is not None:
+        for row, root, pose in zip(rows, placement.root, placement.camera_poses(poses_3d)):
+            row["root_3d"], row["pose_3d_camera"] = rounded(root, 4), rounded(pose, 4)
+        doc["camera"] = {"focal_px": rounded(placement.focal, 2), "principal_point_px": rounded(placement.center, 2),
+                         "chosen": placement.camera_note, "root_3d and pose_3d_camera": "metres, camera axes"}
+        doc["world"] = {"rotation": rounded(placement.rotation, 6), "origin": rounded(placement.origin, 4),
+                        "meaning": "world = rotation @ (camera - origin): x right, y up, z towards the camera, floor at y = 0"}
+    doc["frames"] = rows
 
     def write(tmp: str) -> None:
         with open(tmp, "w") as f:
@@ -76,17 +113,20 @@ def save_json(
     atomic_write(path, write)
 
 
-def save_csv(path: str | os.PathLike, poses_3d: np.ndarray, frames: np.ndarray | None = None) -> None:
-    """One row per frame: input frame index, then x, y, z of each joint (metres)."""
+def save_csv(path: str | os.PathLike, poses_3d: np.ndarray, frames: np.ndarray | None = None, root: np.ndarray | None = None) -> None:
+    """One row per frame: input frame index, then x, y, z of each joint (metres, root-relative), then the root's
+    camera-space x, y, z when a trajectory is known."""
     header = ["frame"] + [f"{name}_{axis}" for name in H36M_17.joint_names for axis in "xyz"]
+    header += [f"root_{axis}" for axis in "xyz"] if root is not None else []
     frames = _frame_indices(frames, len(poses_3d))
+    roots = np.zeros((len(poses_3d), 0)) if root is None else np.asarray(root)
 
     def write(tmp: str) -> None:
         with open(tmp, "w", newline="") as f:
             w = csv.writer(f)
             w.writerow(header)
-            for t, pose in zip(frames, poses_3d):
-                w.writerow([int(t), *(f"{v:.5f}" for v in pose.reshape(-1))])
+            for t, pose, r in zip(frames, poses_3d, roots):
+                w.writerow([int(t), *(f"{v:.5f}" for v in pose.reshape(-1)), *(f"{v:.4f}" for v in r)])
 
     atomic_write(path, write)
 

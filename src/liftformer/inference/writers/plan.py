@@ -12,6 +12,8 @@ from typing import Any, ClassVar, TextIO
 
 import numpy as np
 
+from liftformer.inference.writers.outputs import Placement
+
 
 @dataclasses.dataclass(frozen=True)
 class OutputPlan:
@@ -55,7 +57,7 @@ class OutputPlan:
 @dataclasses.dataclass(frozen=True)
 class Lifted:
     """One person's lifted clip: poses (T, J, 3), the 2D used (T, J, 2), which joints were filled (T, J), the
-    input frame numbers (None: 0..T-1), frame rate and image size."""
+    input frame numbers (None: 0..T-1), frame rate and image size; where the person is (None: root-relative only)."""
 
     poses: np.ndarray
     pixels: np.ndarray
@@ -63,6 +65,7 @@ class Lifted:
     frames: np.ndarray | None
     fps: float
     size: tuple[int, int]
+    placement: Placement | None = None
 
     @property
     def first(self) -> int:
@@ -75,30 +78,45 @@ def write_outputs(plan: OutputPlan, clip: Lifted, log: TextIO | None = None) -> 
     from liftformer.inference.writers.outputs import save_csv, save_json, save_npz
 
     log = log or sys.stdout
-    save_npz(plan.npz, clip.poses, clip.pixels, clip.filled, clip.fps, clip.frames)
+    place = clip.placement
+    save_npz(plan.npz, clip.poses, clip.pixels, clip.filled, clip.fps, clip.frames, place)
     print(f"wrote {plan.npz}", file=log, flush=True)
     if plan.json:
-        save_json(plan.json, clip.poses, clip.pixels, clip.fps, clip.frames)
+        save_json(plan.json, clip.poses, clip.pixels, clip.fps, clip.frames, place)
         print(f"wrote {plan.json}", file=log, flush=True)
     if plan.csv:
-        save_csv(plan.csv, clip.poses, clip.frames)
+        save_csv(plan.csv, clip.poses, clip.frames, None if place is None else place.root)
         print(f"wrote {plan.csv}", file=log, flush=True)
-    if plan.bvh:
-        save_bvh(plan.bvh, clip.poses, clip.fps, scale=plan.bvh_scale)  # lifted poses are complete: nothing to fill
+    if plan.bvh:  # lifted poses are complete: nothing to fill
+        if place is None:
+            save_bvh(plan.bvh, clip.poses, clip.fps, scale=plan.bvh_scale)
+        else:
+            save_bvh(plan.bvh, place.camera_poses(clip.poses), clip.fps, place.root, plan.bvh_scale, (place.rotation, place.origin))
         print(f"wrote {plan.bvh}", file=log, flush=True)
 
 
-def on_common_frames(clips: list[Lifted]) -> tuple[np.ndarray, np.ndarray, int]:
-    """Several people's clips on one timeline: (P, T, J, 3) poses and (P, T, J, 2) pixels, NaN where a person
-    is absent, and the input frame number of the first row."""
+def on_common_frames(clips: list[Lifted], arrays: list[tuple[np.ndarray, ...]] | None = None) -> tuple[list[np.ndarray], int]:
+    """Several people's per-frame arrays on one timeline: each of ``arrays[p]`` (default: each clip's poses and
+    pixels) stacked to (P, T, ...) with NaN where a person is absent, and the input frame number of the first row."""
+    arrays = arrays or [(c.poses, c.pixels) for c in clips]
     first = min(c.first for c in clips)
     last = max(c.first + len(c.poses) - 1 if c.frames is None else int(c.frames[-1]) for c in clips)
-    poses = np.full((len(clips), last - first + 1) + clips[0].poses.shape[1:], np.nan)
-    pixels = np.full((len(clips), last - first + 1) + clips[0].pixels.shape[1:], np.nan)
-    for p, c in enumerate(clips):
+    out = [np.full((len(clips), last - first + 1) + a.shape[1:], np.nan) for a in arrays[0]]
+    for p, (c, values) in enumerate(zip(clips, arrays)):
         rows = (np.arange(len(c.poses)) + c.first if c.frames is None else np.asarray(c.frames, dtype=np.int64)) - first
-        poses[p, rows], pixels[p, rows] = c.poses, c.pixels
-    return poses, pixels, first
+        for stacked, a in zip(out, values):
+            stacked[p, rows] = a
+    return out, first
+
+
+def _shown(clip: Lifted, world: Placement) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A placed clip in the render's axes (x right, y down, z away: ``world``'s upright frame, floor level):
+    root-relative poses at the body's scale, pixels, roots."""
+    assert clip.placement is not None
+    flip = np.array([1.0, -1.0, -1.0])
+    poses = (clip.placement.scale * np.asarray(clip.poses, dtype=np.float64)) @ world.rotation.T * flip
+    roots = ((clip.placement.root - world.origin) @ world.rotation.T) * flip
+    return poses, clip.pixels, roots
 
 
 def render_output(plan: OutputPlan, clips: list[Lifted], video_frames: Iterator[np.ndarray] | None = None,
@@ -111,14 +129,19 @@ def render_output(plan: OutputPlan, clips: list[Lifted], video_frames: Iterator[
     path = plan.render
     if path is None:
         return
-    if len(clips) == 1:
+    world = clips[0].placement  # one floor for everyone: the first person's
+    roots = None
+    if world is not None and all(c.placement is not None for c in clips):  # where everyone really is, on the floor
+        (poses, pixels, roots), first = on_common_frames(clips, [_shown(c, world) for c in clips])
+    elif len(clips) == 1:
         poses, pixels, first = clips[0].poses, clips[0].pixels, clips[0].first
     else:
-        poses, pixels, first = on_common_frames(clips)
+        (poses, pixels), first = on_common_frames(clips)
     frames = None if video_frames is None else islice(video_frames, first, None)
     fps, size = clips[0].fps, clips[0].size
     height = 480 if path.suffix.lower() == ".gif" else None
-    images = render_frames(poses, pixels, size, frames=frames, fps=fps, height=height, orbit=plan.orbit, first_frame=first)
+    images = render_frames(poses, pixels, size, frames=frames, fps=fps, height=height, orbit=plan.orbit, first_frame=first,
+                           roots=roots)
     if sys.stderr.isatty():
         from tqdm import tqdm
 
