@@ -430,3 +430,17 @@ def test_a_model_without_a_trajectory_says_so_before_reading_the_input(tmp_path,
     assert main(["lift", str(missing), "--checkpoint", str(ckpt), "--out", str(tmp_path / "o.npz")]) == 2
     one_line_error(capsys, "bare.safetensors", "no trajectory calibration", "--no-trajectory")
     assert main(["lift", str(walk_file(tmp_path)), "--checkpoint", str(ckpt), "--out", str(tmp_path / "o.npz"), "--no-trajectory"]) == 0
+
+
+def test_fix_feet_moves_only_the_root_and_contacts_are_written(tmp_path, capsys):
+    path = walk_file(tmp_path)
+    assert main(["lift", str(path), "--out", str(tmp_path / "a.npz"), "--json", "--fov", "50"]) == 0
+    assert main(["lift", str(path), "--out", str(tmp_path / "b.npz"), "--fov", "50", "--fix-feet"]) == 0
+    a, b = np.load(tmp_path / "a.npz"), np.load(tmp_path / "b.npz")
+    np.testing.assert_array_equal(a["poses_3d"], b["poses_3d"])
+    assert a["foot_contacts"].shape == (len(a["poses_3d"]), 2) and a["foot_contacts"].dtype == bool
+    np.testing.assert_array_equal(a["foot_contacts"], b["foot_contacts"])
+    moved = np.linalg.norm(b["root_3d"] - a["root_3d"], axis=-1)
+    assert moved.max() < 0.5  # a correction, not a different path
+    frame = json.loads((tmp_path / "a.json").read_text())["frames"][0]
+    assert set(frame["foot_contacts"]) == {"right", "left"}

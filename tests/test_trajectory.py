@@ -140,3 +140,27 @@ def test_the_fitted_floor_is_level_whatever_the_camera_tilt(tilt, path):
     assert np.allclose(ground.rotation @ ground.rotation.T, np.eye(3), atol=1e-9) and np.isclose(np.linalg.det(ground.rotation), 1)
     np.testing.assert_allclose(world[0, 0, [0, 2]], 0.0, atol=1e-9)  # the origin under the first root
     assert ground.from_feet or path == "still"  # walking in place: the strides may or may not span a line
+
+
+def test_planted_feet_are_found_and_pinning_removes_their_slide():
+    from liftformer.inference.lifting.feet import foot_contacts, foot_skate, pin_feet
+
+    frames, fps = 200, 50.0
+    body = synthetic_sequence(frames, seed=1, fps=fps).positions_3d.astype(np.float64) * np.array([1, -1, 1])  # y up
+    body = body - body[:, :1]
+    body[..., 1] -= body[:, [3, 6], 1].min()  # the lower ankle on the floor
+    carry = np.zeros((frames, 3))  # the body carried so that its lower foot stays put: a walk with planted feet
+    lower = np.array([3, 6])[np.argmin(body[:, [3, 6], 1], axis=1)]
+    for t in range(1, frames):
+        carry[t] = carry[t - 1] - (body[t, lower[t]] - body[t - 1, lower[t]]) * np.array([1.0, 0.0, 1.0])
+    walk = body + carry[:, None]
+    contacts = foot_contacts(walk, fps)
+    assert contacts.any(0).all() and 0.3 < contacts.mean() < 0.95, contacts.mean()  # each foot planted part of the time
+    assert foot_skate(walk, contacts) < 5.0
+    jitter = np.random.default_rng(0).normal(scale=0.01, size=(frames, 3)) * np.array([1.0, 0.0, 1.0])  # a noisy root
+    skating = walk + jitter[:, None]
+    slid = foot_skate(skating, contacts)
+    pinned = pin_feet(skating, contacts, fps)
+    assert slid > 8 and foot_skate(pinned, contacts) < 0.3 * slid, (slid, foot_skate(pinned, contacts))
+    np.testing.assert_allclose(pinned - pinned[:, :1], skating - skating[:, :1], atol=1e-12)  # only the root moves
+    assert np.abs(pinned[:, 0] - skating[:, 0]).max() < 1.0  # the path keeps following the measured one

@@ -75,6 +75,8 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     camera.add_argument("--focal", type=positive_float, default=None, metavar="PIXELS", help="the camera's focal length in pixels")
     p.add_argument("--person-height", type=stature_metres, default=None, metavar="METRES",
                    help="the person's standing height, when known: fixes the trajectory's depth (else the model's average body)")
+    p.add_argument("--fix-feet", action="store_true",
+                   help="move the root (only) so that a foot in contact with the floor does not slide; the poses stay as lifted")
     p.add_argument("--no-trajectory", dest="trajectory", action="store_false",
                    help="root-relative poses only: no root_3d/poses_3d_camera, a BVH root that stands still (as before 0.2)")
     add_runtime_arguments(p, checkpoint="shipped", batch_size=256, device=False, batch_help="windows per forward pass (offline)",

@@ -122,6 +122,7 @@ def lift_person(kp: Keypoints2D, options: LiftOptions, model: Any, log: TextIO |
 def place_person(poses: np.ndarray, prepared: Prepared, size: tuple[int, int], fps: float, options: LiftOptions,
                  calibration: Calibration) -> Placement:
     """The root's camera-space path of one lifted person and the floor under it; an assumed camera is said on stderr."""
+    from liftformer.inference.lifting.feet import foot_contacts, pin_feet
     from liftformer.inference.lifting.ground import fit_ground
     from liftformer.inference.lifting.trajectory import Intrinsics, body_scale, camera_trajectory
 
@@ -131,7 +132,12 @@ def place_person(poses: np.ndarray, prepared: Prepared, size: tuple[int, int], f
     root = camera_trajectory(poses, prepared.pixels, camera, calibration, prepared.filled, fps, options.person_height)
     scale = body_scale(poses, calibration, options.person_height)
     ground = fit_ground(scale * np.asarray(poses, dtype=np.float64) + root[:, None])
-    return Placement(root, scale, camera.focal, camera.center, camera.source, ground.rotation, ground.origin)
+    world = ground.to_world(scale * np.asarray(poses, dtype=np.float64) + root[:, None])
+    contacts = foot_contacts(world, fps)
+    if options.fix_feet:  # the root moves; the pose, in camera space, moves with it
+        pinned = pin_feet(world, contacts, fps)
+        root = root + (pinned[:, 0] - world[:, 0]) @ ground.rotation
+    return Placement(root, scale, camera.focal, camera.center, camera.source, ground.rotation, ground.origin, contacts)
 
 
 def report_gaps(notes: list[str], filled: np.ndarray, long_gaps: list[tuple[int, int]], fps: float, how: str) -> None:

@@ -32,6 +32,7 @@ class LiftOptions:
     fov: float | None = None  # horizontal field of view, degrees; None: ``focal``, else DEFAULT_FOV
     focal: float | None = None  # focal length, pixels
     person_height: float | None = None  # the person's stature, metres; None: the model's calibrated size
+    fix_feet: bool = False  # move the root so that feet in contact with the floor do not slide
 
     def thread_count(self, stream: bool) -> int:
         """Intra-op threads for a run: as given, else one when streaming, else torch's default."""

@@ -31,6 +31,7 @@ class Placement:
     camera_note: str
     rotation: np.ndarray
     origin: np.ndarray
+    contacts: np.ndarray | None = None  # (T, 2) bool: right and left foot on the floor
 
     def camera_poses(self, poses: np.ndarray) -> np.ndarray:
         return self.scale * np.asarray(poses, dtype=np.float64) + self.root[:, None]
@@ -63,13 +64,15 @@ def save_npz(
     (T, 17) joints not detected in their frame, ``frames`` (T,) input frame indices, skeleton; with a placement
     also ``root_3d`` (T, 3) and ``poses_3d_camera`` (T, 17, 3), camera space in metres, the intrinsics used
     (``focal_px``, ``principal_point_px``, ``camera``: how they were chosen) and the floor-fitted world frame
-    (``world_rotation``, ``world_origin``: world = rotation @ (camera - origin), y up, floor at y = 0)."""
+    (``world_rotation``, ``world_origin``: world = rotation @ (camera - origin), y up, floor at y = 0) and
+    ``foot_contacts`` (T, 2) bool, right and left foot on the floor."""
     frames = _frame_indices(frames, len(poses_3d))
     extra = {} if placement is None else {
         "root_3d": placement.root.astype(np.float32), "poses_3d_camera": placement.camera_poses(poses_3d).astype(np.float32),
         "focal_px": np.array(placement.focal, np.float32), "principal_point_px": np.array(placement.center, np.float32),
         "camera": np.array(placement.camera_note), "world_rotation": placement.rotation.astype(np.float32),
         "world_origin": placement.origin.astype(np.float32),
+        **({} if placement.contacts is None else {"foot_contacts": np.asarray(placement.contacts, bool)}),
     }
 
     def write(tmp: str) -> None:
@@ -98,8 +101,10 @@ def save_json(
         "fps": float(fps),
     }
     if placement is not None:
-        for row, root, pose in zip(rows, placement.root, placement.camera_poses(poses_3d)):
+        for t, (row, root, pose) in enumerate(zip(rows, placement.root, placement.camera_poses(poses_3d))):
             row["root_3d"], row["pose_3d_camera"] = rounded(root, 4), rounded(pose, 4)
+            if placement.contacts is not None:
+                row["foot_contacts"] = {"right": bool(placement.contacts[t, 0]), "left": bool(placement.contacts[t, 1])}
         doc["camera"] = {"focal_px": rounded(placement.focal, 2), "principal_point_px": rounded(placement.center, 2),
                          "chosen": placement.camera_note, "root_3d and pose_3d_camera": "metres, camera axes"}
         doc["world"] = {"rotation": rounded(placement.rotation, 6), "origin": rounded(placement.origin, 4),
