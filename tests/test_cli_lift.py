@@ -444,3 +444,14 @@ def test_fix_feet_moves_only_the_root_and_contacts_are_written(tmp_path, capsys)
     assert moved.max() < 0.5  # a correction, not a different path
     frame = json.loads((tmp_path / "a.json").read_text())["frames"][0]
     assert set(frame["foot_contacts"]) == {"right", "left"}
+
+
+def test_stream_prints_each_root_and_saves_the_same(tmp_path, capsys):
+    path = walk_file(tmp_path, frames=40)
+    assert main(["lift", str(path), "--stream", "--out", str(tmp_path / "s.npz"), "--fov", "50"]) == 0  # the shipped causal model
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert all(len(line["root_3d"]) == 3 for line in lines) and lines[-1]["root_3d"][2] > 1.0
+    saved = np.load(tmp_path / "s.npz")
+    np.testing.assert_allclose(saved["root_3d"], [line["root_3d"] for line in lines], atol=1e-4)
+    assert main(["lift", str(path), "--stream", "--out", str(tmp_path / "n.npz"), "--no-trajectory"]) == 0
+    assert "root_3d" not in capsys.readouterr().out and "root_3d" not in np.load(tmp_path / "n.npz")

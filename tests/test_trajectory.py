@@ -164,3 +164,16 @@ def test_planted_feet_are_found_and_pinning_removes_their_slide():
     assert slid > 8 and foot_skate(pinned, contacts) < 0.3 * slid, (slid, foot_skate(pinned, contacts))
     np.testing.assert_allclose(pinned - pinned[:, :1], skating - skating[:, :1], atol=1e-12)  # only the root moves
     assert np.abs(pinned[:, 0] - skating[:, 0]).max() < 1.0  # the path keeps following the measured one
+
+
+def test_the_streaming_follower_is_the_causal_trajectory_frame_by_frame():
+    from liftformer.inference.lifting.trajectory import RootFollower
+
+    poses, root = walk(120)
+    cam = Intrinsics.from_fov(60.0, 1000, 1000)
+    pixels = project(poses + root[:, None], cam) + np.random.default_rng(1).normal(scale=1.0, size=(120, 17, 2))
+    calibration = Calibration(1.0, 0.3, causal=True)
+    follower = RootFollower(cam, calibration, 50.0)
+    streamed = np.stack([follower.push(p, px) for p, px in zip(poses, pixels)])
+    np.testing.assert_allclose(streamed, camera_trajectory(poses, pixels, cam, calibration, fps=50.0), atol=1e-9)
+    assert np.linalg.norm(streamed - root, axis=-1).mean() < 0.1

@@ -117,20 +117,28 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool, webcam: bool) -> int:
-    """Causal lifting frame by frame: a JSON line per pose on stdout as soon as it is ready; files after.
+    """Causal lifting frame by frame: a JSON line per pose (and its root, from the past frames only) on stdout as soon
+    as it is ready; files after.
 
     Ctrl-C ends the stream (the only way to end a webcam's): what was streamed is still saved, exit 130.
     So does a reader that closes stdout (``| head``), exit 141 as for SIGPIPE.
     """
-    from liftformer.inference.lifting.pretrained import load_model
+    from liftformer.inference.lifting.pretrained import load_model, load_trajectory
     from liftformer.inference.lifting.streaming import KeypointStream, StreamResult, keypoint_file_source, video_source
-    from liftformer.inference.offline import report_gaps, video_frames
+    from liftformer.inference.lifting.trajectory import Intrinsics, RootFollower
+    from liftformer.inference.offline import placement, report_gaps, video_frames
     from liftformer.inference.writers.outputs import rounded
     from liftformer.inference.writers.plan import Lifted, render_output, write_outputs
 
     model = load_model(options.checkpoint, causal=True)
+    calibration = load_trajectory(options.checkpoint, causal=True) if options.trajectory else None
     src = video_source(source, options) if is_video else keypoint_file_source(source, options)
     stream = KeypointStream(model, src.layout, src.image_size, options.min_score, options.max_gap, options.flip)
+    camera = Intrinsics.for_image(*src.image_size, options.fov, options.focal)
+    follower = None if calibration is None else RootFollower(camera, calibration, src.fps, options.person_height)
+    if follower is not None and options.fov is None and options.focal is None:
+        print(f"trajectory: camera {camera.source}", file=sys.stderr)
+    roots: list[np.ndarray] = []
     results: list[StreamResult] = []
     latencies: list[float] = []
     interrupted: int | None = None  # the exit status of an early end
@@ -144,10 +152,13 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
             if not results and result.frame:
                 print(f"warning: no pose for input frames 0-{result.frame - 1} ({result.frame} frames): streaming starts "
                       "once every joint has been seen; poses keep their input frame numbers", file=sys.stderr)
+            line = {"frame": result.frame, "latency_ms": round(1000 * latencies[-1], 2), "pose_3d": rounded(result.pose, 4),
+                    "filled": np.flatnonzero(result.filled).tolist()}
+            if follower is not None:  # the root from the past frames only, as the pose
+                roots.append(follower.push(result.pose, result.pixels, result.filled))
+                line["root_3d"] = rounded(roots[-1], 4)
             results.append(result)
-            print(json.dumps({"frame": result.frame, "latency_ms": round(1000 * latencies[-1], 2),
-                              "pose_3d": rounded(result.pose, 4), "filled": np.flatnonzero(result.filled).tolist()}),
-                  flush=True)
+            print(json.dumps(line), flush=True)
     except KeyboardInterrupt:
         interrupted = 130
         print(f"interrupted after {stream.frames} frames: saving what was streamed", file=sys.stderr)
@@ -167,8 +178,11 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
     ms = 1000 * np.array(latencies)
     print(f"streamed {len(results)} frames: lifting latency median {np.median(ms):.2f} ms, p95 {np.percentile(ms, 95):.2f} ms "
           f"per frame", file=sys.stderr)
-    clip = Lifted(np.stack([r.pose for r in results]), np.stack([r.pixels for r in results]), filled,
-                  np.array([r.frame for r in results]), src.fps, src.image_size)
+    poses = np.stack([r.pose for r in results])
+    place = None if follower is None else placement(poses, np.stack(roots[:len(results)]), follower.scale, camera, src.fps,
+                                                    options.fix_feet)
+    clip = Lifted(poses, np.stack([r.pixels for r in results]), filled, np.array([r.frame for r in results]), src.fps,
+                  src.image_size, place)
     write_outputs(plan, clip, sys.stderr)  # stdout carries only JSON lines
     if plan.render:
         render_output(plan, [clip], video_frames(None if webcam or not is_video else source), sys.stderr)

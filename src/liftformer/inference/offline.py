@@ -19,7 +19,7 @@ from liftformer.inference.sources.keypoints import Keypoints2D
 from liftformer.inference.writers.plan import Lifted, OutputPlan, Placement, render_output, write_outputs
 
 if TYPE_CHECKING:
-    from liftformer.inference.lifting.trajectory import Calibration
+    from liftformer.inference.lifting.trajectory import Calibration, Intrinsics
     from liftformer.inference.tracks.prepare import Prepared
 
 
@@ -122,19 +122,25 @@ def lift_person(kp: Keypoints2D, options: LiftOptions, model: Any, log: TextIO |
 def place_person(poses: np.ndarray, prepared: Prepared, size: tuple[int, int], fps: float, options: LiftOptions,
                  calibration: Calibration) -> Placement:
     """The root's camera-space path of one lifted person and the floor under it; an assumed camera is said on stderr."""
-    from liftformer.inference.lifting.feet import foot_contacts, pin_feet
-    from liftformer.inference.lifting.ground import fit_ground
     from liftformer.inference.lifting.trajectory import Intrinsics, body_scale, camera_trajectory
 
     camera = Intrinsics.for_image(size[0], size[1], options.fov, options.focal)
     if options.fov is None and options.focal is None:
         print(f"trajectory: camera {camera.source}", file=sys.stderr)
     root = camera_trajectory(poses, prepared.pixels, camera, calibration, prepared.filled, fps, options.person_height)
-    scale = body_scale(poses, calibration, options.person_height)
-    ground = fit_ground(scale * np.asarray(poses, dtype=np.float64) + root[:, None])
-    world = ground.to_world(scale * np.asarray(poses, dtype=np.float64) + root[:, None])
+    return placement(poses, root, body_scale(poses, calibration, options.person_height), camera, fps, options.fix_feet)
+
+
+def placement(poses: np.ndarray, root: np.ndarray, scale: float, camera: Intrinsics, fps: float, fix_feet: bool) -> Placement:
+    """A person's :class:`Placement` from their path: the floor under it, the feet's contacts, the feet pinned if asked."""
+    from liftformer.inference.lifting.feet import foot_contacts, pin_feet
+    from liftformer.inference.lifting.ground import fit_ground
+
+    camera_poses = scale * np.asarray(poses, dtype=np.float64) + root[:, None]
+    ground = fit_ground(camera_poses)
+    world = ground.to_world(camera_poses)
     contacts = foot_contacts(world, fps)
-    if options.fix_feet:  # the root moves; the pose, in camera space, moves with it
+    if fix_feet:  # the root moves; the pose, in camera space, moves with it
         pinned = pin_feet(world, contacts, fps)
         root = root + (pinned[:, 0] - world[:, 0]) @ ground.rotation
     return Placement(root, scale, camera.focal, camera.center, camera.source, ground.rotation, ground.origin, contacts)

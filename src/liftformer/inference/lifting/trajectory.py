@@ -154,20 +154,58 @@ def camera_trajectory(poses: np.ndarray, pixels: np.ndarray, intrinsics: Intrins
     return solve_root(poses, rays, weights, depth=np.maximum(depth, 0.1))
 
 
-def _causal_smooth(values: np.ndarray, sigma: float) -> np.ndarray:
+class AlphaBeta:
     """An alpha-beta (constant-velocity) filter as smooth as a Gaussian of ``sigma`` frames: each value sees only the
     past, and a steady drift (a person walking towards the camera) is followed without lag."""
-    alpha = min(2.0 / (1.0 + sigma), 1.0)
-    beta = alpha * alpha / (2.0 - alpha)  # Benedict-Bordner: critically damped for this alpha
-    out = np.empty_like(values)
-    level, rate = float(values[0]), 0.0
-    for i, v in enumerate(values):
-        predicted = level + rate
-        residual = v - predicted
-        level, rate = predicted + alpha * residual, rate + beta * residual
-        out[i] = level
-    return out
+
+    def __init__(self, sigma: float) -> None:
+        self.alpha = min(2.0 / (1.0 + sigma), 1.0)
+        self.beta = self.alpha * self.alpha / (2.0 - self.alpha)  # Benedict-Bordner: critically damped for this alpha
+        self.level: float | None = None
+        self.rate = 0.0
+
+    def push(self, value: float) -> float:
+        if self.level is None:
+            self.level = value
+            return value
+        predicted = self.level + self.rate
+        residual = value - predicted
+        self.level, self.rate = predicted + self.alpha * residual, self.rate + self.beta * residual
+        return self.level
 
 
-__all__ = ["DEFAULT_FOV", "TRAJECTORY_KEY", "Calibration", "Intrinsics", "body_scale", "camera_trajectory", "load_calibration",
-           "solve_root", "stature", "write_calibration"]
+def _causal_smooth(values: np.ndarray, sigma: float) -> np.ndarray:
+    filt = AlphaBeta(sigma)
+    return np.array([filt.push(float(v)) for v in values])
+
+
+class RootFollower:
+    """The causal twin of :func:`camera_trajectory` for streaming: one root (3,) per pushed pose, from the past only
+    (the depth through :class:`AlphaBeta`). With ``height`` the body scale is the running mean over the poses so far."""
+
+    def __init__(self, intrinsics: Intrinsics, calibration: Calibration, fps: float, height: float | None = None) -> None:
+        self.intrinsics, self.calibration, self.height = intrinsics, calibration, height
+        self.depth = AlphaBeta(calibration.smooth_s * fps)
+        self.statures: list[float] = []
+
+    @property
+    def scale(self) -> float:
+        if self.height is None or not self.statures:
+            return self.calibration.depth_scale
+        return self.height / float(np.mean(self.statures))
+
+    def push(self, pose: np.ndarray, pixels: np.ndarray, filled: np.ndarray | None = None) -> np.ndarray:
+        pose = np.asarray(pose, dtype=np.float64)[None]
+        if self.height is not None:
+            self.statures.append(stature(pose))
+        pose = pose * self.scale
+        rays = self.intrinsics.rays(np.asarray(pixels)[None])
+        weights = None if filled is None else np.where(np.asarray(filled)[None], FILLED_WEIGHT, 1.0)
+        depth = self.depth.push(float(solve_root(pose, rays, weights)[0, 2])) if self.calibration.smooth_s > 0 else None
+        if depth is None:
+            return solve_root(pose, rays, weights)[0]
+        return solve_root(pose, rays, weights, depth=np.array([max(depth, 0.1)]))[0]
+
+
+__all__ = ["DEFAULT_FOV", "TRAJECTORY_KEY", "AlphaBeta", "Calibration", "Intrinsics", "RootFollower", "body_scale",
+           "camera_trajectory", "load_calibration", "solve_root", "stature", "write_calibration"]
