@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""A real-camera yardstick on Pose2Sim's Demo_MultiPerson: 4 calibrated real cameras, two people.
+
+    pip download --no-deps pose2sim==0.10.49 -d .cache/pose2sim
+    unzip -o .cache/pose2sim/pose2sim-0.10.49-py3-none-any.whl 'Pose2Sim/Demo_MultiPerson/*' -d .cache/pose2sim
+    python benchmarks/real_yardstick.py [--demo .cache/pose2sim/Pose2Sim/Demo_MultiPerson] \\
+        [--h36m-3d ../shared/data/h36m/data_3d_h36m_17j.npz]
+
+The package's own detector (MediaPipe, every person in each frame) runs on each camera's video; each frame's
+detections are associated across the four views and triangulated (DLT from the Qualisys calibration; the
+reprojection error is reported): that is the reference. Each camera is then lifted on its own by the package's
+pipeline (tracking, smoothing, hygiene, the shipped centred model), each lifted track frame is matched to the
+triangulated person its 2D is nearest to, and MPJPE / P-MPJPE (mm) are computed on the 13 joints both skeletons
+share, root-relative in that camera's axes. Beside them: the lift of the triangulation reprojected into the camera
+(the 2D made consistent: what is left is the model's), and the Human3.6M training subjects' mean pose (P-MPJPE).
+Also per camera: the frames in which each person was found, into how many tracks (fragments) and identity
+exchanges. Detections are cached beside the videos' folder (``--cache``); delete them to detect again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import platform
+import sys
+import time
+from contextlib import redirect_stderr
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy.optimize import linear_sum_assignment
+
+from liftformer.data.calibration import read_qca
+from liftformer.data.layouts import to_h36m
+from liftformer.errors import DataError
+from liftformer.evaluation.metrics import p_mpjpe
+from liftformer.evaluation.multiview import SHARED_JOINTS, associate, projection_matrix, reproject
+from liftformer.inference.lifting.pretrained import load_model
+from liftformer.inference.offline import lift_person
+from liftformer.inference.options import LiftOptions
+from liftformer.inference.sources.keypoints import Keypoints2D, PeopleKeypoints
+from liftformer.inference.sources.read import read_people
+from liftformer.inference.tracks.tracking import select_people
+
+CAMERAS = ("cam01", "cam02", "cam03", "cam04")
+MATCH_PX = 60.0  # a lifted track frame belongs to the triangulated person whose reprojection is this near (mean px)
+
+
+def detections(video: Path, cache: Path) -> PeopleKeypoints:
+    """The package's detections of every person in each frame (cached as plain arrays)."""
+    if cache.is_file():
+        with np.load(cache, allow_pickle=False) as f:
+            people = [f["people"][t, : int(n)] for t, n in enumerate(f["counts"])]
+            unsmoothed = f["unsmoothed"] if f["unsmoothed"].size else None
+            return PeopleKeypoints(f["largest"][..., :2], f["largest"][..., 2], "blazepose", int(f["size"][0]), int(f["size"][1]),
+                                   float(f["fps"]), str(video), people=people, unsmoothed=unsmoothed)
+    kp = read_people(str(video))  # the package's reader: MediaPipe's native log lines hidden
+    assert isinstance(kp, PeopleKeypoints)
+    most = max(len(p) for p in kp.people)
+    padded = np.full((len(kp.people), most, 33, 3), np.nan)
+    for t, p in enumerate(kp.people):
+        padded[t, : len(p)] = p
+    largest = np.concatenate([kp.pixels, kp.scores[..., None]], -1)
+    np.savez(cache, people=padded, counts=[len(p) for p in kp.people], largest=largest, size=[kp.width, kp.height], fps=kp.fps,
+             unsmoothed=np.zeros(0) if kp.unsmoothed is None else kp.unsmoothed)
+    return kp
+
+
+def triangulated_people(cams: list, views: list[PeopleKeypoints]) -> tuple[np.ndarray, np.ndarray]:
+    """(T, P, 17, 3) world joints of the people found in ≥ 2 views, ids kept by their roots' nearness, and (T, P)
+    reprojection errors (NaN where a person is not found)."""
+    matrices = np.stack([projection_matrix(c) for c in cams])
+    frames = min(len(v.people) for v in views)
+    tracks: list[dict[int, tuple[np.ndarray, float]]] = []
+    last: list[np.ndarray] = []
+    for t in range(frames):
+        found = associate(matrices, [to_h36m(v.people[t], "blazepose") if len(v.people[t]) else np.zeros((0, 17, 3)) for v in views])
+        roots = np.array([p[0][0] for p in found]).reshape(-1, 3)
+        assigned: dict[int, int] = {}
+        if last and len(found):
+            cost = np.linalg.norm(np.array(last)[:, None] - roots[None], axis=-1)
+            rows, cols = linear_sum_assignment(cost)
+            assigned = {int(c): int(r) for r, c in zip(rows, cols) if cost[r, c] < 0.5}
+        for i, (points, _, error) in enumerate(found):
+            pid = assigned.get(i)
+            if pid is None:
+                pid = len(tracks)
+                tracks.append({})
+                last.append(points[0])
+            tracks[pid][t] = (points, error)
+            last[pid] = points[0]
+    order = sorted(range(len(tracks)), key=lambda i: -len(tracks[i]))
+    out = np.full((frames, len(tracks), 17, 3), np.nan)
+    errors = np.full((frames, len(tracks)), np.nan)
+    for new, old in enumerate(order):
+        for t, (points, error) in tracks[old].items():
+            out[t, new], errors[t, new] = points, error
+    return out, errors
+
+
+def lifted_tracks(kp: PeopleKeypoints, model, options: LiftOptions) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+    """The package's offline pipeline on one camera: every track (id, input frames, poses (T, 17, 3), H36M pixels)."""
+    with redirect_stderr(io.StringIO()):
+        selection = select_people(kp, "all", 1, min_score=options.min_score)
+        out = []
+        for pid, person in selection.people:
+            clip = lift_person(person, options, model, io.StringIO())
+            frames = np.arange(len(clip.poses)) if clip.frames is None else clip.frames
+            out.append((pid or 1, frames, clip.poses, clip.pixels))
+    return out
+
+
+def h36m_mean_pose(path: str | None) -> np.ndarray | None:
+    if not path:
+        return None
+    from liftformer.data.h36m import load_positions
+
+    poses = np.concatenate([a for s in ("S1", "S5", "S6", "S7", "S8") for a in load_positions(path)[s].values()])
+    return (poses - poses[:, :1]).mean(0)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--demo", default=".cache/pose2sim/Pose2Sim/Demo_MultiPerson")
+    p.add_argument("--cache", default=".cache/yardstick", help="where the detections are kept")
+    p.add_argument("--h36m-3d", default=None, help="Human3.6M 3D (the mean-pose baseline)")
+    p.add_argument("--checkpoint", default=None)
+    args = p.parse_args()
+    demo = Path(args.demo)
+    if not (demo / "videos").is_dir():
+        print(f"skipped: no Demo_MultiPerson in {demo} (see this script's docstring)")
+        return
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    cams = read_qca(demo / "calibration" / "Calib.qca.txt")
+    Path(args.cache).mkdir(parents=True, exist_ok=True)
+    views = [detections(demo / "videos" / f"{name}.mp4", Path(args.cache) / f"{name}.npz") for name in CAMERAS]
+    for cam, view in zip(cams, views):
+        if (cam.width, cam.height) != (view.width, view.height):
+            raise DataError(f"{demo / 'calibration' / 'Calib.qca.txt'}: camera {cam.name} is {cam.width}x{cam.height}, "
+                            f"its video {view.width}x{view.height}")
+    truth, errors = triangulated_people(cams, views)
+    people = [i for i in range(truth.shape[1]) if np.isfinite(truth[:, i, 0, 0]).sum() >= 0.5 * len(truth)]
+    print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}; Demo_MultiPerson, {len(truth)} frames, "
+          f"{len(cams)} cameras")
+    for i in people:
+        seen = np.isfinite(errors[:, i])
+        print(f"triangulated person {i + 1}: {seen.sum()} frames, reprojection error {np.nanmean(errors[:, i]):.1f} px mean")
+    model = load_model(args.checkpoint)
+    options = LiftOptions(trajectory=False)
+    mean_pose = h36m_mean_pose(args.h36m_3d)
+    shared = list(SHARED_JOINTS)
+    print("\n| camera | person | frames found | tracks (fragments) | id exchanges | MPJPE | P-MPJPE | reprojected 2D: MPJPE / P-MPJPE"
+          " | mean pose P-MPJPE |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    summary = []
+    for cam, view in zip(cams, views):
+        matrix = projection_matrix(cam)[None]
+        tracks = lifted_tracks(view, model, options)
+        for i in people:
+            pred, true_cam, owners = [], [], []
+            for pid, frames, poses, pixels in tracks:
+                for row, t in enumerate(frames):
+                    if t >= len(truth) or not np.isfinite(truth[t, i, 0, 0]):
+                        continue
+                    distances = [np.nanmean(np.linalg.norm(reproject(matrix, truth[t, j])[0][shared] - pixels[row][shared], axis=-1))
+                                 if np.isfinite(truth[t, j, 0, 0]) else np.inf for j in people]
+                    if people[int(np.argmin(distances))] == i and min(distances) < MATCH_PX:
+                        pred.append(poses[row])
+                        true_cam.append(cam.world_to_camera(truth[t, i]))
+                        owners.append((int(t), pid))
+            if not pred:
+                print(f"| {cam.name} | {i + 1} | 0 | 0 | 0 | | | | |")
+                continue
+            pred_a = np.stack(pred)[:, shared] - np.stack(pred)[:, :1]
+            true_a = np.stack(true_cam)[:, shared] - np.stack(true_cam)[:, :1]
+            mpjpe = 1000 * np.linalg.norm(pred_a - true_a, axis=-1).mean()
+            pm = 1000 * float(p_mpjpe(pred_a, true_a))
+            owners.sort()
+            fragments = len({pid for _, pid in owners})
+            exchanges = sum(1 for (_, a), (_, b) in zip(owners, owners[1:]) if a != b)
+            # the 2D made consistent: the triangulation reprojected into this camera, lifted by the same model
+            frames_i = np.flatnonzero(np.isfinite(truth[:, i, 0, 0]))
+            reproj = np.stack([reproject(matrix, truth[t, i])[0] for t in frames_i])
+            consistent = Keypoints2D(reproj, np.ones(reproj.shape[:2]), "h36m", cam.width, cam.height, view.fps, f"{cam.name} reprojected",
+                                     frames_i)
+            with redirect_stderr(io.StringIO()):
+                clip = lift_person(consistent, options, model, io.StringIO())
+            rp = clip.poses[:, shared] - clip.poses[:, :1]
+            rt = np.stack([cam.world_to_camera(truth[t, i]) for t in frames_i])
+            rt = rt[:, shared] - rt[:, :1]
+            r_mpjpe = 1000 * np.linalg.norm(rp - rt, axis=-1).mean()
+            r_pm = 1000 * float(p_mpjpe(rp, rt))
+            mean_cell = ""
+            if mean_pose is not None:
+                mean_cell = f"{1000 * float(p_mpjpe(np.broadcast_to(mean_pose[shared] - mean_pose[:1], true_a.shape).copy(), true_a)):.1f}"
+            print(f"| {cam.name} | {i + 1} | {len({t for t, _ in owners})} of {np.isfinite(truth[:, i, 0, 0]).sum()} | {fragments} | "
+                  f"{exchanges} | {mpjpe:.1f} | {pm:.1f} | {r_mpjpe:.1f} / {r_pm:.1f} | {mean_cell} |")
+            summary.append((mpjpe, pm, r_mpjpe, r_pm))
+    if summary:
+        s = np.array(summary).mean(0)
+        print(f"\nmean over cameras and people: MPJPE {s[0]:.1f}, P-MPJPE {s[1]:.1f}; reprojected 2D: {s[2]:.1f} / {s[3]:.1f} mm")
+    print(f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
