@@ -13,8 +13,9 @@ pipeline (tracking, smoothing, hygiene, the shipped centred model), each lifted 
 triangulated person its 2D is nearest to, and MPJPE / P-MPJPE (mm) are computed on the 13 joints both skeletons
 share, root-relative in that camera's axes. Beside them: the lift of the triangulation reprojected into the camera
 (the 2D made consistent: what is left is the model's), and the Human3.6M training subjects' mean pose (P-MPJPE).
-Also per camera: the frames in which each person was found, into how many tracks (fragments) and identity
-exchanges. Detections are cached beside the videos' folder (``--cache``); delete them to detect again.
+Also per camera: the frames in which each person was found, into how many tracks (fragments), and how many
+of those tracks also hold frames of the other person (identity exchanges). Detections are cached in ``--cache``;
+delete them to detect again.
 """
 
 from __future__ import annotations
@@ -91,11 +92,12 @@ def triangulated_people(cams: list, views: list[PeopleKeypoints]) -> tuple[np.nd
             tracks[pid][t] = (points, error)
             last[pid] = points[0]
     order = sorted(range(len(tracks)), key=lambda i: -len(tracks[i]))
-    out = np.full((frames, len(tracks), 17, 3), np.nan)
+    out = np.full((frames, len(tracks), 17, 3), np.nan)  # a frame counts for a person when every shared joint is triangulated
     errors = np.full((frames, len(tracks)), np.nan)
     for new, old in enumerate(order):
         for t, (points, error) in tracks[old].items():
-            out[t, new], errors[t, new] = points, error
+            if np.isfinite(points[list(SHARED_JOINTS)]).all():
+                out[t, new], errors[t, new] = points, error
     return out, errors
 
 
@@ -109,6 +111,15 @@ def lifted_tracks(kp: PeopleKeypoints, model, options: LiftOptions) -> list[tupl
             frames = np.arange(len(clip.poses)) if clip.frames is None else clip.frames
             out.append((pid or 1, frames, clip.poses, clip.pixels))
     return out
+
+
+def _nearest(cam, people_t: np.ndarray, pixels: np.ndarray, people: list[int]) -> int | None:
+    """The triangulated person whose reprojection into ``cam`` is nearest the track's H36M pixels, if near enough."""
+    matrix, shared = projection_matrix(cam)[None], list(SHARED_JOINTS)
+    distances = [np.nanmean(np.linalg.norm(reproject(matrix, people_t[j])[0][shared] - pixels[shared], axis=-1))
+                 if np.isfinite(people_t[j][shared]).all() else np.inf for j in people]
+    best = int(np.argmin(distances))
+    return people[best] if distances[best] < MATCH_PX else None
 
 
 def h36m_mean_pose(path: str | None) -> np.ndarray | None:
@@ -151,21 +162,19 @@ def main() -> None:
     options = LiftOptions(trajectory=False)
     mean_pose = h36m_mean_pose(args.h36m_3d)
     shared = list(SHARED_JOINTS)
-    print("\n| camera | person | frames found | tracks (fragments) | id exchanges | MPJPE | P-MPJPE | reprojected 2D: MPJPE / P-MPJPE"
-          " | mean pose P-MPJPE |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("\n| camera | person | frames found | tracks (fragments) | tracks shared with the other person | MPJPE | P-MPJPE "
+          "| reprojected 2D: MPJPE / P-MPJPE | mean pose P-MPJPE |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     summary = []
     for cam, view in zip(cams, views):
         matrix = projection_matrix(cam)[None]
         tracks = lifted_tracks(view, model, options)
+        owned = {i: {pid for pid, frames, poses, pixels in tracks for row, t in enumerate(frames)
+                     if t < len(truth) and _nearest(cam, truth[t], pixels[row], people) == i} for i in people}
         for i in people:
             pred, true_cam, owners = [], [], []
             for pid, frames, poses, pixels in tracks:
                 for row, t in enumerate(frames):
-                    if t >= len(truth) or not np.isfinite(truth[t, i, 0, 0]):
-                        continue
-                    distances = [np.nanmean(np.linalg.norm(reproject(matrix, truth[t, j])[0][shared] - pixels[row][shared], axis=-1))
-                                 if np.isfinite(truth[t, j, 0, 0]) else np.inf for j in people]
-                    if people[int(np.argmin(distances))] == i and min(distances) < MATCH_PX:
+                    if t < len(truth) and _nearest(cam, truth[t], pixels[row], people) == i:
                         pred.append(poses[row])
                         true_cam.append(cam.world_to_camera(truth[t, i]))
                         owners.append((int(t), pid))
@@ -178,7 +187,7 @@ def main() -> None:
             pm = 1000 * float(p_mpjpe(pred_a, true_a))
             owners.sort()
             fragments = len({pid for _, pid in owners})
-            exchanges = sum(1 for (_, a), (_, b) in zip(owners, owners[1:]) if a != b)
+            exchanges = sum(1 for pid in owned[i] if any(pid in owned[j] for j in people if j != i))  # tracks on both people
             # the 2D made consistent: the triangulation reprojected into this camera, lifted by the same model
             frames_i = np.flatnonzero(np.isfinite(truth[:, i, 0, 0]))
             reproj = np.stack([reproject(matrix, truth[t, i])[0] for t in frames_i])
