@@ -170,7 +170,15 @@ def main() -> None:
         return
     calibration = load_calibration(weights) or Calibration(causal=args.causal)
     model = load_model(args.checkpoint, causal=args.causal)
-    fitted = fit_depth_scale(lifted(model, args.data_3d, args.gt_2d, TRAIN, args.fit_frames)) if args.fit_frames else None
+    fitted = None
+    if args.fit_frames:  # the training subjects: a depth correction, and the depth smoothing chosen there
+        train_rows = lifted(model, args.data_3d, args.gt_2d, TRAIN, args.fit_frames)
+        fitted = fit_depth_scale(train_rows)
+        sweep = {smooth: np.concatenate([root_errors(camera_trajectory(r["poses"], r["pixels"], r["intrinsics"],
+                                                                      dataclasses.replace(calibration, smooth_s=smooth)), r["root"])["mrpe"]
+                                         for r in train_rows]).mean() for smooth in (0.0, 0.1, 0.3, 1.0)}
+        print("depth smoothing on S1 S5 S6 S7 S8 (GT 2D, first frames): " +
+              ", ".join(f"{k:g} s: MRPE {1000 * v:.1f} mm" for k, v in sweep.items()))
     train = load_split("h36m", args.data_3d, args.gt_2d, TRAIN, "test", None, require_3d=True).sequences
     body_size = float(np.mean([np.median(bone_length_sum(s.positions_3d, H36M_17)) for s in train]))
     print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}; model: {weights}; "

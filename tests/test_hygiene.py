@@ -46,7 +46,8 @@ def test_injected_swaps_are_repaired(frames, groups):
     clean = walker(seed=2)
     pixels, detected, report = check_track(exchange(clean, frames, *groups), np.ones(clean.shape[:2], bool))
     np.testing.assert_array_equal(pixels, clean)
-    assert len(report.findings) == len(groups) and all(f.kind == "swap" and f.repaired for f in report.findings)
+    assert all(f.kind == "swap" and f.repaired for f in report.findings)
+    assert [f.detail for f in report.findings] == (["whole body"] if len(groups) == 2 else ["legs" if groups == (LEGS,) else "arms"])
     assert {(f.start, f.end) for f in report.findings} == {(frames.start, frames.stop)}
     assert "repaired" in report.summary() and "\n" not in report.summary()
 
@@ -76,5 +77,30 @@ def test_lift_repairs_a_swap_and_prints_one_summary_line(tmp_path, capsys):
     out = tmp_path / "walk_3d.npz"
     assert main(["lift", str(path), "--out", str(out), "--checkpoint", str(ckpt)]) == 0
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("hygiene")]
-    assert len(lines) == 1 and "repaired 2 left/right swaps (legs frames 20-25, arms frames 20-25)" in lines[0]
+    assert len(lines) == 1 and "repaired 1 left/right swap (whole body frames 20-25)" in lines[0]
     np.testing.assert_allclose(np.load(out)["keypoints_2d"], clean, atol=1e-3)
+
+
+def test_a_limb_repair_that_would_twist_a_facing_torso_is_withdrawn(monkeypatch):
+    """The issue's real clip: the detector mirrored the whole body for 5 frames, the legs' Viterbi ran on for 38.
+    The 5 frames come back as one whole-body event; the 33 legs-only frames stay as detected, and are reported."""
+    from liftformer.inference.tracks import swaps
+    from liftformer.inference.tracks.swaps import torso_disagrees, torso_facing
+
+    from liftformer.data.camera import project_to_2d_linear
+    from liftformer.data.synthetic import synthetic_motion
+
+    body = synthetic_motion(120, seed=2) * np.array([1.0, -1.0, 1.0]) + np.array([0.0, 0.0, 5.0])  # facing the camera
+    clean = project_to_2d_linear(body, np.array([1150.0, 1150.0]), np.array([500.0, 500.0]))
+    detected = np.ones(clean.shape[:2], bool)
+    assert torso_facing(clean, detected)[0].all()
+    start = 40
+    mirrored = exchange(clean, slice(start, start + 5), LEGS, ARMS)
+    monkeypatch.setattr(swaps, "find_swaps", lambda pixels, detected: {"legs": [(start, start + 38, True)],
+                                                                        "arms": [(start, start + 5, True)]})
+    pixels, _, report = check_track(mirrored, detected)
+    np.testing.assert_array_equal(pixels[start:start + 5], clean[start:start + 5])  # the mirror, undone as one event
+    np.testing.assert_array_equal(pixels[start + 5:], clean[start + 5:])  # no leg exchanged where the torso says no
+    assert not torso_disagrees(pixels, detected)[start:start + 38].any()
+    details = [(f.detail, f.repaired) for f in report.findings]
+    assert any("left as detected" in d for d, _ in details), details

@@ -86,7 +86,7 @@ def test_two_people_are_associated_across_views_and_triangulated_exactly(tmp_pat
         detections.append(np.stack(views))
     found = associate(matrices, detections)
     assert len(found) == 2 and all(error < 1e-6 for _, _, error in found)
-    for points, combo, _ in found:
+    for points, _, _ in found:
         truth = min(people, key=lambda p: np.linalg.norm(p - points))
         np.testing.assert_allclose(points, truth, atol=1e-6)
     assert sorted(tuple(c) for _, c, _ in found) == [(0, 0, 1, 0), (1, 1, 0, -1)]

@@ -1,11 +1,8 @@
 """Track hygiene: left/right swaps and identity switches, found from temporal consistency.
 
-- **Left/right swaps** (per limb group: legs, arms; H36M-17 pixels): a two-state Viterbi per
-  group, state = "as detected" or "left and right exchanged". A frame's cost is the constant-
-  velocity residual ``x_t - 2 x_{t-1} + x_{t-2}`` of the group's joints under the chosen states
-  (in units of the track's own jitter, capped so one bad joint cannot dominate), plus a small
-  prior per exchanged frame, so ambiguous stretches stay as detected. Runs whose exchange lowers
-  the cost by at least ``clear`` are repaired (exchanged back); weaker runs are only reported.
+- **Left/right swaps** (per limb group: legs, arms): :mod:`liftformer.inference.tracks.swaps` (a Viterbi
+  per group, checked against the torso: no repair may make a clearly facing torso's hips and shoulders
+  disagree; a whole-body mirror is one event).
 - **Identity switches inside a track** (a single-person detector jumping to someone else): frames
   where most joints leave the robust constant-velocity prediction together (by more than the
   jitter and a fraction of the body height), or where the bone lengths change at once. A jump
@@ -16,9 +13,6 @@
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -27,9 +21,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 from liftformer.data.camera import normalize_screen_coordinates
 from liftformer.data.skeleton import H36M_17
 from liftformer.inference.tracks.prepare import Prepared, fill_gaps
+from liftformer.inference.tracks.swaps import SWAP_GROUPS, _quiet, _robust_scale, body_height, swap_repairs, torso_disagrees
 
-SWAP_GROUPS = {"legs": ((4, 5, 6), (1, 2, 3)), "arms": ((11, 12, 13), (14, 15, 16))}  # H36M-17 (left, right)
-
+__all__ = ["SWAP_GROUPS", "Finding", "HygieneReport", "apply_hygiene", "check_track", "find_switches", "torso_disagrees"]
 
 @dataclass(frozen=True)
 class Finding:
@@ -64,87 +58,6 @@ class HygieneReport:
                                  f"{'s' if kind == 'swap' and len(found) > 1 else ''} ({shown})")
         body = "; ".join(parts) if parts else "no left/right swaps or identity switches found"
         return f"hygiene{' ' + who if who else ''}: {body}"
-
-
-def _robust_scale(residuals: np.ndarray, floor: float) -> float:
-    """Per-axis jitter scale from residual norms (median of a 2D Gaussian's norm is 1.177 sigma)."""
-    finite = residuals[np.isfinite(residuals)]
-    return max(float(np.median(finite)) / 1.177 if finite.size else floor, floor)
-
-
-def body_height(pixels: np.ndarray, detected: np.ndarray) -> float:
-    """Median over frames of the detected joints' vertical extent, pixels (at least 1)."""
-    y = np.where(detected, pixels[..., 1], np.nan)
-    with np.errstate(all="ignore"), _quiet():
-        extent = np.nanmax(y, 1) - np.nanmin(y, 1)
-    extent = extent[np.isfinite(extent)]
-    return max(float(np.median(extent)) if extent.size else 1.0, 1.0)
-
-
-def _swap_costs(x: np.ndarray, w: np.ndarray, sigma: float, cap: float) -> np.ndarray:
-    """(T-2, 2, 2, 2) cost of states (s_{t-2}, s_{t-1}, s_t) for a group; ``x`` (2, T, K, 2) as detected / exchanged."""
-    r = x[None, None, :, 2:] - 2 * x[None, :, None, 1:-1] + x[:, None, None, :-2]  # (a, b, c, T-2, K, 2)
-    e = np.minimum((r**2).sum(-1) / sigma**2, cap**2)
-    ok = w[2:] & w[1:-1] & w[:-2]
-    return np.where(ok, e, 0.0).sum(-1).transpose(3, 0, 1, 2)
-
-
-def _viterbi(cost: np.ndarray, prior: float) -> np.ndarray:
-    """Lowest-cost 0/1 states (T,) for second-order costs (T-2, 2, 2, 2) and ``prior`` per state 1."""
-    steps = len(cost)
-    value = np.array([[0.0, prior], [prior, 2 * prior]])  # (s_0, s_1)
-    back = np.zeros((steps, 2, 2), dtype=np.int8)
-    penalty = np.array([0.0, prior])
-    for t in range(steps):
-        total = value[:, :, None] + cost[t]  # (a, b, c)
-        back[t] = total.argmin(0)
-        value = total.min(0) + penalty[None, :]
-    states = np.zeros(steps + 2, dtype=np.int8)
-    states[-2], states[-1] = np.unravel_index(int(value.argmin()), value.shape)
-    for t in range(steps - 1, -1, -1):
-        states[t] = back[t, states[t + 1], states[t + 2]]
-    return states
-
-
-def _path_cost(cost: np.ndarray, states: np.ndarray, prior: float) -> float:
-    idx = np.arange(len(cost))
-    return float(cost[idx, states[:-2], states[1:-1], states[2:]].sum() + prior * states.sum())
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) of each run of True."""
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
-
-
-def find_swaps(
-    pixels: np.ndarray, detected: np.ndarray, prior: float = 1.0, cap: float = 6.0, clear: float = 60.0, report: float = 10.0
-) -> dict[str, list[tuple[int, int, bool]]]:
-    """Left/right exchanges of H36M-17 ``pixels`` (T, 17, 2) per limb group: [start, end) and whether the
-    evidence is clear (cost lowered by at least ``clear`` jitter² units; runs below ``report`` are dropped).
-    ``detected`` (T, 17) marks real detections."""
-    out: dict[str, list[tuple[int, int, bool]]] = {}
-    if len(pixels) < 3:
-        return {name: [] for name in SWAP_GROUPS}
-    floor = 1e-3 * body_height(pixels, detected)
-    for name, (left, right) in SWAP_GROUPS.items():
-        order, swapped = list(left + right), list(right + left)
-        x = np.stack([pixels[:, order], pixels[:, swapped]]).astype(np.float64)
-        w = detected[:, order] & detected[:, swapped]
-        r0 = np.linalg.norm(x[0, 2:] - 2 * x[0, 1:-1] + x[0, :-2], axis=-1)
-        sigma = _robust_scale(np.where(w[2:] & w[1:-1] & w[:-2], r0, np.nan), floor)
-        cost = _swap_costs(x, w, sigma, cap)
-        states = _viterbi(cost, prior)
-        best = _path_cost(cost, states, prior)
-        found = []
-        for start, end in _runs(states == 1):
-            undone = states.copy()
-            undone[start:end] = 0
-            margin = _path_cost(cost, undone, prior) - best
-            if margin >= report:
-                found.append((start, end, margin >= clear))
-        out[name] = found
-    return out
 
 
 def _invariant(pixels: np.ndarray, detected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -184,14 +97,6 @@ def _jump_frames(pixels: np.ndarray, detected: np.ndarray, k: int, noise: float,
     jumps[k + 1:] = np.nan_to_num(resid, nan=0.0) > thr
     jumps[k:] |= np.nan_to_num(change, nan=0.0) > 0.25  # bone lengths a quarter off at once: another body
     return jumps
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """No RuntimeWarnings from reductions over frames without a detection."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        yield
 
 
 def find_switches(
@@ -249,14 +154,14 @@ def check_track(
             detected[start:end] = False
         detail = "another person, interpolated" if clear else "sudden jump, another person from here?"
         report.findings.append(Finding("switch", int(index[start]), int(index[end - 1]) + 1, clear, detail))
-    for name, runs in find_swaps(pixels, detected).items():
+    masks, swaps = swap_repairs(pixels, detected)
+    for name, mask in masks.items():
         left, right = SWAP_GROUPS[name]
-        order, swapped = list(left + right), list(right + left)
-        for start, end, clear in runs:
-            if clear:
-                pixels[start:end, order] = pixels[start:end, swapped]
-                detected[start:end, order] = detected[start:end, swapped]
-            report.findings.append(Finding("swap", int(index[start]), int(index[end - 1]) + 1, clear, name))
+        order, swapped = np.array(left + right), np.array(right + left)
+        pixels[np.ix_(mask, order)] = pixels[np.ix_(mask, swapped)]
+        detected[np.ix_(mask, order)] = detected[np.ix_(mask, swapped)]
+    for start, end, repaired, what in swaps:
+        report.findings.append(Finding("swap", int(index[start]), int(index[end - 1]) + 1, repaired, what))
     report.findings.sort(key=lambda f: f.start)
     return pixels, detected, report
 

@@ -1,0 +1,181 @@
+"""Left/right swaps of a track's limbs (H36M-17 pixels), found from temporal consistency and checked against the torso.
+
+Per limb group (legs, arms) a two-state Viterbi, state = "as detected" or "left and right exchanged". A
+frame's cost is the constant-velocity residual ``x_t - 2 x_{t-1} + x_{t-2}`` of the group's joints under
+the chosen states (in units of the track's own jitter, capped so one bad joint cannot dominate), plus a
+small prior per exchanged frame, so ambiguous stretches stay as detected. Runs whose exchange lowers the
+cost by at least ``clear`` are candidates for repair; weaker runs are only reported.
+
+The torso then has the last word (:func:`swap_repairs`): where it faces the camera clearly, the hips and the
+shoulders must agree on left and right (a body cannot twist that far). A repair that would make them
+disagree in a frame where the detection had them agree is withdrawn there and reported: a whole-body mirror
+(the detector seeing the back as the front) exchanges both groups together and is repaired as one event.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+SWAP_GROUPS = {"legs": ((4, 5, 6), (1, 2, 3)), "arms": ((11, 12, 13), (14, 15, 16))}  # H36M-17 (left, right)
+HIPS, SHOULDERS = (4, 1), (11, 14)  # H36M-17 (left, right)
+CLEAR_TORSO = 0.15  # hips and shoulders this wide (of the pelvis-thorax length) in the image: the torso faces the camera
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """No RuntimeWarnings from reductions over frames without a detection."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def torso_facing(pixels: np.ndarray, detected: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per frame (T,): whether the torso faces the camera (or away) clearly — hips and shoulders both detected and
+    each at least ``CLEAR_TORSO`` of the pelvis-to-thorax length wide in the image — and the left/right order
+    (sign of x_left - x_right) of the hips and of the shoulders."""
+    hips = pixels[:, HIPS[0], 0] - pixels[:, HIPS[1], 0]
+    shoulders = pixels[:, SHOULDERS[0], 0] - pixels[:, SHOULDERS[1], 0]
+    torso = np.linalg.norm(pixels[:, 8] - pixels[:, 0], axis=-1)
+    seen = detected[:, list(HIPS + SHOULDERS)].all(1) & detected[:, [0, 8]].all(1)
+    clear = seen & (np.abs(hips) > CLEAR_TORSO * torso) & (np.abs(shoulders) > CLEAR_TORSO * torso)
+    return clear, np.sign(hips), np.sign(shoulders)
+
+
+def torso_disagrees(pixels: np.ndarray, detected: np.ndarray) -> np.ndarray:
+    """(T,) frames whose torso faces the camera clearly but whose hips and shoulders disagree on left and right: one
+    limb group is exchanged (a body cannot twist that far)."""
+    clear, hips, shoulders = torso_facing(pixels, detected)
+    return clear & (hips != shoulders)
+
+
+def _robust_scale(residuals: np.ndarray, floor: float) -> float:
+    """Per-axis jitter scale from residual norms (median of a 2D Gaussian's norm is 1.177 sigma)."""
+    finite = residuals[np.isfinite(residuals)]
+    return max(float(np.median(finite)) / 1.177 if finite.size else floor, floor)
+
+
+def body_height(pixels: np.ndarray, detected: np.ndarray) -> float:
+    """Median over frames of the detected joints' vertical extent, pixels (at least 1)."""
+    y = np.where(detected, pixels[..., 1], np.nan)
+    with np.errstate(all="ignore"), _quiet():
+        extent = np.nanmax(y, 1) - np.nanmin(y, 1)
+    extent = extent[np.isfinite(extent)]
+    return max(float(np.median(extent)) if extent.size else 1.0, 1.0)
+
+
+def _swap_costs(x: np.ndarray, w: np.ndarray, sigma: float, cap: float) -> np.ndarray:
+    """(T-2, 2, 2, 2) cost of states (s_{t-2}, s_{t-1}, s_t) for a group; ``x`` (2, T, K, 2) as detected / exchanged."""
+    r = x[None, None, :, 2:] - 2 * x[None, :, None, 1:-1] + x[:, None, None, :-2]  # (a, b, c, T-2, K, 2)
+    e = np.minimum((r**2).sum(-1) / sigma**2, cap**2)
+    ok = w[2:] & w[1:-1] & w[:-2]
+    return np.where(ok, e, 0.0).sum(-1).transpose(3, 0, 1, 2)
+
+
+def _viterbi(cost: np.ndarray, prior: float) -> np.ndarray:
+    """Lowest-cost 0/1 states (T,) for second-order costs (T-2, 2, 2, 2) and ``prior`` per state 1."""
+    steps = len(cost)
+    value = np.array([[0.0, prior], [prior, 2 * prior]])  # (s_0, s_1)
+    back = np.zeros((steps, 2, 2), dtype=np.int8)
+    penalty = np.array([0.0, prior])
+    for t in range(steps):
+        total = value[:, :, None] + cost[t]  # (a, b, c)
+        back[t] = total.argmin(0)
+        value = total.min(0) + penalty[None, :]
+    states = np.zeros(steps + 2, dtype=np.int8)
+    states[-2], states[-1] = np.unravel_index(int(value.argmin()), value.shape)
+    for t in range(steps - 1, -1, -1):
+        states[t] = back[t, states[t + 1], states[t + 2]]
+    return states
+
+
+def _path_cost(cost: np.ndarray, states: np.ndarray, prior: float) -> float:
+    idx = np.arange(len(cost))
+    return float(cost[idx, states[:-2], states[1:-1], states[2:]].sum() + prior * states.sum())
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) of each run of True."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
+
+
+def find_swaps(
+    pixels: np.ndarray, detected: np.ndarray, prior: float = 1.0, cap: float = 6.0, clear: float = 60.0, report: float = 10.0
+) -> dict[str, list[tuple[int, int, bool]]]:
+    """Left/right exchanges of H36M-17 ``pixels`` (T, 17, 2) per limb group: [start, end) and whether the
+    evidence is clear (cost lowered by at least ``clear`` jitter² units; runs below ``report`` are dropped).
+    ``detected`` (T, 17) marks real detections."""
+    out: dict[str, list[tuple[int, int, bool]]] = {}
+    if len(pixels) < 3:
+        return {name: [] for name in SWAP_GROUPS}
+    floor = 1e-3 * body_height(pixels, detected)
+    for name, (left, right) in SWAP_GROUPS.items():
+        order, swapped = list(left + right), list(right + left)
+        x = np.stack([pixels[:, order], pixels[:, swapped]]).astype(np.float64)
+        w = detected[:, order] & detected[:, swapped]
+        r0 = np.linalg.norm(x[0, 2:] - 2 * x[0, 1:-1] + x[0, :-2], axis=-1)
+        sigma = _robust_scale(np.where(w[2:] & w[1:-1] & w[:-2], r0, np.nan), floor)
+        cost = _swap_costs(x, w, sigma, cap)
+        states = _viterbi(cost, prior)
+        best = _path_cost(cost, states, prior)
+        found = []
+        for start, end in _runs(states == 1):
+            undone = states.copy()
+            undone[start:end] = 0
+            margin = _path_cost(cost, undone, prior) - best
+            if margin >= report:
+                found.append((start, end, margin >= clear))
+        out[name] = found
+    return out
+
+
+
+
+def swap_repairs(pixels: np.ndarray, detected: np.ndarray) -> tuple[dict[str, np.ndarray], list[tuple[int, int, bool, str]]]:
+    """Which frames of each limb group to exchange back (``{group: (T,) bool}``) and what to report: (start, end,
+    repaired, what) per run, "whole body" where the legs and the arms are exchanged over the same frames. A clear run
+    is withdrawn in the frames where it would make a clearly facing torso's hips and shoulders disagree (that had
+    agreed), and in the frames without such evidence whose nearest evidence in the run says so."""
+    runs = find_swaps(pixels, detected)
+    masks = {name: np.zeros(len(pixels), bool) for name in SWAP_GROUPS}
+    for name, found in runs.items():
+        for start, end, clear in found:
+            masks[name][start:end] |= clear
+    clear_torso, hips, shoulders = torso_facing(pixels, detected)
+    other = {"legs": np.where(masks["arms"], -shoulders, shoulders), "arms": np.where(masks["legs"], -hips, hips)}
+    own = {"legs": hips, "arms": shoulders}
+    withdrawn = np.zeros(len(pixels), bool)
+    for name, mask in masks.items():  # each group's repair, judged with the other group as it will be
+        agree_before, agree_after = own[name] == other[name], -own[name] == other[name]
+        evidence = np.where(clear_torso & ~agree_before & agree_after, 1, np.where(clear_torso & agree_before & ~agree_after, -1, 0))
+        for start, end in _runs(mask):
+            veto = _nearest_evidence(evidence[start:end]) < 0  # frames without evidence follow the nearest that has some
+            withdrawn[start:end] |= veto
+    for mask in masks.values():
+        mask &= ~withdrawn
+    report: list[tuple[int, int, bool, str]] = []
+    body = {(start, end) for start, end, _ in runs["legs"]} & {(start, end) for start, end, _ in runs["arms"]}
+    for name, found in runs.items():
+        for start, end, clear in found:
+            if (start, end) in body:
+                if name == "legs":  # one event for both groups
+                    report.append((start, end, bool(masks["legs"][start:end].any() and masks["arms"][start:end].any()), "whole body"))
+                continue
+            kept = bool(masks[name][start:end].any())
+            what = name if not (clear and withdrawn[start:end].any()) else f"{name} (left as detected in "\
+                f"{int(withdrawn[start:end].sum())} frames: the torso faces the camera the other way)"
+            report.append((start, end, kept, what))
+    return masks, report
+
+
+def _nearest_evidence(evidence: np.ndarray) -> np.ndarray:
+    """Each frame's evidence (+1, -1, 0: none) filled from the nearest frame that has some (all 0 if none does)."""
+    known = np.flatnonzero(evidence)
+    if not len(known):
+        return evidence
+    nearest = known[np.abs(np.arange(len(evidence))[:, None] - known[None]).argmin(1)]
+    return evidence[nearest]
