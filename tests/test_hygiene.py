@@ -84,11 +84,10 @@ def test_lift_repairs_a_swap_and_prints_one_summary_line(tmp_path, capsys):
 def test_a_limb_repair_that_would_twist_a_facing_torso_is_withdrawn(monkeypatch):
     """The issue's real clip: the detector mirrored the whole body for 5 frames, the legs' Viterbi ran on for 38.
     The 5 frames come back as one whole-body event; the 33 legs-only frames stay as detected, and are reported."""
-    from liftformer.inference.tracks import swaps
-    from liftformer.inference.tracks.swaps import torso_disagrees, torso_facing
-
     from liftformer.data.camera import project_to_2d_linear
     from liftformer.data.synthetic import synthetic_motion
+    from liftformer.inference.tracks import swaps
+    from liftformer.inference.tracks.swaps import torso_disagrees, torso_facing
 
     body = synthetic_motion(120, seed=2) * np.array([1.0, -1.0, 1.0]) + np.array([0.0, 0.0, 5.0])  # facing the camera
     clean = project_to_2d_linear(body, np.array([1150.0, 1150.0]), np.array([500.0, 500.0]))
