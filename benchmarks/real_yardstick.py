@@ -12,7 +12,9 @@ reprojection error is reported): that is the reference. Each camera is then lift
 pipeline (tracking, smoothing, hygiene, the shipped centred model), each lifted track frame is matched to the
 triangulated person its 2D is nearest to, and MPJPE / P-MPJPE (mm) are computed on the 13 joints both skeletons
 share, root-relative in that camera's axes. Beside them: the lift of the triangulation reprojected into the camera
-(the 2D made consistent: what is left is the model's), and the Human3.6M training subjects' mean pose (P-MPJPE).
+(the 2D made consistent: what is left is the model's), and the Human3.6M training subjects' mean pose (P-MPJPE);
+and the trajectory (``--focal`` with the camera's calibrated focal length): the lifted root against the
+triangulated pelvis in that camera's axes (MRPE, mm).
 Also per camera: the frames in which each person was found, into how many tracks (fragments), and how many
 of those tracks also hold frames of the other person (identity exchanges). Detections are cached in ``--cache``;
 delete them to detect again.
@@ -21,6 +23,7 @@ delete them to detect again.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import platform
 import sys
@@ -37,7 +40,7 @@ from liftformer.data.layouts import to_h36m
 from liftformer.errors import DataError
 from liftformer.evaluation.metrics import p_mpjpe
 from liftformer.evaluation.multiview import SHARED_JOINTS, associate, projection_matrix, reproject
-from liftformer.inference.lifting.pretrained import load_model
+from liftformer.inference.lifting.pretrained import load_model, load_trajectory
 from liftformer.inference.offline import lift_person
 from liftformer.inference.options import LiftOptions
 from liftformer.inference.sources.keypoints import Keypoints2D, PeopleKeypoints
@@ -101,15 +104,16 @@ def triangulated_people(cams: list, views: list[PeopleKeypoints]) -> tuple[np.nd
     return out, errors
 
 
-def lifted_tracks(kp: PeopleKeypoints, model, options: LiftOptions) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
-    """The package's offline pipeline on one camera: every track (id, input frames, poses (T, 17, 3), H36M pixels)."""
+def lifted_tracks(kp: PeopleKeypoints, model, options: LiftOptions, calibration) -> list[tuple]:
+    """The package's offline pipeline on one camera: every track (id, input frames, poses (T, 17, 3), H36M pixels,
+    the root's camera-space path (T, 3) from ``options.focal``)."""
     with redirect_stderr(io.StringIO()):
         selection = select_people(kp, "all", 1, min_score=options.min_score)
         out = []
         for pid, person in selection.people:
-            clip = lift_person(person, options, model, io.StringIO())
+            clip = lift_person(person, options, model, io.StringIO(), calibration)
             frames = np.arange(len(clip.poses)) if clip.frames is None else clip.frames
-            out.append((pid or 1, frames, clip.poses, clip.pixels))
+            out.append((pid or 1, frames, clip.poses, clip.pixels, clip.placement.root))
     return out
 
 
@@ -159,27 +163,29 @@ def main() -> None:
         seen = np.isfinite(errors[:, i])
         print(f"triangulated person {i + 1}: {seen.sum()} frames, reprojection error {np.nanmean(errors[:, i]):.1f} px mean")
     model = load_model(args.checkpoint)
-    options = LiftOptions(trajectory=False)
+    options = LiftOptions()
+    calibration = load_trajectory(args.checkpoint)
     mean_pose = h36m_mean_pose(args.h36m_3d)
     shared = list(SHARED_JOINTS)
     print("\n| camera | person | frames found | tracks (fragments) | tracks shared with the other person | MPJPE | P-MPJPE "
-          "| reprojected 2D: MPJPE / P-MPJPE | mean pose P-MPJPE |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "| reprojected 2D: MPJPE / P-MPJPE | mean pose P-MPJPE | trajectory MRPE (--focal) |\n|" + " --- |" * 10)
     summary = []
     for cam, view in zip(cams, views):
         matrix = projection_matrix(cam)[None]
-        tracks = lifted_tracks(view, model, options)
-        owned = {i: {pid for pid, frames, poses, pixels in tracks for row, t in enumerate(frames)
+        tracks = lifted_tracks(view, model, dataclasses.replace(options, focal=float(cam.focal[0])), calibration)
+        owned = {i: {pid for pid, frames, poses, pixels, _ in tracks for row, t in enumerate(frames)
                      if t < len(truth) and _nearest(cam, truth[t], pixels[row], people) == i} for i in people}
         for i in people:
-            pred, true_cam, owners = [], [], []
-            for pid, frames, poses, pixels in tracks:
+            pred, true_cam, owners, root_errors = [], [], [], []
+            for pid, frames, poses, pixels, roots in tracks:
                 for row, t in enumerate(frames):
                     if t < len(truth) and _nearest(cam, truth[t], pixels[row], people) == i:
                         pred.append(poses[row])
                         true_cam.append(cam.world_to_camera(truth[t, i]))
                         owners.append((int(t), pid))
+                        root_errors.append(np.linalg.norm(roots[row] - true_cam[-1][0]))
             if not pred:
-                print(f"| {cam.name} | {i + 1} | 0 | 0 | 0 | | | | |")
+                print(f"| {cam.name} | {i + 1} | 0 | 0 | 0 | | | | | |")
                 continue
             pred_a = np.stack(pred)[:, shared] - np.stack(pred)[:, :1]
             true_a = np.stack(true_cam)[:, shared] - np.stack(true_cam)[:, :1]
@@ -200,15 +206,17 @@ def main() -> None:
             rt = rt[:, shared] - rt[:, :1]
             r_mpjpe = 1000 * np.linalg.norm(rp - rt, axis=-1).mean()
             r_pm = 1000 * float(p_mpjpe(rp, rt))
+            mrpe = 1000 * float(np.mean(root_errors))  # the trajectory, with this camera's focal length
             mean_cell = ""
             if mean_pose is not None:
                 mean_cell = f"{1000 * float(p_mpjpe(np.broadcast_to(mean_pose[shared] - mean_pose[:1], true_a.shape).copy(), true_a)):.1f}"
             print(f"| {cam.name} | {i + 1} | {len({t for t, _ in owners})} of {np.isfinite(truth[:, i, 0, 0]).sum()} | {fragments} | "
-                  f"{exchanges} | {mpjpe:.1f} | {pm:.1f} | {r_mpjpe:.1f} / {r_pm:.1f} | {mean_cell} |")
-            summary.append((mpjpe, pm, r_mpjpe, r_pm))
+                  f"{exchanges} | {mpjpe:.1f} | {pm:.1f} | {r_mpjpe:.1f} / {r_pm:.1f} | {mean_cell} | {mrpe:.0f} |")
+            summary.append((mpjpe, pm, r_mpjpe, r_pm, mrpe))
     if summary:
         s = np.array(summary).mean(0)
-        print(f"\nmean over cameras and people: MPJPE {s[0]:.1f}, P-MPJPE {s[1]:.1f}; reprojected 2D: {s[2]:.1f} / {s[3]:.1f} mm")
+        print(f"\nmean over cameras and people: MPJPE {s[0]:.1f}, P-MPJPE {s[1]:.1f}; reprojected 2D: {s[2]:.1f} / {s[3]:.1f} mm; "
+              f"trajectory MRPE {s[4]:.0f} mm")
     print(f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
 
 
