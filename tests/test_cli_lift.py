@@ -455,3 +455,10 @@ def test_stream_prints_each_root_and_saves_the_same(tmp_path, capsys):
     np.testing.assert_allclose(saved["root_3d"], [line["root_3d"] for line in lines], atol=1e-4)
     assert main(["lift", str(path), "--stream", "--out", str(tmp_path / "n.npz"), "--no-trajectory"]) == 0
     assert "root_3d" not in capsys.readouterr().out and "root_3d" not in np.load(tmp_path / "n.npz")
+
+
+def test_demo_with_a_model_without_a_trajectory_stays_root_relative(tmp_path, capsys):
+    ckpt = tmp_path / "bare.safetensors"
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt)
+    assert main(["demo", "--out-dir", str(tmp_path / "d"), "--frames", "12", "--no-render", "--checkpoint", str(ckpt)]) == 0
+    assert "root_3d" not in np.load(tmp_path / "d" / "demo_3d.npz")

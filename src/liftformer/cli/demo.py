@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from importlib import resources
 from pathlib import Path
 
@@ -30,6 +31,10 @@ def run(args: argparse.Namespace) -> int:
     plan = OutputPlan(out_dir / "demo_3d.npz", render=None if args.no_render else out_dir / "demo.gif")
     plan.check({"input": source, "--checkpoint": args.checkpoint}, {"npz": "--out-dir", "render": "--out-dir (render)"})
     options = lift_options(args)
+    if args.checkpoint:  # a model without a trajectory calibration is shown root-relative, as before
+        from liftformer.inference.lifting.trajectory import load_calibration
+
+        options = dataclasses.replace(options, trajectory=load_calibration(args.checkpoint) is not None)
     kp = read_keypoints(source)
     if args.frames:
         kp.pixels = kp.pixels[: args.frames]
