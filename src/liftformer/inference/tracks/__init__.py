@@ -3,6 +3,7 @@ model-ready keypoints and their hygiene.
 
 ``tracking`` (Hungarian assignment, ``select_people``), ``tail_swaps`` (ids exchanged between tracks),
 ``smoothing`` (One-Euro, for detectors that do not smooth), ``prepare`` (missing joints filled, layout
-converted to H36M-17, normalised) and ``hygiene`` (left/right swaps, identity switches inside a track).
+converted to H36M-17, normalised), ``swaps`` (left/right exchanges, checked against the torso) and ``hygiene``
+(the repair of a track: swaps and identity switches inside it).
 Imports ``sources`` (the keypoint types) and nothing after it.
 """
