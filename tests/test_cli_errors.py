@@ -295,3 +295,15 @@ def test_prepare_writes_into_the_current_directory_never_beside_its_input(h36m, 
     assert capsys.readouterr().out.startswith("wrote data_2d_h36m_gt.npz: ")
     assert (work / "data_2d_h36m_gt.npz").stat().st_size == Path(h36m["2d"]).stat().st_size  # zip times differ
     assert [p.name for p in data.iterdir()] == ["data_3d_h36m.npz"]
+
+
+def test_ctrl_c_before_the_first_epoch_leaves_no_run_folder(h36m, tmp_path, capsys, monkeypatch):
+    from liftformer.training.trainer import Trainer
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Trainer, "train_epoch", interrupted)
+    out = tmp_path / "run"
+    assert main(train_args(h36m, str(out), "--train-subjects", "S1", "--val-subjects", "S9", "--epochs", "1")) == 130
+    assert "interrupted before the first epoch ended: nothing to keep" in capsys.readouterr().err and not out.exists()

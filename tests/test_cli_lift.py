@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import one_line_error, tiny_model_kwargs, with_trajectory
+from conftest import one_line_error, tiny_model_kwargs, two_people_json, with_trajectory
 from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.cli.main import main
 from liftformer.data.synthetic import demo_keypoints
@@ -462,3 +462,21 @@ def test_demo_with_a_model_without_a_trajectory_stays_root_relative(tmp_path, ca
     save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt)
     assert main(["demo", "--out-dir", str(tmp_path / "d"), "--frames", "12", "--no-render", "--checkpoint", str(ckpt)]) == 0
     assert "root_3d" not in np.load(tmp_path / "d" / "demo_3d.npz")
+
+
+def test_the_render_stands_everyone_on_one_floor(tmp_path, monkeypatch):
+    """Several placed people are drawn in the first person's upright frame, each at their own floor height."""
+    shown = {}
+
+    def capture(poses, pixels, size, **kwargs):
+        shown["poses"], shown["roots"] = poses, kwargs["roots"]
+        return iter(())
+
+    monkeypatch.setattr("liftformer.inference.writers.render.render_frames", capture)
+    monkeypatch.setattr("liftformer.inference.writers.render.write_video", lambda images, path, fps: 0)
+    path, _ = two_people_json(tmp_path)
+    assert main(["lift", str(path), "--out", str(tmp_path / "o.npz"), "--render", str(tmp_path / "r.mp4"), "--person", "all"]) == 0
+    feet = shown["poses"][..., [3, 6], 1] + shown["roots"][..., None, 1]  # render axes: y down
+    lowest = np.nanmax(feet, axis=-1)  # each person's lower ankle per frame
+    per_person = np.nanmedian(lowest, axis=1)
+    assert np.ptp(per_person) < 0.05, per_person  # both stand on the same floor (fails without the floor shift)

@@ -50,9 +50,9 @@ def check_outputs(outputs: Mapping[str, PathLike | None], inputs: Mapping[str, P
     """Refuse, before any work, an output that is an input or another output, or can't be written.
 
     ``outputs`` and ``inputs`` map a label the user knows (a flag such as ``--out``, or "input")
-    to a path; ``None`` entries are skipped. Each output's directory is created if missing and
-    probed with a real temporary file, so read-only or non-directory parents fail here, not after
-    the work. Raises a one-line :class:`LiftformerError` naming the flag, the path and the fix.
+    to a path; ``None`` entries are skipped. Each output's directory (or, when missing, its nearest
+    existing parent: the writer makes it) is probed with a real temporary file, so read-only or
+    non-directory parents fail here, not after the work. Raises a one-line :class:`LiftformerError` naming the flag, the path and the fix.
     """
     seen: dict[str, tuple[str, Path]] = {}
     ins = {label: Path(p) for label, p in (inputs or {}).items() if p is not None}
@@ -70,7 +70,7 @@ def check_outputs(outputs: Mapping[str, PathLike | None], inputs: Mapping[str, P
             raise LiftformerError(f"{label} {path}: is also the {other_label} output {other}: give them different paths")
         seen[key] = (label, path)
         check_not_folder(label, path)
-        check_writable_dir(path.parent, label)
+        check_writable_dir(path.parent, label, create=False)  # made when the file is written: a refused run leaves none
 
 
 def check_writable_dir(directory: PathLike, label: str, create: bool = True) -> None:

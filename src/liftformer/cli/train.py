@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from liftformer.cli.augment_args import add_augment_arguments, check_flags as check_augment_flags, from_args as cameras_from_args
 from liftformer.cli.data_args import add_data_arguments, comma_list
@@ -157,12 +159,18 @@ def run(args: argparse.Namespace) -> int:
     if args.init:
         trainer.start_from(args.init)
         print(f"starting from the weights of {args.init}", flush=True)
+    made_here = not os.path.exists(args.out)
     try:
         trainer.fit()
     except KeyboardInterrupt:
         if trainer.dist.is_main and trainer.history:
             print(f"interrupted in epoch {trainer.epoch + 1}: {args.out} keeps last.pt (epoch {trainer.epoch}) and {BEST_FILE}; "
                   f"no {FINAL_FILE}, as the run did not end: --resume continues it", file=sys.stderr, flush=True)
+        elif trainer.dist.is_main:  # nothing to keep: a folder this run made holds only its config.json
+            if made_here and {p.name for p in Path(args.out).iterdir()} <= {"config.json"}:
+                shutil.rmtree(args.out)
+            print(f"interrupted before the first epoch ended: nothing to keep{', ' + args.out + ' removed' if made_here else ''}",
+                  file=sys.stderr, flush=True)
         raise
     if trainer.dist.world_size > 1:
         import torch.distributed as dist

@@ -111,12 +111,15 @@ def on_common_frames(clips: list[Lifted], arrays: list[tuple[np.ndarray, ...]] |
 
 def _shown(clip: Lifted, world: Placement) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A placed clip in the render's axes (x right, y down, z away: ``world``'s upright frame, floor level):
-    root-relative poses at the body's scale, pixels, roots."""
-    assert clip.placement is not None
+    root-relative poses at the body's scale, pixels, roots. Each person stands on the common floor at their own
+    feet's height (their depths, hence heights, are estimated apart and need not agree)."""
+    place = clip.placement
+    assert place is not None
     flip = np.array([1.0, -1.0, -1.0])
-    poses = (clip.placement.scale * np.asarray(clip.poses, dtype=np.float64)) @ world.rotation.T * flip
-    roots = ((clip.placement.root - world.origin) @ world.rotation.T) * flip
-    return poses, clip.pixels, roots
+    poses = (place.scale * np.asarray(clip.poses, dtype=np.float64)) @ world.rotation.T * flip
+    roots = (place.root - world.origin) @ world.rotation.T
+    roots[:, 1] -= ((place.origin - world.origin) @ world.rotation.T)[1]  # their own floor (y = 0 in their frame) to ours
+    return poses, clip.pixels, roots * flip
 
 
 def render_output(plan: OutputPlan, clips: list[Lifted], video_frames: Iterator[np.ndarray] | None = None,
