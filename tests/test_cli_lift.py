@@ -480,3 +480,21 @@ def test_the_render_stands_everyone_on_one_floor(tmp_path, monkeypatch):
     lowest = np.nanmax(feet, axis=-1)  # each person's lower ankle per frame
     per_person = np.nanmedian(lowest, axis=1)
     assert np.ptp(per_person) < 0.05, per_person  # both stand on the same floor (fails without the floor shift)
+
+
+@pytest.mark.parametrize("flags", [["--fix-feet"], ["--person-height", "1.8"], ["--fov", "60"], ["--focal", "900"]])
+def test_trajectory_flags_without_the_trajectory_are_one_line(tmp_path, capsys, flags):
+    assert main(["lift", str(walk_file(tmp_path)), "--no-trajectory", *flags, "--out", str(tmp_path / "o.npz")]) == 2
+    one_line_error(capsys, flags[0], "--no-trajectory")
+    assert not (tmp_path / "o.npz").exists()
+
+
+def test_stream_with_a_known_height_saves_each_frame_at_the_scale_it_was_placed_with(tmp_path, capsys):
+    path = walk_file(tmp_path, frames=40)
+    assert main(["lift", str(path), "--stream", "--out", str(tmp_path / "s.npz"), "--person-height", "1.8", "--fov", "50"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    saved = np.load(tmp_path / "s.npz")
+    np.testing.assert_allclose(saved["root_3d"], [line["root_3d"] for line in lines], atol=1e-4)
+    body = saved["poses_3d_camera"] - saved["root_3d"][:, None]
+    scale = np.linalg.norm(body, axis=-1).sum(-1) / np.linalg.norm(saved["poses_3d"], axis=-1).sum(-1)  # per frame
+    np.testing.assert_allclose(body, scale[:, None, None] * saved["poses_3d"], atol=1e-4)

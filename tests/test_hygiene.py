@@ -103,3 +103,20 @@ def test_a_limb_repair_that_would_twist_a_facing_torso_is_withdrawn(monkeypatch)
     assert not torso_disagrees(pixels, detected)[start:start + 38].any()
     details = [(f.detail, f.repaired) for f in report.findings]
     assert any("left as detected" in d for d, _ in details), details
+
+
+def test_a_spurious_run_in_one_group_does_not_cancel_a_real_repair_in_the_other(monkeypatch):
+    """Legs detected exchanged for 100 frames, and a spurious arms run inside them (arms crossing fast): the legs are
+    repaired throughout, the arms stay as detected."""
+    from liftformer.data.camera import project_to_2d_linear
+    from liftformer.data.synthetic import synthetic_motion
+    from liftformer.inference.tracks import swaps
+
+    body = synthetic_motion(120, seed=2) * np.array([1.0, -1.0, 1.0]) + np.array([0.0, 0.0, 5.0])  # facing the camera
+    clean = project_to_2d_linear(body, np.array([1150.0, 1150.0]), np.array([500.0, 500.0]))
+    detected = np.ones(clean.shape[:2], bool)
+    legs_swapped = exchange(clean, slice(0, 100), LEGS)
+    monkeypatch.setattr(swaps, "find_swaps", lambda pixels, detected: {"legs": [(0, 100, True)], "arms": [(40, 60, True)]})
+    pixels, _, report = check_track(legs_swapped, detected)
+    np.testing.assert_array_equal(pixels, clean)
+    assert [(f.detail.split(" ")[0], f.repaired) for f in report.findings] == [("legs", True), ("arms", False)]

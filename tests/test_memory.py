@@ -107,3 +107,15 @@ def test_cli_says_when_it_accumulates_and_refuses_a_window_that_cannot_fit(h36m_
     assert main([*args, "--out", str(tmp_path / "run")]) == 0
     out = capsys.readouterr().out
     assert "micro-batches of" in out and (tmp_path / "run" / "final.safetensors").is_file()
+
+
+def test_a_batch_smaller_than_its_micro_batches_still_trains(tmp_path):
+    """The last, partial batch of an epoch (here 1 window) and more micro-batches than windows: no empty slice."""
+    data = synthetic_set(0)
+    batch = len(data) - 1  # the epoch's second batch holds one window
+    trainer = Trainer(MODEL, TrainConfig(epochs=1, batch_size=batch, warmup=10, micro_batches=4), data, tmp_path, progress=False)
+    assert len(trainer.fit()) == 1 and (tmp_path / "final.safetensors").is_file()
+    x, y = data.get(torch.arange(3))
+    model = build_model(MODEL)
+    loss = train_step_async(model, torch.optim.SGD(model.parameters(), lr=0.1), None, x, y, micro_batches=8)
+    assert torch.isfinite(loss)

@@ -95,6 +95,11 @@ def run(args: argparse.Namespace) -> int:
     from liftformer.inference.sources.video import is_webcam
     from liftformer.inference.writers.outputs import output_paths
 
+    if not args.trajectory:
+        given = [flag for flag, value in (("--fix-feet", args.fix_feet), ("--person-height", args.person_height), ("--fov", args.fov),
+                                          ("--focal", args.focal)) if value]
+        if given:
+            raise DataError(f"{' and '.join(given)}: place people in camera space, which --no-trajectory turns off: drop one or the other")
     source = args.input
     webcam = args.stream and is_webcam(source)
     is_video = webcam or is_video_file(source)
@@ -179,8 +184,8 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
     print(f"streamed {len(results)} frames: lifting latency median {np.median(ms):.2f} ms, p95 {np.percentile(ms, 95):.2f} ms "
           f"per frame", file=sys.stderr)
     poses = np.stack([r.pose for r in results])
-    place = None if follower is None else placement(poses, np.stack(roots[:len(results)]), follower.scale, camera, src.fps,
-                                                    options.fix_feet)
+    place = None if follower is None else placement(poses, np.stack(roots[:len(results)]), np.array(follower.scales[:len(results)]),
+                                                    camera, src.fps, options.fix_feet)
     clip = Lifted(poses, np.stack([r.pixels for r in results]), filled, np.array([r.frame for r in results]), src.fps,
                   src.image_size, place)
     write_outputs(plan, clip, sys.stderr)  # stdout carries only JSON lines

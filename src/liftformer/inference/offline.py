@@ -131,12 +131,14 @@ def place_person(poses: np.ndarray, prepared: Prepared, size: tuple[int, int], f
     return placement(poses, root, body_scale(poses, calibration, options.person_height), camera, fps, options.fix_feet)
 
 
-def placement(poses: np.ndarray, root: np.ndarray, scale: float, camera: Intrinsics, fps: float, fix_feet: bool) -> Placement:
-    """A person's :class:`Placement` from their path: the floor under it, the feet's contacts, the feet pinned if asked."""
+def placement(poses: np.ndarray, root: np.ndarray, scale: float | np.ndarray, camera: Intrinsics, fps: float,
+              fix_feet: bool) -> Placement:
+    """A person's :class:`Placement` from their path (``scale``: the body's, or (T,) per frame): the floor under it,
+    the feet's contacts, the feet pinned if asked."""
     from liftformer.inference.lifting.feet import foot_contacts, pin_feet
     from liftformer.inference.lifting.ground import fit_ground
 
-    camera_poses = scale * np.asarray(poses, dtype=np.float64) + root[:, None]
+    camera_poses = np.reshape(scale, (-1, 1, 1)) * np.asarray(poses, dtype=np.float64) + root[:, None]
     ground = fit_ground(camera_poses)
     world = ground.to_world(camera_poses)
     contacts = foot_contacts(world, fps)

@@ -57,7 +57,7 @@ class MemoryPlan:
         return (f"memory: a batch of {self.batch_size} windows needs ~{self.peak(self.batch_size) / gb:.1f} GB, "
                 f"{self.available / gb:.1f} GB available ({self.source}): {self.micro_batches} micro-batches of "
                 f"{self.micro_batch_size} with gradient accumulation (~{self.peak(self.micro_batch_size) / gb:.1f} GB; "
-                f"same effective batch, schedule and results)")
+                f"same effective batch and schedule, gradients equal to float rounding)")
 
 
 def saved_bytes(model: nn.Module, windows: torch.Tensor, autocast_dtype: torch.dtype | None = None) -> int:
@@ -161,7 +161,8 @@ def plan_memory(model: nn.Module, window_shape: tuple[int, ...], batch: int, dev
                 autocast_dtype: torch.dtype | None = None) -> MemoryPlan:
     """Measure a step's memory per window on ``device`` and plan the micro-batches of a ``batch``-window step."""
     probe = torch.zeros((min(PROBE_WINDOWS, batch), *window_shape), device=device)
-    cuda = [torch.device(device).index or 0] if torch.device(device).type == "cuda" else []
+    dev = torch.device(device)
+    cuda = [dev.index if dev.index is not None else torch.cuda.current_device()] if dev.type == "cuda" else []
     with torch.random.fork_rng(devices=cuda):  # the probe's dropout draws leave the run's random streams as they were
         per_window = SAVED_TO_PEAK * saved_bytes_per_window(model, probe, autocast_dtype)
     fixed = fixed_bytes(model, ema)

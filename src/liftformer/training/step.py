@@ -55,7 +55,7 @@ def train_step_async(
     """
     model.train()
     optimizer.zero_grad(set_to_none=True)
-    if micro_batches > 1:
+    if micro_batches > 1 and len(inputs) > 1:
         loss = _accumulate(model, inputs, targets, autocast_dtype, micro_batches)
     else:
         with torch.autocast(inputs.device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
@@ -76,7 +76,8 @@ def _accumulate(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, a
                 micro_batches: int) -> torch.Tensor:
     """Forward and backward over ``micro_batches`` slices of the batch; returns the batch's mean loss (detached)."""
     total = inputs.new_zeros((), dtype=torch.float64)
-    slices = list(zip(inputs.tensor_split(micro_batches), targets.tensor_split(micro_batches)))
+    parts = max(1, min(micro_batches, len(inputs) // 2))  # never an empty or single-window slice (batch norm needs two)
+    slices = list(zip(inputs.tensor_split(parts), targets.tensor_split(parts)))
     for i, (x, y) in enumerate(slices):
         last = i == len(slices) - 1
         no_sync = getattr(model, "no_sync", None)  # DistributedDataParallel: all-reduce once, after the last slice

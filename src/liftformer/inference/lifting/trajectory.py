@@ -160,7 +160,7 @@ class AlphaBeta:
 
     def __init__(self, sigma: float) -> None:
         self.alpha = min(2.0 / (1.0 + sigma), 1.0)
-        self.beta = self.alpha * self.alpha / (2.0 - self.alpha)  # Benedict-Bordner: critically damped for this alpha
+        self.beta = self.alpha * self.alpha / (2.0 - self.alpha)  # Benedict-Bordner's choice for this alpha (slightly underdamped)
         self.level: float | None = None
         self.rate = 0.0
 
@@ -187,6 +187,7 @@ class RootFollower:
         self.intrinsics, self.calibration, self.height = intrinsics, calibration, height
         self.depth = AlphaBeta(calibration.smooth_s * fps)
         self.statures: list[float] = []
+        self.scales: list[float] = []  # the body scale each pushed pose was placed with
 
     @property
     def scale(self) -> float:
@@ -198,7 +199,8 @@ class RootFollower:
         pose = np.asarray(pose, dtype=np.float64)[None]
         if self.height is not None:
             self.statures.append(stature(pose))
-        pose = pose * self.scale
+        self.scales.append(self.scale)
+        pose = pose * self.scales[-1]
         rays = self.intrinsics.rays(np.asarray(pixels)[None])
         weights = None if filled is None else np.where(np.asarray(filled)[None], FILLED_WEIGHT, 1.0)
         depth = self.depth.push(float(solve_root(pose, rays, weights)[0, 2])) if self.calibration.smooth_s > 0 else None

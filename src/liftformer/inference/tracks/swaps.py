@@ -137,26 +137,31 @@ def find_swaps(
 
 def swap_repairs(pixels: np.ndarray, detected: np.ndarray) -> tuple[dict[str, np.ndarray], list[tuple[int, int, bool, str]]]:
     """Which frames of each limb group to exchange back (``{group: (T,) bool}``) and what to report: (start, end,
-    repaired, what) per run, "whole body" where the legs and the arms are exchanged over the same frames. A clear run
-    is withdrawn in the frames where it would make a clearly facing torso's hips and shoulders disagree (that had
-    agreed), and in the frames without such evidence whose nearest evidence in the run says so."""
+    repaired, what) per run, "whole body" where the legs and the arms are exchanged over the same frames. Where the
+    torso faces the camera clearly, one group exchanged alone must mend a disagreement of the hips and the shoulders,
+    both exchanged together must leave them agreeing (a whole-body mirror), and where the detection has them
+    disagree while both are exchanged, only the group with the longer run keeps its exchange; a run is withdrawn in
+    the frames where the torso says otherwise, and in the frames without such evidence whose nearest evidence says so."""
     runs = find_swaps(pixels, detected)
     masks = {name: np.zeros(len(pixels), bool) for name in SWAP_GROUPS}
     for name, found in runs.items():
         for start, end, clear in found:
             masks[name][start:end] |= clear
     clear_torso, hips, shoulders = torso_facing(pixels, detected)
-    other = {"legs": np.where(masks["arms"], -shoulders, shoulders), "arms": np.where(masks["legs"], -hips, hips)}
-    own = {"legs": hips, "arms": shoulders}
-    withdrawn = np.zeros(len(pixels), bool)
-    for name, mask in masks.items():  # each group's repair, judged with the other group as it will be
-        agree_before, agree_after = own[name] == other[name], -own[name] == other[name]
-        evidence = np.where(clear_torso & ~agree_before & agree_after, 1, np.where(clear_torso & agree_before & ~agree_after, -1, 0))
-        for start, end in _runs(mask):
-            veto = _nearest_evidence(evidence[start:end]) < 0  # frames without evidence follow the nearest that has some
-            withdrawn[start:end] |= veto
-    for mask in masks.values():
-        mask &= ~withdrawn
+    agree = hips == shoulders  # as detected
+    length = {name: _run_lengths(mask) for name, mask in masks.items()}
+    withdrawn = {name: np.zeros(len(pixels), bool) for name in SWAP_GROUPS}
+    for name, other in (("legs", "arms"), ("arms", "legs")):
+        alone = masks[name] & ~masks[other]
+        both = masks[name] & masks[other]
+        # alone, an exchange must mend a twist; together with the other group it must keep an untwisted torso, and
+        # where the detection was twisted (one group wrong) the longer of the two runs is the one that keeps it
+        good = (alone & ~agree) | (both & agree) | (both & ~agree & (length[name] > length[other]))
+        evidence = np.where(clear_torso & masks[name], np.where(good, 1, -1), 0)
+        for start, end in _runs(masks[name]):
+            withdrawn[name][start:end] = _nearest_evidence(evidence[start:end]) < 0  # frames without evidence: the nearest
+    for name, mask in masks.items():
+        mask &= ~withdrawn[name]
     report: list[tuple[int, int, bool, str]] = []
     body = {(start, end) for start, end, _ in runs["legs"]} & {(start, end) for start, end, _ in runs["arms"]}
     for name, found in runs.items():
@@ -166,8 +171,8 @@ def swap_repairs(pixels: np.ndarray, detected: np.ndarray) -> tuple[dict[str, np
                     report.append((start, end, bool(masks["legs"][start:end].any() and masks["arms"][start:end].any()), "whole body"))
                 continue
             kept = bool(masks[name][start:end].any())
-            what = name if not (clear and withdrawn[start:end].any()) else f"{name} (left as detected in "\
-                f"{int(withdrawn[start:end].sum())} frames: the torso faces the camera the other way)"
+            what = name if not (clear and withdrawn[name][start:end].any()) else f"{name} (left as detected in "\
+                f"{int(withdrawn[name][start:end].sum())} frames: the torso says otherwise)"
             report.append((start, end, kept, what))
     return masks, report
 
@@ -179,3 +184,11 @@ def _nearest_evidence(evidence: np.ndarray) -> np.ndarray:
         return evidence
     nearest = known[np.abs(np.arange(len(evidence))[:, None] - known[None]).argmin(1)]
     return evidence[nearest]
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """(T,) the length of the run of True each frame belongs to (0 outside runs)."""
+    out = np.zeros(len(mask), int)
+    for start, end in _runs(mask):
+        out[start:end] = end - start
+    return out

@@ -25,7 +25,7 @@ class Placement:
     clip's floor (``world = rotation @ (camera - origin)``)."""
 
     root: np.ndarray
-    scale: float
+    scale: float | np.ndarray  # one for the clip, or (T,) one per frame (a stream's running estimate)
     focal: tuple[float, float]
     center: tuple[float, float]
     camera_note: str
@@ -34,7 +34,11 @@ class Placement:
     contacts: np.ndarray | None = None  # (T, 2) bool: right and left foot on the floor
 
     def camera_poses(self, poses: np.ndarray) -> np.ndarray:
-        return self.scale * np.asarray(poses, dtype=np.float64) + self.root[:, None]
+        return self.scaled(poses) + self.root[:, None]
+
+    def scaled(self, poses: np.ndarray) -> np.ndarray:
+        """Root-relative poses (T, J, 3) at the body's size."""
+        return np.reshape(self.scale, (-1, 1, 1)) * np.asarray(poses, dtype=np.float64)
 
 
 def rounded(values: np.ndarray | tuple | list, decimals: int) -> list:

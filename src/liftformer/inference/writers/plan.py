@@ -116,7 +116,7 @@ def _shown(clip: Lifted, world: Placement) -> tuple[np.ndarray, np.ndarray, np.n
     place = clip.placement
     assert place is not None
     flip = np.array([1.0, -1.0, -1.0])
-    poses = (place.scale * np.asarray(clip.poses, dtype=np.float64)) @ world.rotation.T * flip
+    poses = place.scaled(clip.poses) @ world.rotation.T * flip
     roots = (place.root - world.origin) @ world.rotation.T
     roots[:, 1] -= ((place.origin - world.origin) @ world.rotation.T)[1]  # their own floor (y = 0 in their frame) to ours
     return poses, clip.pixels, roots * flip
