@@ -141,6 +141,9 @@ def main() -> None:
     p.add_argument("--cache", default=".cache/yardstick", help="where the detections are kept")
     p.add_argument("--h36m-3d", default=None, help="Human3.6M 3D (the mean-pose baseline)")
     p.add_argument("--checkpoint", default=None)
+    p.add_argument("--compare-cache", default=None, metavar="DIR",
+                   help="also count, against the same reference, the frames found with the detections cached in DIR "
+                        "(e.g. kept from an earlier version of the detector)")
     args = p.parse_args()
     demo = Path(args.demo)
     if not (demo / "videos").is_dir():
@@ -213,6 +216,21 @@ def main() -> None:
             print(f"| {cam.name} | {i + 1} | {len({t for t, _ in owners})} of {np.isfinite(truth[:, i, 0, 0]).sum()} | {fragments} | "
                   f"{exchanges} | {mpjpe:.1f} | {pm:.1f} | {r_mpjpe:.1f} / {r_pm:.1f} | {mean_cell} | {mrpe:.0f} |")
             summary.append((mpjpe, pm, r_mpjpe, r_pm, mrpe))
+    if args.compare_cache:
+        for label, compared in (("compared", [detections(demo / "videos" / f"{n}.mp4", Path(args.compare_cache) / f"{n}.npz")
+                                                for n in CAMERAS]), ("this run", views)):
+            total = 0
+            for cam, view in zip(cams, compared):
+                tracks = lifted_tracks(view, model, dataclasses.replace(options, focal=float(cam.focal[0])), calibration)
+                cells = []
+                for i in people:
+                    mine = [(t, pid) for pid, frames, _, pixels, _ in tracks for row, t in enumerate(frames)
+                            if t < len(truth) and _nearest(cam, truth[t], pixels[row], people) == i]
+                    total += len({t for t, _ in mine})
+                    cells.append(f"person {i + 1}: {len({t for t, _ in mine})} of {np.isfinite(truth[:, i, 0, 0]).sum()} frames "
+                                 f"in {len({pid for _, pid in mine})} tracks")
+                print(f"{label} detections, {cam.name}: " + "; ".join(cells))
+            print(f"{label} detections: {total} person-frames found")
     if summary:
         s = np.array(summary).mean(0)
         print(f"\nmean over cameras and people: MPJPE {s[0]:.1f}, P-MPJPE {s[1]:.1f}; reprojected 2D: {s[2]:.1f} / {s[3]:.1f} mm; "

@@ -40,6 +40,7 @@ from liftformer.inference.sources.detector import (
     importing_mediapipe,
 )
 from liftformer.inference.sources.keypoints import PeopleKeypoints
+from liftformer.inference.sources.tiles import merge_people, square_tiles
 from liftformer.inference.sources.video import iter_frames, probe_video, report_short_decode
 
 MAX_PEOPLE = 8  # the most people followed at once
@@ -98,6 +99,9 @@ class MediaPipeMultiPoseDetector:
     with ``num_poses`` = that count follows them from frame to frame. (With ``num_poses`` above the people
     in view the Tasks graph re-detects every frame and takes the detector's coarse boxes over the tracked
     ones: 9 px of frame-to-frame jitter on one panned 1080p person against 1.8 px with ``num_poses=1``.)
+    In a frame more than 1.2× longer than wide the census also counts in square tiles; while they find more people
+    than the whole frame, a frame in which the follower finds fewer is searched in the tiles too
+    (:mod:`~liftformer.inference.sources.tiles`).
     The Tasks graph does not smooth landmarks as the legacy one does: ``smoothed`` is False after such a frame, and
     :func:`~liftformer.inference.tracks.tracking.select_people` smooths each tracked person there as the legacy graph does.
     """
@@ -111,6 +115,7 @@ class MediaPipeMultiPoseDetector:
         self._follower: Any = None  # the VIDEO-mode landmarker while several are followed
         self._heads = Headcount()
         self._max_people, self._frame_ms, self._frames = max_people, 1000.0 / fps, 0
+        self._tiled = 0  # how many people the last census found in the frame's square tiles, when more than in the whole frame
         self.smoothed = True  # whether the last frame's keypoints were smoothed over time (by the legacy graph)
 
     def _landmarker(self, mode: Any, people: int) -> Any:
@@ -129,7 +134,7 @@ class MediaPipeMultiPoseDetector:
         frame = np.ascontiguousarray(frame_rgb, dtype=np.uint8)
         t, self._frames = self._frames, self._frames + 1
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=frame)
-        if self._census is not None and t % CENSUS_EVERY == 0 and self._heads.census(len(self._census.detect(image).pose_landmarks)):
+        if self._census is not None and t % CENSUS_EVERY == 0 and self._heads.census(self._count(image, frame)):
             self._switch()
         if self._single is not None:
             one = self._single.detect(frame)
@@ -139,7 +144,35 @@ class MediaPipeMultiPoseDetector:
             people = _pixels(result.pose_landmarks, frame.shape[1], frame.shape[0], JOINT_COUNTS[self.layout])
         self._heads.found(len(people))
         self.smoothed = self._single is not None
+        if len(people) < self._tiled:  # someone only the frame's square tiles found (the last census) is missing
+            more = merge_people([people, self._detect_tiles(frame)])
+            self.smoothed &= len(more) == len(people)
+            people = more
         return people
+
+    def _count(self, image: Any, frame: np.ndarray) -> int:
+        """The whole frame's count of people in view (what the follower can follow). When the frame's square tiles
+        (:mod:`~liftformer.inference.sources.tiles`) find more, each frame in which the follower finds fewer than
+        they did is searched in the tiles too, until the next census."""
+        assert self._census is not None
+        whole = len(self._census.detect(image).pose_landmarks)
+        tiled = len(self._detect_tiles(frame)) if whole < self._max_people and square_tiles(*frame.shape[:2]) else 0
+        self._tiled = tiled if tiled > whole else 0
+        return whole
+
+    def _detect_tiles(self, frame: np.ndarray) -> np.ndarray:
+        """Everyone in the frame's square tiles (IMAGE mode), in frame pixels, one detection per person."""
+        assert self._census is not None
+        joints = JOINT_COUNTS[self.layout]
+        found = []
+        for top, left, side in square_tiles(*frame.shape[:2]):
+            crop = np.ascontiguousarray(frame[top:top + side, left:left + side])
+            result = self._census.detect(self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=crop))
+            people = _pixels(result.pose_landmarks, side, side, joints)
+            people[..., 0] += left
+            people[..., 1] += top
+            found.append(people)
+        return merge_people(found)
 
     def _switch(self) -> None:
         """Start following ``self._heads.count`` people afresh (a new graph: no stale boxes or smoothing)."""
