@@ -78,7 +78,7 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fix-feet", action="store_true",
                    help="move the root (only) so that a foot in contact with the floor does not slide; the poses stay as lifted")
     p.add_argument("--no-trajectory", dest="trajectory", action="store_false",
-                   help="root-relative poses only: no root_3d/poses_3d_camera, a BVH root that stands still (as before 0.2)")
+                   help="root-relative poses only: no root_3d/poses_3d_camera, a BVH root that stands still, as before the trajectory")
     add_runtime_arguments(p, checkpoint="shipped", batch_size=256, device=False, batch_help="windows per forward pass (offline)",
                           threads_help="torch intra-op threads (default: 1 with --stream, which keeps latency flat on a busy CPU; "
                           "else torch's)")

@@ -115,8 +115,8 @@ def lift_person(kp: Keypoints2D, options: LiftOptions, model: Any, log: TextIO |
           flush=True)
     fps = options.fps or kp.fps or 50.0
     report_gaps(prepared.notes, prepared.filled, prepared.long_gaps, fps, "interpolated")
-    placement = None if calibration is None else place_person(poses, prepared, size, fps, options, calibration)
-    return Lifted(poses, prepared.pixels, prepared.filled, kp.frames, fps, size, placement)
+    place = None if calibration is None else place_person(poses, prepared, size, fps, options, calibration)
+    return Lifted(poses, prepared.pixels, prepared.filled, kp.frames, fps, size, place)
 
 
 def place_person(poses: np.ndarray, prepared: Prepared, size: tuple[int, int], fps: float, options: LiftOptions,
