@@ -63,7 +63,7 @@ def lifted(model, path_3d: str, path_2d: str, subjects: tuple[str, ...], max_fra
         out.append(dict(subject=s.subject, action=action_group(s.action), poses=poses.astype(np.float64),
                         pixels=image_coordinates(kp, cam.width, cam.height), gt=s.positions_3d[:max_frames].astype(np.float64),
                         root=s.trajectory[:max_frames].astype(np.float64),
-                        intrinsics=Intrinsics(tuple(cam.focal), tuple(cam.center), "Human3.6M calibration")))
+                        intrinsics=Intrinsics.from_camera(cam)))
     return out
 
 

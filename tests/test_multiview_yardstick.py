@@ -48,7 +48,8 @@ def test_qualisys_calibration_is_read_in_camera_order_with_opencv_axes(tmp_path)
     cams = read_qca(path)
     assert [c.name for c in cams] == ["cam01", "cam02", "cam10"]
     for cam, (rotation, centre) in zip(cams, rigs):
-        np.testing.assert_allclose(cam.R, rotation, atol=1e-9) and np.testing.assert_allclose(cam.T, centre, atol=1e-9)
+        np.testing.assert_allclose(cam.R, rotation, atol=1e-9)
+        np.testing.assert_allclose(cam.T, centre, atol=1e-9)
         assert (cam.width, cam.height) == (1088, 1920) and cam.focal.tolist() == [1680, 1680] and cam.center.tolist() == [544, 960]
         assert cam.world_to_camera(np.array([[0.0, 0.0, 1.0]]))[0, 2] > 3  # the origin is in front of every camera
 

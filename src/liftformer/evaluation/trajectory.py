@@ -50,7 +50,7 @@ def trajectory_errors(poses: np.ndarray, pixels: np.ndarray, target: np.ndarray,
                       camera: Camera, calibration: Calibration, fps: float) -> dict[str, np.ndarray]:
     """Per-frame trajectory errors of one sequence (mm; depth error in %): the model's calibrated size, and the
     subject's true stature (a separate row, as ``--person-height`` would give it)."""
-    intrinsics = Intrinsics(tuple(camera.focal), tuple(camera.center), "dataset calibration")
+    intrinsics = Intrinsics.from_camera(camera)
     out: dict[str, np.ndarray] = {}
     for suffix, height in (("", None), (", true stature", stature(target))):
         root = camera_trajectory(poses, pixels, intrinsics, calibration, fps=fps, height=height)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
+from liftformer.data.camera import Camera
 from liftformer.errors import CheckpointError
 from liftformer.inference.options import DEFAULT_FOV
 from liftformer.model.checkpoint import copy_with_metadata, read_metadata
@@ -52,6 +53,12 @@ class Intrinsics:
     @classmethod
     def from_focal(cls, focal_px: float, width: int, height: int) -> Intrinsics:
         return cls((focal_px, focal_px), (width / 2.0, height / 2.0), f"focal length {focal_px:g} pixels")
+
+    @classmethod
+    def from_camera(cls, camera: Camera) -> Intrinsics:
+        """A calibrated camera's pinhole intrinsics (its distortion left out)."""
+        return cls((float(camera.focal[0]), float(camera.focal[1])), (float(camera.center[0]), float(camera.center[1])),
+                   f"calibration{' of ' + camera.name if camera.name else ''}")
 
     @classmethod
     def for_image(cls, width: int, height: int, fov: float | None = None, focal: float | None = None) -> Intrinsics:

@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from liftformer.data.camera import normalize_screen_coordinates
 from liftformer.data.skeleton import H36M_17
 from liftformer.inference.tracks.prepare import Prepared, fill_gaps
-from liftformer.inference.tracks.swaps import SWAP_GROUPS, _quiet, _robust_scale, body_height, swap_repairs, torso_disagrees
+from liftformer.inference.tracks.swaps import SWAP_GROUPS, body_height, quiet_warnings, robust_scale, swap_repairs, torso_disagrees
 
 __all__ = ["SWAP_GROUPS", "Finding", "HygieneReport", "apply_hygiene", "check_track", "find_switches", "torso_disagrees"]
 
@@ -85,14 +85,14 @@ def _jump_frames(pixels: np.ndarray, detected: np.ndarray, k: int, noise: float,
     t_len = len(x)
     if t_len < k + 2:
         return np.zeros(t_len, bool)
-    with np.errstate(all="ignore"), _quiet():
+    with np.errstate(all="ignore"), quiet_warnings():
         v_med = np.nanmedian(sliding_window_view(np.diff(x, axis=0), k, axis=0), -1)  # (T-k, P, 2): v[s..s+k-1]
         resid = np.nanmedian(np.linalg.norm(x[k + 1:] - x[k:-1] - v_med[:-1], axis=-1), -1)
         log_length = np.log(_bone_lengths(np.where(detected[..., None], pixels, np.nan)))
         ref = np.nanmedian(sliding_window_view(log_length, k, axis=0), -1)  # (T-k+1, B): frames s..s+k-1
         change = np.nanmedian(np.abs(log_length[k:] - ref[:-1]), -1)
     height = body_height(pixels, detected)
-    thr = max(noise * _robust_scale(resid, 1e-3 * height), fraction * height)
+    thr = max(noise * robust_scale(resid, 1e-3 * height), fraction * height)
     jumps = np.zeros(t_len, bool)
     jumps[k + 1:] = np.nan_to_num(resid, nan=0.0) > thr
     jumps[k:] |= np.nan_to_num(change, nan=0.0) > 0.25  # bone lengths a quarter off at once: another body

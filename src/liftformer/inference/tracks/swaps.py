@@ -26,7 +26,7 @@ CLEAR_TORSO = 0.15  # hips and shoulders this wide (of the pelvis-thorax length)
 
 
 @contextmanager
-def _quiet() -> Iterator[None]:
+def quiet_warnings() -> Iterator[None]:
     """No RuntimeWarnings from reductions over frames without a detection."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -52,7 +52,7 @@ def torso_disagrees(pixels: np.ndarray, detected: np.ndarray) -> np.ndarray:
     return clear & (hips != shoulders)
 
 
-def _robust_scale(residuals: np.ndarray, floor: float) -> float:
+def robust_scale(residuals: np.ndarray, floor: float) -> float:
     """Per-axis jitter scale from residual norms (median of a 2D Gaussian's norm is 1.177 sigma)."""
     finite = residuals[np.isfinite(residuals)]
     return max(float(np.median(finite)) / 1.177 if finite.size else floor, floor)
@@ -61,7 +61,7 @@ def _robust_scale(residuals: np.ndarray, floor: float) -> float:
 def body_height(pixels: np.ndarray, detected: np.ndarray) -> float:
     """Median over frames of the detected joints' vertical extent, pixels (at least 1)."""
     y = np.where(detected, pixels[..., 1], np.nan)
-    with np.errstate(all="ignore"), _quiet():
+    with np.errstate(all="ignore"), quiet_warnings():
         extent = np.nanmax(y, 1) - np.nanmin(y, 1)
     extent = extent[np.isfinite(extent)]
     return max(float(np.median(extent)) if extent.size else 1.0, 1.0)
@@ -118,7 +118,7 @@ def find_swaps(
         x = np.stack([pixels[:, order], pixels[:, swapped]]).astype(np.float64)
         w = detected[:, order] & detected[:, swapped]
         r0 = np.linalg.norm(x[0, 2:] - 2 * x[0, 1:-1] + x[0, :-2], axis=-1)
-        sigma = _robust_scale(np.where(w[2:] & w[1:-1] & w[:-2], r0, np.nan), floor)
+        sigma = robust_scale(np.where(w[2:] & w[1:-1] & w[:-2], r0, np.nan), floor)
         cost = _swap_costs(x, w, sigma, cap)
         states = _viterbi(cost, prior)
         best = _path_cost(cost, states, prior)

@@ -45,6 +45,7 @@ PLANE_JOINTS = {0: (4, 1, 7), 8: (11, 14, 9)}
 REST_DIRECTIONS = {2: (0, -1, 0), 3: (0, -1, 0), 5: (0, -1, 0), 6: (0, -1, 0), 8: (0, 1, 0), 10: (0, 1, 0),
                    12: (1, 0, 0), 13: (1, 0, 0), 15: (-1, 0, 0), 16: (-1, 0, 0)}
 # End Site of each leaf joint: (direction, fraction of the leaf's own bone length)
+CAMERA_UPRIGHT = np.diag([1.0, -1.0, -1.0])  # camera axes (y down, z forward) → BVH world (y up, z towards the camera)
 END_SITES = {3: ((0, 0, 1), 0.4), 6: ((0, 0, 1), 0.4), 10: ((0, 1, 0), 0.3), 13: ((1, 0, 0), 0.3), 16: ((-1, 0, 0), 0.3)}
 
 
@@ -68,11 +69,6 @@ class BvhMotion:
     skeleton: BvhSkeleton
     root: np.ndarray
     rotations: np.ndarray
-
-
-def camera_to_world(points: np.ndarray) -> np.ndarray:
-    """Camera axes (x right, y down, z forward) → BVH world (x right, y up, z towards the camera)."""
-    return np.asarray(points, dtype=np.float64) * np.array([1.0, -1.0, -1.0])
 
 
 def fill_missing(poses: np.ndarray) -> tuple[np.ndarray, int]:
@@ -187,7 +183,7 @@ def bvh_motion(poses: np.ndarray, root: np.ndarray | None = None, scale: float =
     if poses.ndim != 3 or poses.shape[1:] != (H36M_17.num_joints, 3) or not len(poses):
         raise DataError(f"BVH export: expected poses (T, 17, 3), got shape {poses.shape}")
     filled_poses, filled = fill_missing(poses)
-    rotation, origin = world if world is not None else (np.diag([1.0, -1.0, -1.0]), np.zeros(3))
+    rotation, origin = world if world is not None else (CAMERA_UPRIGHT, np.zeros(3))
     world_poses = (filled_poses - filled_poses[:, :1]) @ np.asarray(rotation).T
     skeleton = fit_skeleton(world_poses)
     if root is None:
