@@ -37,6 +37,7 @@ from scipy.optimize import linear_sum_assignment
 
 from liftformer.data.calibration import read_qca
 from liftformer.data.layouts import to_h36m
+from liftformer.data.skeleton import H36M_17
 from liftformer.errors import DataError
 from liftformer.evaluation.metrics import p_mpjpe
 from liftformer.evaluation.multiview import SHARED_JOINTS, associate, projection_matrix, reproject
@@ -48,7 +49,7 @@ from liftformer.inference.sources.read import read_people
 from liftformer.inference.tracks.tracking import select_people
 
 CAMERAS = ("cam01", "cam02", "cam03", "cam04")
-MATCH_PX = 60.0  # a lifted track frame belongs to the triangulated person whose reprojection is this near (mean px)
+MATCH = 0.25  # a lifted track frame can be the triangulated person whose reprojection is this near (mean, in body heights)
 
 
 def detections(video: Path, cache: Path) -> PeopleKeypoints:
@@ -117,13 +118,34 @@ def lifted_tracks(kp: PeopleKeypoints, model, options: LiftOptions, calibration)
     return out
 
 
-def _nearest(cam, people_t: np.ndarray, pixels: np.ndarray, people: list[int]) -> int | None:
-    """The triangulated person whose reprojection into ``cam`` is nearest the track's H36M pixels, if near enough."""
+def assign(cam, truth: np.ndarray, tracks: list[tuple], people: list[int]) -> dict[tuple[int, int], int]:
+    """Which triangulated person each lifted track frame is: per frame, the track frames and the people are paired
+    one to one (Hungarian) by the mean distance of their shared joints in ``cam``'s pixels, in the reprojected body's
+    heights, and a pair nearer than ``MATCH`` is kept; {(track index, row): person}. A frame whose left and right are
+    exchanged (the detector took the back for the front) still belongs to its person: what the exchange costs shows
+    in the pose's error, not as a missed frame."""
     matrix, shared = projection_matrix(cam)[None], list(SHARED_JOINTS)
-    distances = [np.nanmean(np.linalg.norm(reproject(matrix, people_t[j])[0][shared] - pixels[shared], axis=-1))
-                 if np.isfinite(people_t[j][shared]).all() else np.inf for j in people]
-    best = int(np.argmin(distances))
-    return people[best] if distances[best] < MATCH_PX else None
+    by_frame: dict[int, list[tuple[int, int, np.ndarray]]] = {}
+    for k, (_, frames, _, pixels, _) in enumerate(tracks):
+        for row, t in enumerate(frames):
+            if t < len(truth):
+                by_frame.setdefault(int(t), []).append((k, row, pixels[row]))
+    owner: dict[tuple[int, int], int] = {}
+    for t, rows in by_frame.items():
+        cost = np.full((len(rows), len(people)), np.inf)
+        for j, person in enumerate(people):
+            if not np.isfinite(truth[t, person][shared]).all():
+                continue
+            seen = reproject(matrix, truth[t, person])[0][shared]
+            height = float(np.ptp(seen[:, 1])) or 1.0
+            for r, (_, _, pixels) in enumerate(rows):
+                cost[r, j] = min(float(np.nanmean(np.linalg.norm(seen - p[shared], axis=-1)))
+                                 for p in (pixels, pixels[H36M_17.flip_permutation])) / height
+        finite = np.where(np.isfinite(cost), cost, 1e6)
+        for r, j in zip(*linear_sum_assignment(finite)):
+            if cost[r, j] < MATCH:
+                owner[rows[r][:2]] = people[j]
+    return owner
 
 
 def h36m_mean_pose(path: str | None) -> np.ndarray | None:
@@ -176,13 +198,13 @@ def main() -> None:
     for cam, view in zip(cams, views):
         matrix = projection_matrix(cam)[None]
         tracks = lifted_tracks(view, model, dataclasses.replace(options, focal=float(cam.focal[0])), calibration)
-        owned = {i: {pid for pid, frames, poses, pixels, _ in tracks for row, t in enumerate(frames)
-                     if t < len(truth) and _nearest(cam, truth[t], pixels[row], people) == i} for i in people}
+        owner = assign(cam, truth, tracks, people)
+        owned = {i: {tracks[k][0] for (k, _), j in owner.items() if j == i} for i in people}
         for i in people:
             pred, true_cam, owners, root_errors = [], [], [], []
-            for pid, frames, poses, pixels, roots in tracks:
+            for k, (pid, frames, poses, _, roots) in enumerate(tracks):
                 for row, t in enumerate(frames):
-                    if t < len(truth) and _nearest(cam, truth[t], pixels[row], people) == i:
+                    if owner.get((k, row)) == i:
                         pred.append(poses[row])
                         true_cam.append(cam.world_to_camera(truth[t, i]))
                         owners.append((int(t), pid))
@@ -222,10 +244,10 @@ def main() -> None:
             total = 0
             for cam, view in zip(cams, compared):
                 tracks = lifted_tracks(view, model, dataclasses.replace(options, focal=float(cam.focal[0])), calibration)
+                owner = assign(cam, truth, tracks, people)
                 cells = []
                 for i in people:
-                    mine = [(t, pid) for pid, frames, _, pixels, _ in tracks for row, t in enumerate(frames)
-                            if t < len(truth) and _nearest(cam, truth[t], pixels[row], people) == i]
+                    mine = [(int(tracks[k][1][row]), tracks[k][0]) for (k, row), j in owner.items() if j == i]
                     total += len({t for t, _ in mine})
                     cells.append(f"person {i + 1}: {len({t for t, _ in mine})} of {np.isfinite(truth[:, i, 0, 0]).sum()} frames "
                                  f"in {len({pid for _, pid in mine})} tracks")

@@ -23,9 +23,11 @@ import platform
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
+from scipy.ndimage import gaussian_filter1d
 
 from liftformer.data.camera import image_coordinates
 from liftformer.data.datasets import load_split
@@ -85,7 +87,7 @@ def report(rows: list[dict], methods: dict[str, Callable[[dict], tuple[np.ndarra
             errors = root_errors(root, r["root"])
             for k, v in errors.items():
                 parts[k].append(v)
-            parts["abs_mpjpe"].append(absolute_mpjpe(scale * r["poses"], root, r["gt"], r["root"]))
+            parts["abs_mpjpe"].append(absolute_mpjpe(np.reshape(scale, (-1, 1, 1)) * r["poses"], root, r["gt"], r["root"]))
             by_action[r["action"]].append(errors["mrpe"])
         mean = {k: float(np.concatenate(v).mean()) for k, v in parts.items()}
         print(f"| {name} | {1000 * mean['mrpe']:.1f} | {1000 * mean['x']:.1f} | {1000 * mean['y']:.1f} | "
@@ -108,7 +110,7 @@ def feet_report(rows: list[dict], calibration: Calibration, fps: float = 50.0) -
         truth_world = fit_ground(truth).to_world(truth)
         contacts = foot_contacts(truth_world, fps)
         root = camera_trajectory(r["poses"], r["pixels"], r["intrinsics"], calibration, fps=fps)
-        camera = body_scale(r["poses"], calibration) * r["poses"] + root[:, None]
+        camera = body_scale(r["poses"], calibration)[:, None, None] * r["poses"] + root[:, None]
         ground = fit_ground(camera)
         world = ground.to_world(camera)
         predicted = foot_contacts(world, fps)
@@ -119,7 +121,7 @@ def feet_report(rows: list[dict], calibration: Calibration, fps: float = 50.0) -
             if np.isfinite(value):
                 skate[name] += [value] * len(w)
         agree.append(predicted == contacts)
-        scaled = body_scale(r["poses"], calibration) * r["poses"]
+        scaled = body_scale(r["poses"], calibration)[:, None, None] * r["poses"]
         mpjpe_raw.append(absolute_mpjpe(scaled, root, r["gt"], r["root"]))
         mpjpe_fixed.append(absolute_mpjpe(scaled, fixed_root, r["gt"], r["root"]))
     print("| | foot skate, mm per contact frame |\n| --- | --- |")
@@ -130,9 +132,9 @@ def feet_report(rows: list[dict], calibration: Calibration, fps: float = 50.0) -
           "after --fix-feet (root-relative poses unchanged: MPJPE P1 identical)")
 
 
-def methods(calibration: Calibration, fitted: float | None, body_size: float) -> dict[str, Callable[[dict], tuple[np.ndarray, float]]]:
-    def model(cal: Calibration, true_height: bool = False) -> Callable[[dict], tuple[np.ndarray, float]]:
-        def run(r: dict) -> tuple[np.ndarray, float]:
+def methods(calibration: Calibration, fitted: float | None, body_size: float) -> dict[str, Callable[[dict], tuple[np.ndarray, Any]]]:
+    def model(cal: Calibration, true_height: bool = False) -> Callable[[dict], tuple[np.ndarray, Any]]:
+        def run(r: dict) -> tuple[np.ndarray, Any]:
             height = stature(r["gt"]) if true_height else None
             return (camera_trajectory(r["poses"], r["pixels"], r["intrinsics"], cal, fps=50.0, height=height),
                     body_scale(r["poses"], cal, height))
@@ -179,6 +181,14 @@ def main() -> None:
                                          for r in train_rows]).mean() for smooth in (0.0, 0.1, 0.3, 1.0)}
         print("depth smoothing on S1 S5 S6 S7 S8 (GT 2D, first frames): " +
               ", ".join(f"{k:g} s: MRPE {1000 * v:.1f} mm" for k, v in sweep.items()))
+        sizes = {(rule, true): np.concatenate([root_errors(_one_size(r, calibration, true) if rule == "clip" else
+                                                           camera_trajectory(r["poses"], r["pixels"], r["intrinsics"], calibration,
+                                                                             height=stature(r["gt"]) if true else None),
+                                                           r["root"])["mrpe"] for r in train_rows]).mean()
+                 for rule in ("clip", "frame") for true in (False, True)}
+        print("body size on S1 S5 S6 S7 S8 (GT 2D, first frames), one scale per clip (the rule before) / each frame brought to "
+              f"one stature (shipped): the model's size {1000 * sizes['clip', False]:.1f} / {1000 * sizes['frame', False]:.1f} mm, "
+              f"true stature {1000 * sizes['clip', True]:.1f} / {1000 * sizes['frame', True]:.1f} mm")
     train = load_split("h36m", args.data_3d, args.gt_2d, TRAIN, "test", None, require_3d=True).sequences
     body_size = float(np.mean([np.median(bone_length_sum(s.positions_3d, H36M_17)) for s in train]))
     print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}; model: {weights}; "
@@ -196,6 +206,15 @@ def main() -> None:
             report([dict(r, intrinsics=_fov_off(r, sign * args.fov_error)) for r in rows for sign in (-1, 1)],
                    {"model": methods(calibration, None, body_size)[next(iter(methods(calibration, None, body_size)))]})
     print(f"\n{time.perf_counter() - t0:.0f} s")
+
+
+def _one_size(row: dict, calibration: Calibration, true_height: bool) -> np.ndarray:
+    """The root's path with one body scale for the whole clip (the rule before per-frame sizes): the model's
+    calibrated size, or the true stature over the lifted poses' median stature."""
+    poses = row["poses"] * (stature(row["gt"]) / stature(row["poses"]) if true_height else calibration.depth_scale)
+    rays = row["intrinsics"].rays(row["pixels"])
+    depth = gaussian_filter1d(solve_root(poses, rays)[:, 2], calibration.smooth_s * 50.0, mode="nearest")
+    return solve_root(poses, rays, depth=np.maximum(depth, 0.1))
 
 
 def _fov_off(row: dict, degrees: float) -> Intrinsics:

@@ -10,7 +10,8 @@ import liftformer
 ROOT = Path(liftformer.__file__).parent
 # Each floor may import only the floors before it (and itself); assets and weights are package data.
 # The root package (__init__: version, top-level names) sits just below cli.
-FLOORS = ("assets", "weights", "errors", "fileio", "data", "model", "inference", "evaluation", "training", "timing", "__init__", "cli")
+FLOORS = ("assets", "weights", "errors", "fileio", "threads", "data", "model", "inference", "evaluation", "training", "timing",
+          "__init__", "cli")
 MAX_LINES = 300
 # Inside liftformer.inference the stages are floors too (docs/architecture.md): options first, the offline job last.
 STAGES = ("options", "sources", "tracks", "lifting", "writers", "offline")

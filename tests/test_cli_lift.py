@@ -403,8 +403,13 @@ def test_lift_places_the_person_in_camera_space(tmp_path, capsys):
     a = np.load(tmp_path / "a.npz")
     depth_error = np.abs(a["root_3d"][:, 2] - truth[:, 2]) / truth[:, 2]
     assert np.median(depth_error) < 0.15 and np.abs(a["root_3d"][:, :2] - truth[:, :2]).mean() < 0.15
-    scale = np.linalg.norm(a["poses_3d_camera"] - a["root_3d"][:, None], axis=-1).sum() / np.linalg.norm(a["poses_3d"], axis=-1).sum()
-    np.testing.assert_allclose(a["poses_3d_camera"], scale * a["poses_3d"] + a["root_3d"][:, None], atol=1e-5)
+    from liftformer.inference.lifting.trajectory import frame_statures
+
+    scaled = a["poses_3d_camera"] - a["root_3d"][:, None]  # each frame's pose at the one size the person has
+    scale = np.linalg.norm(scaled, axis=-1).sum(-1) / np.linalg.norm(a["poses_3d"], axis=-1).sum(-1)
+    np.testing.assert_allclose(scaled, scale[:, None, None] * a["poses_3d"], atol=1e-5)
+    statures = frame_statures(scaled.astype(np.float64))
+    assert np.ptp(statures) < 1e-4 < np.ptp(frame_statures(a["poses_3d"].astype(np.float64)))
     assert a["focal_px"].tolist() == [1150, 1150] and "focal length 1150" in str(a["camera"])
     doc = json.loads((tmp_path / "a.json").read_text())
     assert doc["camera"]["focal_px"] == [1150, 1150] and len(doc["frames"][0]["root_3d"]) == 3

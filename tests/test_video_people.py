@@ -21,7 +21,7 @@ from liftformer.errors import DataError
 from liftformer.inference.sources import multipose
 from liftformer.inference.sources.detector import MISSING_DETECTOR, MediaPipePoseDetector
 from liftformer.inference.sources.keypoints import PeopleKeypoints
-from liftformer.inference.sources.multipose import Headcount, MediaPipeMultiPoseDetector, detect_video_people
+from liftformer.inference.sources.multipose import MediaPipeMultiPoseDetector, detect_video_people
 from liftformer.inference.tracks.tracking import select_people
 from liftformer.model.checkpoint import save_weights
 
@@ -157,23 +157,6 @@ def test_lift_video_errors_are_one_line_exit_2(video: Path, walkers: np.ndarray,
     assert not list(tmp_path.glob("out*"))
 
 
-def test_headcount_follows_more_at_once_and_fewer_only_after_patience() -> None:
-    heads = Headcount(patience=3)
-    assert not heads.census(1) and heads.count == 1  # one person: nothing to change
-    assert heads.census(3) and heads.count == 3  # more people: at once
-    for _ in range(5):
-        heads.found(3)
-    assert not heads.census(1) and heads.count == 3  # the follower still has all three: a census that misses some is ignored
-    for _ in range(2):
-        heads.found(2)
-    assert not heads.census(1)  # fewer found, but not yet for `patience` frames
-    heads.found(2)
-    assert heads.census(0) and heads.count == 2  # the most found since, not the census's 0
-    for _ in range(3):
-        heads.found(0)
-    assert heads.census(0) and heads.count == 1  # never below one
-
-
 def test_tasks_landmarks_become_pixels() -> None:
     landmark = SimpleNamespace(x=0.5, y=0.25, visibility=None)  # the Tasks API may leave visibility unset
     np.testing.assert_array_equal(multipose._pixels([[landmark] * 33], 100, 200, 33)[0, 0], [50.0, 50.0, 0.0])
@@ -212,3 +195,24 @@ def test_mediapipe_finds_two_people_in_composed_photos() -> None:
     with MediaPipeMultiPoseDetector() as several, MediaPipePoseDetector() as single:
         for frame in frames:  # one person in view: exactly the legacy detector's keypoints
             np.testing.assert_array_equal(several.detect_people(frame), single.detect(frame)[None])
+
+
+@pytest.mark.skipif(not HAS_MEDIAPIPE, reason="mediapipe not installed (optional extra: pip install -e '.[video]')")
+def test_followers_in_threads_find_what_they_find_one_after_another() -> None:
+    from matplotlib import cbook
+    from PIL import Image
+
+    with cbook.get_sample_data("grace_hopper.jpg") as f:
+        photo = np.asarray(Image.open(f).convert("RGB"))
+    canvas = np.full((600, 1400, 3), 96, np.uint8)
+    canvas[:, :512] = photo
+    canvas[:, 900:1400] = photo[:, 6:506][:, ::-1]
+    frames = [np.ascontiguousarray(np.roll(canvas, 4 * t, axis=1)) for t in range(12)]  # a census at 0 and 10
+    found = []
+    for workers in (1, 2):
+        with MediaPipeMultiPoseDetector(max_people=4, workers=workers) as detector:
+            found.append([detector.detect_people(frame) for frame in frames])
+    assert all(len(p) == 2 for p in found[0])
+    for one, two in zip(*found):
+        np.testing.assert_array_equal(one, two)
+

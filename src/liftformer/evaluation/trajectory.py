@@ -57,7 +57,7 @@ def trajectory_errors(poses: np.ndarray, pixels: np.ndarray, target: np.ndarray,
         scale = body_scale(poses, calibration, height)
         errors = root_errors(root, target_root)
         out[f"MRPE{suffix}"] = 1000 * errors["mrpe"]
-        out[f"absolute MPJPE{suffix}"] = 1000 * absolute_mpjpe(scale * poses, root, target, target_root)
+        out[f"absolute MPJPE{suffix}"] = 1000 * absolute_mpjpe(scale[:, None, None] * poses, root, target, target_root)
         if not suffix:
             out.update({"MRPE x": 1000 * errors["x"], "MRPE y": 1000 * errors["y"], "MRPE z": 1000 * errors["z"],
                         "depth error %": errors["depth_pct"]})

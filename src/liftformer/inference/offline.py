@@ -79,8 +79,9 @@ def video_frames(video: str | None) -> Any:
     if video is None:
         return None
     from liftformer.inference.sources.video import iter_frames
+    from liftformer.threads import prefetched
 
-    return iter_frames(video)
+    return prefetched(iter_frames(video))  # decoded while the renderer draws
 
 
 def clean_person(kp: Keypoints2D, options: LiftOptions) -> tuple[Prepared, tuple[int, int]]:

@@ -10,9 +10,10 @@ instead, which follows a steady approach without lag) and x, y re-solved with th
 keep following the 2D.
 
 Physics sets a floor: from 2D alone a body ``k`` times larger ``k`` times further away looks the same,
-so the depth is as right as the lifted body's size. A model's calibration (``depth_scale``, fitted on
-the training subjects by ``benchmarks/trajectory.py`` and stored in its weights file) corrects its own
-bias; a known stature (``height``) rescales the pose before the solve.
+so the depth is as right as the lifted body's size. A person keeps one size while the lifter's estimate of
+it varies from frame to frame, so each frame's pose is first brought to one stature (:func:`body_scale`):
+the clip's median lifted stature times the model's calibration (``depth_scale``, fitted on the training
+subjects by ``benchmarks/trajectory.py`` and stored in its weights file), or a known stature (``height``).
 """
 
 from __future__ import annotations
@@ -111,12 +112,16 @@ def write_calibration(source: str | os.PathLike, target: str | os.PathLike, cali
     copy_with_metadata(source, target, {TRAJECTORY_KEY: calibration.to_json()})
 
 
-def stature(poses: np.ndarray) -> float:
-    """A body's standing height (metres) from its H36M-17 poses (T, 17, 3): the median over frames of the mean
-    leg chain plus the pelvis-to-head-top chain, over (1 - ``ANKLE_HEIGHT``)."""
+def frame_statures(poses: np.ndarray) -> np.ndarray:
+    """Standing height (metres) of each H36M-17 pose (T, 17, 3): the mean leg chain plus the pelvis-to-head-top
+    chain, over (1 - ``ANKLE_HEIGHT``); (T,)."""
     lengths = [np.linalg.norm(np.diff(poses[:, list(chain)], axis=1), axis=-1).sum(-1) for chain in STATURE_CHAIN]
-    chain = np.median(0.5 * (lengths[0] + lengths[1]) + lengths[2])
-    return float(chain / (1.0 - ANKLE_HEIGHT))
+    return (0.5 * (lengths[0] + lengths[1]) + lengths[2]) / (1.0 - ANKLE_HEIGHT)
+
+
+def stature(poses: np.ndarray) -> float:
+    """A body's standing height (metres) from its H36M-17 poses (T, 17, 3): the median of :func:`frame_statures`."""
+    return float(np.median(frame_statures(np.asarray(poses, dtype=np.float64))))
 
 
 def solve_root(poses: np.ndarray, rays: np.ndarray, weights: np.ndarray | None = None,
@@ -140,10 +145,17 @@ def solve_root(poses: np.ndarray, rays: np.ndarray, weights: np.ndarray | None =
     return np.linalg.solve(at @ design + 1e-9 * np.eye(3), (at @ target[..., None]))[..., 0]
 
 
-def body_scale(poses: np.ndarray, calibration: Calibration, height: float | None = None) -> float:
-    """How much larger than lifted the body is taken to be: ``height`` over the poses' stature when the stature
-    is known, else the model's calibrated ``depth_scale``. Camera-space poses are ``scale × poses + root``."""
-    return height / stature(poses) if height is not None else calibration.depth_scale
+def body_scale(poses: np.ndarray, calibration: Calibration, height: float | None = None) -> np.ndarray:
+    """(T,) how much larger than lifted each pose is taken to be. A person keeps one size while the lifter's varies
+    from frame to frame, so every frame is brought to one stature: ``height`` when known, else the lifted
+    poses' median stature times the model's calibrated ``depth_scale`` (a causal calibration: the mean stature of
+    the poses so far, as :class:`RootFollower` has it). Camera-space poses are ``scale × poses + root``."""
+    statures = np.maximum(frame_statures(np.asarray(poses, dtype=np.float64)), 1e-6)
+    if height is not None:
+        return height / statures
+    if calibration.causal:
+        return calibration.depth_scale * np.cumsum(statures) / np.arange(1, len(statures) + 1) / statures
+    return calibration.depth_scale * np.median(statures) / statures
 
 
 def camera_trajectory(poses: np.ndarray, pixels: np.ndarray, intrinsics: Intrinsics, calibration: Calibration = Calibration(),
@@ -151,7 +163,7 @@ def camera_trajectory(poses: np.ndarray, pixels: np.ndarray, intrinsics: Intrins
     """The root's camera-space path (T, 3), metres, for lifted H36M-17 poses (T, 17, 3) and their 2D pixels
     (T, 17, 2): the poses scaled by :func:`body_scale` (``height``: the person's stature in metres), put on
     their rays, the depth smoothed over time."""
-    poses = np.asarray(poses, dtype=np.float64) * body_scale(poses, calibration, height)
+    poses = np.asarray(poses, dtype=np.float64) * body_scale(poses, calibration, height)[:, None, None]
     weights = None if filled is None else np.where(filled, FILLED_WEIGHT, 1.0)
     rays = intrinsics.rays(pixels)
     depth = solve_root(poses, rays, weights)[:, 2]
@@ -188,7 +200,7 @@ def _causal_smooth(values: np.ndarray, sigma: float) -> np.ndarray:
 
 class RootFollower:
     """The causal twin of :func:`camera_trajectory` for streaming: one root (3,) per pushed pose, from the past only
-    (the depth through :class:`AlphaBeta`). With ``height`` the body scale is the running mean over the poses so far."""
+    (the body's size through :func:`body_scale`'s causal rule, the depth through :class:`AlphaBeta`)."""
 
     def __init__(self, intrinsics: Intrinsics, calibration: Calibration, fps: float, height: float | None = None) -> None:
         self.intrinsics, self.calibration, self.height = intrinsics, calibration, height
@@ -196,17 +208,11 @@ class RootFollower:
         self.statures: list[float] = []
         self.scales: list[float] = []  # the body scale each pushed pose was placed with
 
-    @property
-    def scale(self) -> float:
-        if self.height is None or not self.statures:
-            return self.calibration.depth_scale
-        return self.height / float(np.mean(self.statures))
-
     def push(self, pose: np.ndarray, pixels: np.ndarray, filled: np.ndarray | None = None) -> np.ndarray:
         pose = np.asarray(pose, dtype=np.float64)[None]
-        if self.height is not None:
-            self.statures.append(stature(pose))
-        self.scales.append(self.scale)
+        self.statures.append(max(float(frame_statures(pose)[0]), 1e-6))
+        size = self.height if self.height is not None else self.calibration.depth_scale * float(np.mean(self.statures))
+        self.scales.append(size / self.statures[-1])
         pose = pose * self.scales[-1]
         rays = self.intrinsics.rays(np.asarray(pixels)[None])
         weights = None if filled is None else np.where(np.asarray(filled)[None], FILLED_WEIGHT, 1.0)
@@ -217,4 +223,4 @@ class RootFollower:
 
 
 __all__ = ["DEFAULT_FOV", "TRAJECTORY_KEY", "AlphaBeta", "Calibration", "Intrinsics", "RootFollower", "body_scale",
-           "camera_trajectory", "load_calibration", "solve_root", "stature", "write_calibration"]
+           "camera_trajectory", "frame_statures", "load_calibration", "solve_root", "stature", "write_calibration"]

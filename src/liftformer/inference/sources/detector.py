@@ -44,12 +44,13 @@ class Detector(Protocol):
 
 
 class MediaPipePoseDetector:
-    """MediaPipe Pose (legacy solutions API) in video mode: 33 BlazePose landmarks, score = visibility."""
+    """MediaPipe Pose (legacy solutions API) in video mode: 33 BlazePose landmarks, score = visibility; ``smooth``:
+    the graph's own smoothing of the landmarks over time."""
 
     layout = "blazepose"
 
-    def __init__(self) -> None:
-        self._pose = _make_pose()
+    def __init__(self, smooth: bool = True) -> None:
+        self._pose = _make_pose(smooth)
 
     def detect(self, frame_rgb: np.ndarray) -> np.ndarray | None:
         frame = np.ascontiguousarray(frame_rgb, dtype=np.uint8)
@@ -116,7 +117,7 @@ def _stack(path: str | os.PathLike, detections: list[np.ndarray | None], layout:
     return pixels, scores
 
 
-def _make_pose() -> Any:
+def _make_pose(smooth: bool = True) -> Any:
     """A ``mediapipe.solutions.pose.Pose`` in video mode, BlazePose full."""
     pose_module, options_types = _import_mediapipe()
 
@@ -127,7 +128,7 @@ def _make_pose() -> Any:
     return _Pose(
         static_image_mode=False,
         model_complexity=MODEL_COMPLEXITY,
-        smooth_landmarks=True,
+        smooth_landmarks=smooth,
         min_detection_confidence=MIN_DETECTION_CONFIDENCE,
         min_tracking_confidence=MIN_TRACKING_CONFIDENCE,
     )

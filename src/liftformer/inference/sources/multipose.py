@@ -23,7 +23,7 @@ import functools
 import io
 import os
 import zipfile
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -39,11 +39,14 @@ from liftformer.inference.sources.detector import (
     first_line,
     importing_mediapipe,
 )
+from liftformer.inference.sources.followers import Crowd, RoiLandmarker
 from liftformer.inference.sources.keypoints import PeopleKeypoints
 from liftformer.inference.sources.tiles import merge_people, square_tiles
 from liftformer.inference.sources.video import iter_frames, probe_video, report_short_decode
+from liftformer.threads import prefetched
 
 MAX_PEOPLE = 8  # the most people followed at once
+WORKERS = 2  # threads that look for the people of a frame at once (MediaPipe's graphs release the GIL)
 CENSUS_EVERY = 10  # frames between two whole-frame counts of the people in view
 # bundle member → (file under mediapipe/modules, input normalisation mean, std): pixel → (pixel - mean) / std
 BUNDLE = {
@@ -68,28 +71,6 @@ class PeopleDetector(Protocol):
         ...
 
 
-@dataclass
-class Headcount:
-    """How many people to follow frame to frame: more as soon as a census sees more; fewer once the follower
-    has found fewer for ``patience`` frames in a row (then the most it or the census found since, at least 1)."""
-
-    patience: int = CENSUS_EVERY
-    count: int = 1
-    short: int = 0  # frames in a row with fewer people found than ``count``
-    recent: int = 0  # the most found in those frames
-
-    def census(self, seen: int) -> bool:
-        """A whole-frame count; True when ``count`` changed."""
-        if seen > self.count or (seen < self.count and self.short >= self.patience):
-            self.count, self.short, self.recent = max(seen, self.recent, 1), 0, 0
-            return True
-        return False
-
-    def found(self, people: int) -> None:
-        """How many the follower found in a frame."""
-        self.short, self.recent = (self.short + 1, max(self.recent, people)) if people < self.count else (0, 0)
-
-
 class MediaPipeMultiPoseDetector:
     """Every person in a video's frames, given in order: BlazePose full, 33 landmarks each, score = visibility.
 
@@ -108,14 +89,13 @@ class MediaPipeMultiPoseDetector:
 
     layout = "blazepose"
 
-    def __init__(self, max_people: int = MAX_PEOPLE, fps: float = 30.0) -> None:
+    def __init__(self, max_people: int = MAX_PEOPLE, fps: float = 30.0, workers: int = WORKERS) -> None:
         self._mp, self._vision, self._python = _import_tasks()
         self._census = self._landmarker(self._vision.RunningMode.IMAGE, max_people) if max_people > 1 else None
         self._single: MediaPipePoseDetector | None = MediaPipePoseDetector()
-        self._follower: Any = None  # the VIDEO-mode landmarker while several are followed
-        self._heads = Headcount()
-        self._max_people, self._frame_ms, self._frames = max_people, 1000.0 / fps, 0
-        self._tiled = 0  # how many people the last census found in the frame's square tiles, when more than in the whole frame
+        self._crowd: Crowd | None = None  # the crop followers while several are followed
+        self._max_people, self._frames, self._workers = max_people, 0, workers
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="detect") if workers > 1 else None
         self.smoothed = True  # whether the last frame's keypoints were smoothed over time (by the legacy graph)
 
     def _landmarker(self, mode: Any, people: int) -> Any:
@@ -133,73 +113,75 @@ class MediaPipeMultiPoseDetector:
     def detect_people(self, frame_rgb: np.ndarray) -> np.ndarray:
         frame = np.ascontiguousarray(frame_rgb, dtype=np.uint8)
         t, self._frames = self._frames, self._frames + 1
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=frame)
-        if self._census is not None and t % CENSUS_EVERY == 0 and self._heads.census(self._count(image, frame)):
-            self._switch()
+        census: Future | None = None
+        if self._census is not None and t % CENSUS_EVERY == 0:
+            if self._crowd is None:
+                seen = self._count(frame)
+                if len(seen) > 1:  # several in view: from now on each is followed on their own
+                    self._close_followers()
+                    landmarkers = [RoiLandmarker() for _ in range(self._workers)]
+                    self._crowd = Crowd(self._max_people, JOINT_COUNTS[self.layout], landmarkers, self._pool)
+                    self._crowd.census(seen)
+            else:  # counted while the followers look; what it finds is followed from the next frame
+                census = self._pool.submit(self._count, frame) if self._pool is not None else _done(self._count(frame))
         if self._single is not None:
             one = self._single.detect(frame)
             people = np.zeros((0, JOINT_COUNTS[self.layout], 3)) if one is None else one[None]
         else:
-            result = self._follower.detect_for_video(image, round(t * self._frame_ms) + t)  # strictly rising, in ms
-            people = _pixels(result.pose_landmarks, frame.shape[1], frame.shape[0], JOINT_COUNTS[self.layout])
-        self._heads.found(len(people))
+            assert self._crowd is not None
+            people = self._crowd.detect(frame)
+            if census is not None:
+                self._crowd.census(census.result())
         self.smoothed = self._single is not None
-        if len(people) < self._tiled:  # someone only the frame's square tiles found (the last census) is missing
-            more = merge_people([people, self._detect_tiles(frame)])
-            self.smoothed &= len(more) == len(people)
-            people = more
         return people
 
-    def _count(self, image: Any, frame: np.ndarray) -> int:
-        """The whole frame's count of people in view (what the follower can follow). When the frame's square tiles
-        (:mod:`~liftformer.inference.sources.tiles`) find more, each frame in which the follower finds fewer than
-        they did is searched in the tiles too, until the next census."""
+    def _count(self, frame: np.ndarray) -> np.ndarray:
+        """The people in view (P, J, 3): in the whole frame and, in a frame more than 1.2x longer than wide, in its
+        square tiles (:mod:`~liftformer.inference.sources.tiles`), one detection each."""
         assert self._census is not None
-        whole = len(self._census.detect(image).pose_landmarks)
-        tiled = len(self._detect_tiles(frame)) if whole < self._max_people and square_tiles(*frame.shape[:2]) else 0
-        self._tiled = tiled if tiled > whole else 0
-        return whole
+        whole = self._detect(self._census, frame, 0, 0)
+        if len(whole) >= self._max_people or not square_tiles(*frame.shape[:2]):
+            return whole
+        tiles = [self._detect(self._census, np.ascontiguousarray(frame[top:top + side, left:left + side]), left, top)
+                 for top, left, side in square_tiles(*frame.shape[:2])]
+        return merge_people([whole, *tiles])
 
-    def _detect_tiles(self, frame: np.ndarray) -> np.ndarray:
-        """Everyone in the frame's square tiles (IMAGE mode), in frame pixels, one detection per person."""
-        assert self._census is not None
-        joints = JOINT_COUNTS[self.layout]
-        found = []
-        for top, left, side in square_tiles(*frame.shape[:2]):
-            crop = np.ascontiguousarray(frame[top:top + side, left:left + side])
-            result = self._census.detect(self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=crop))
-            people = _pixels(result.pose_landmarks, side, side, joints)
-            people[..., 0] += left
-            people[..., 1] += top
-            found.append(people)
-        return merge_people(found)
-
-    def _switch(self) -> None:
-        """Start following ``self._heads.count`` people afresh (a new graph: no stale boxes or smoothing)."""
-        self._close_followers()
-        if self._heads.count <= 1:
-            self._single = MediaPipePoseDetector()
-        else:
-            self._follower = self._landmarker(self._vision.RunningMode.VIDEO, min(self._heads.count, self._max_people))
+    def _detect(self, landmarker: Any, image: np.ndarray, left: int, top: int) -> np.ndarray:
+        """An IMAGE-mode landmarker's people in ``image``, in the pixels of the frame it was cut from at (left, top)."""
+        result = landmarker.detect(self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=image))
+        people = _pixels(result.pose_landmarks, image.shape[1], image.shape[0], JOINT_COUNTS[self.layout])
+        people[..., 0] += left
+        people[..., 1] += top
+        return people
 
     def _close_followers(self) -> None:
         if self._single is not None:
             self._single.close()
-        if self._follower is not None:
-            self._follower.close()
-        self._single = self._follower = None
+        if self._crowd is not None:
+            self._crowd.close()
+        self._single, self._crowd = None, None
 
     def close(self) -> None:
         self._close_followers()
         if self._census is not None:
             self._census.close()
             self._census = None
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     def __enter__(self) -> MediaPipeMultiPoseDetector:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _done(value: Any) -> Future:
+    """A future that already holds ``value``."""
+    future: Future = Future()
+    future.set_result(value)
+    return future
 
 
 def _pixels(poses: list, width: int, height: int, joints: int) -> np.ndarray:
@@ -220,7 +202,7 @@ def detect_video_people(path: str | os.PathLike, detector: PeopleDetector | None
     if detector is None:
         detector = MediaPipeMultiPoseDetector(fps=info.fps)
     try:
-        frames = iter_frames(path)
+        frames = prefetched(iter_frames(path))  # decoded while the detector works
         bar = tqdm(frames, total=info.num_frames, desc="detecting people", unit="frame", disable=None if progress else True)
         shapes: list[tuple[int, int]] = []
         people: list[np.ndarray] = []

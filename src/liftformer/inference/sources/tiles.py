@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 LONG_RATIO = 1.2  # a frame this much longer than wide (or wider than long) is tiled
-SAME_PERSON = 0.15  # detections whose located joints lie this close (median, in body sizes) are one person
+SAME_PERSON = 0.35  # detections whose shoulders and hips lie this close (mean, in torso lengths) are one person
+TORSO = [11, 12, 23, 24]  # BlazePose-33: left and right shoulder, left and right hip
 
 
 def square_tiles(height: int, width: int) -> list[tuple[int, int, int]]:
@@ -26,26 +27,28 @@ def square_tiles(height: int, width: int) -> list[tuple[int, int, int]]:
 
 
 def merge_people(found: list[np.ndarray], min_score: float = 0.5) -> np.ndarray:
-    """One (J, 3) detection per person from several (P_i, J, 3) lists in frame pixels, earlier lists first: a
-    detection that agrees with one already kept on its located joints (median distance under ``SAME_PERSON`` of
-    the larger one's size) is the same person and dropped; within a list, the one with more visible joints first."""
+    """One (33, 3) BlazePose detection per person from several (P_i, 33, 3) lists in frame pixels, earlier lists
+    first: a detection of a body already kept (:func:`same_person`) is dropped; within a list, the one with more
+    visible joints first."""
     kept: list[np.ndarray] = []
     for group in found:
         for person in sorted(group, key=lambda p: -float((p[:, 2] > min_score).sum() + p[:, 2].mean())):
-            if not any(_same(person, other, min_score) for other in kept):
+            if not any(same_person(person, other) for other in kept):
                 kept.append(person)
     joints = found[0].shape[1] if found and found[0].ndim == 3 else 0
     return np.stack(kept) if kept else np.zeros((0, joints, 3))
 
 
-def _same(a: np.ndarray, b: np.ndarray, min_score: float) -> bool:
-    both = (a[:, 2] > min_score) & (b[:, 2] > min_score)
-    if both.sum() < 3:
+def same_person(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two (33, 3) BlazePose detections are one body: their shoulders and hips (which two people side by side,
+    even overlapping, cannot share) lie within ``SAME_PERSON`` of the longer torso of each other, on average."""
+    pa, pb = a[TORSO, :2], b[TORSO, :2]
+    if not (np.isfinite(pa).all() and np.isfinite(pb).all()):
         return False
-    size = max(_size(a, min_score), _size(b, min_score), 1.0)
-    return float(np.median(np.linalg.norm(a[both, :2] - b[both, :2], axis=-1))) < SAME_PERSON * size
+    torso = max(_torso(pa), _torso(pb), 1.0)
+    return float(np.linalg.norm(pa - pb, axis=-1).mean()) < SAME_PERSON * torso
 
 
-def _size(person: np.ndarray, min_score: float) -> float:
-    xy = person[person[:, 2] > min_score, :2]
-    return float(np.linalg.norm(xy.max(0) - xy.min(0))) if len(xy) else 0.0
+def _torso(points: np.ndarray) -> float:
+    """Shoulders' centre to hips' centre, pixels (``points``: the TORSO joints)."""
+    return float(np.linalg.norm(points[:2].mean(0) - points[2:].mean(0)))

@@ -20,6 +20,7 @@ from PIL import Image
 from liftformer.data.skeleton import H36M_17, Skeleton
 from liftformer.fileio import atomic_write
 from liftformer.inference.writers.drawing import View3D, bone_colours, draw_segments, draw_text, fit_view, floor_grid
+from liftformer.threads import prefetched
 
 RENDER_SUFFIXES = (".mp4", ".gif")
 INPUT_BACKGROUND = (236, 236, 232)  # the input panel when there is no video
@@ -204,7 +205,7 @@ def write_video(images: Iterator[np.ndarray], path: str | os.PathLike, fps: floa
 
     def counted() -> Iterator[np.ndarray]:
         nonlocal count
-        for image in images:
+        for image in prefetched(images):  # the next images drawn while this one is encoded
             count += 1
             yield image
 
