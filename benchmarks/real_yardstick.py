@@ -58,17 +58,21 @@ def detections(video: Path, cache: Path) -> PeopleKeypoints:
         with np.load(cache, allow_pickle=False) as f:
             people = [f["people"][t, : int(n)] for t, n in enumerate(f["counts"])]
             unsmoothed = f["unsmoothed"] if f["unsmoothed"].size else None
+            ids = [f["ids"][t, : int(n)] for t, n in enumerate(f["counts"])] if "ids" in f.files else None
             return PeopleKeypoints(f["largest"][..., :2], f["largest"][..., 2], "blazepose", int(f["size"][0]), int(f["size"][1]),
-                                   float(f["fps"]), str(video), people=people, unsmoothed=unsmoothed)
+                                   float(f["fps"]), str(video), people=people, unsmoothed=unsmoothed, identities=ids)
     kp = read_people(str(video))  # the package's reader: MediaPipe's native log lines hidden
     assert isinstance(kp, PeopleKeypoints)
     most = max(len(p) for p in kp.people)
     padded = np.full((len(kp.people), most, 33, 3), np.nan)
     for t, p in enumerate(kp.people):
         padded[t, : len(p)] = p
+    ids = np.full((len(kp.people), most), -1)
+    for t, i in enumerate(kp.identities or []):
+        ids[t, : len(i)] = i
     largest = np.concatenate([kp.pixels, kp.scores[..., None]], -1)
     np.savez(cache, people=padded, counts=[len(p) for p in kp.people], largest=largest, size=[kp.width, kp.height], fps=kp.fps,
-             unsmoothed=np.zeros(0) if kp.unsmoothed is None else kp.unsmoothed)
+             unsmoothed=np.zeros(0) if kp.unsmoothed is None else kp.unsmoothed, ids=ids)
     return kp
 
 

@@ -97,24 +97,18 @@ def test_two_people_are_associated_across_views_and_triangulated_exactly(tmp_pat
 
 
 def test_square_tiles_cover_long_frames_and_leave_square_ones_alone():
-    from liftformer.inference.sources.tiles import square_tiles
+    from liftformer.inference.sources.regions import square_tiles
 
     assert square_tiles(1920, 1088) == [(0, 0, 1088), (416, 0, 1088), (832, 0, 1088)]
     assert square_tiles(540, 960) == [(0, 0, 540), (0, 210, 540), (0, 420, 540)]
     assert square_tiles(1000, 1002) == [] and square_tiles(1080, 1200) == []
 
 
-def test_merge_people_keeps_one_detection_per_person_preferring_the_earlier_list():
-    from liftformer.inference.sources.tiles import merge_people
+def test_distinct_keeps_one_region_per_person_preferring_the_whole_frame():
+    from liftformer.inference.sources.regions import Roi, distinct
 
-    rng = np.random.default_rng(0)
-    a = np.concatenate([rng.uniform(100, 300, (33, 2)), np.full((33, 1), 0.9)], 1)
-    b = a.copy()
-    b[:, :2] += 2.0  # the same person seen in an overlapping tile, 2 px off
-    other = a.copy()
-    other[:, 0] += 400  # someone else
-    weak = b.copy()
-    weak[:, 2] = 0.95  # the tile's copy scores higher, but the follower's (first list) is kept
-    merged = merge_people([a[None], np.stack([weak, other])])
-    assert len(merged) == 2 and np.array_equal(merged[0], a) and np.array_equal(merged[1], other)
-    assert merge_people([np.zeros((0, 33, 3)), np.zeros((0, 33, 3))]).shape == (0, 33, 3)
+    whole = [Roi(300, 400, 500)]
+    tile = [Roi(310, 395, 480, 0.1), Roi(900, 400, 500)]  # the same person seen in an overlapping tile, and someone else
+    assert distinct([whole, tile]) == [whole[0], tile[1]]
+    assert distinct([[], []]) == []
+

@@ -1,5 +1,5 @@
 """One-Euro smoothing of keypoint tracks (MediaPipe's legacy parameters), and where it applies: only the frames a
-detector left unsmoothed (the Tasks PoseLandmarker's), never keypoint files."""
+detector left unsmoothed (the followers' of several people), never keypoint files."""
 
 from __future__ import annotations
 

@@ -157,3 +157,24 @@ def test_clips_of_different_spans_are_put_on_one_timeline():
     assert first == 2 and poses.shape == (2, 8, 17, 3) and pixels.shape == (2, 8, 17, 2)
     assert (poses[0, :4] == 1).all() and np.isnan(poses[0, 4:]).all()
     assert np.isnan(pixels[1, :2]).all() and (pixels[1, 2:] == 2).all()
+
+
+def test_a_detectors_own_ids_keep_a_fast_person_on_one_track() -> None:
+    """Two people; the second jumps far between frames (a kick the box cost cannot follow): without the detector's
+    ids it becomes a new track; with them it stays one, and an id first seen later joins by the usual matching."""
+    from liftformer.inference.tracks.tracking import track_people
+
+    rng = np.random.default_rng(0)
+    base = np.column_stack([rng.uniform(0, 100, (17, 2)), np.full(17, 0.9)])
+
+    def at(x: float, y: float = 0.0) -> np.ndarray:
+        return base + [x, y, 0.0]
+
+    frames = [np.stack([at(0), at(500 + (400 if t >= 5 else 0), 300 if t >= 5 else 0)]) for t in range(10)]
+    assert len(track_people(frames)) == 3
+    ids = [np.array([1, 2])] * 10
+    tracks = track_people(frames, identities=ids)
+    assert len(tracks) == 2 and [len(tr.frames) for tr in tracks] == [10, 10]
+    late = [np.array([1, -1])] * 5 + [np.array([1, 7])] * 5  # the second person's id only from frame 5, where it jumps
+    frames_late = [np.stack([at(0), at(500 + 3 * t)]) for t in range(10)]
+    assert [len(tr.frames) for tr in track_people(frames_late, identities=late)] == [10, 10]

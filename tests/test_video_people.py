@@ -1,14 +1,13 @@
 """Several people in a video: every person detected per frame, then tracked and chosen as for JSON lists.
 
 Without MediaPipe a fake detector stands in (two synthetic walkers on a tiny real mp4); with it, the
-real Tasks PoseLandmarker must find two people in composed copies of matplotlib's sample photo.
+real MediaPipe census and followers must find two people in composed copies of matplotlib's sample photo.
 """
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -157,12 +156,6 @@ def test_lift_video_errors_are_one_line_exit_2(video: Path, walkers: np.ndarray,
     assert not list(tmp_path.glob("out*"))
 
 
-def test_tasks_landmarks_become_pixels() -> None:
-    landmark = SimpleNamespace(x=0.5, y=0.25, visibility=None)  # the Tasks API may leave visibility unset
-    np.testing.assert_array_equal(multipose._pixels([[landmark] * 33], 100, 200, 33)[0, 0], [50.0, 50.0, 0.0])
-    assert multipose._pixels([], 100, 200, 33).shape == (0, 33, 3)
-
-
 def test_missing_mediapipe_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     hide_mediapipe(monkeypatch)
     with pytest.raises(DataError) as error:
@@ -172,14 +165,9 @@ def test_missing_mediapipe_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.skipif(not HAS_MEDIAPIPE, reason="mediapipe not installed (optional extra: pip install -e '.[video]')")
 def test_mediapipe_finds_two_people_in_composed_photos() -> None:
-    import io
-    import zipfile
-
     from matplotlib import cbook
     from PIL import Image
 
-    with zipfile.ZipFile(io.BytesIO(multipose.pose_landmarker_bundle())) as bundle:
-        assert sorted(bundle.namelist()) == sorted(multipose.BUNDLE)
     with cbook.get_sample_data("grace_hopper.jpg") as f:
         photo = np.asarray(Image.open(f).convert("RGB"))  # 512x600, one person
     canvas = np.full((600, 1400, 3), 96, np.uint8)

@@ -54,10 +54,13 @@ class PeopleKeypoints(Keypoints2D):
     """Several people per frame before tracking: ``people[t]`` is frame t's (P_t, J, 3) x, y, score. As
     :class:`Keypoints2D` it is one person a frame (a video's largest, a JSON file's best-scoring; NaN, score 0
     where nobody is). ``unsmoothed`` (T,) bool marks the frames whose detector did not smooth keypoints over time
-    (MediaPipe Tasks); :func:`~liftformer.inference.tracks.tracking.select_people` smooths the chosen people there."""
+    (MediaPipe's followers of several people); :func:`~liftformer.inference.tracks.tracking.select_people` smooths
+    the chosen people there. ``identities[t]`` (P_t,) int, when a detector followed people itself: one id per person
+    it followed (-1: not followed), which tracking keeps together."""
 
     people: list[np.ndarray] = field(default_factory=list)
     unsmoothed: np.ndarray | None = None
+    identities: list[np.ndarray] | None = None
 
 
 def read_keypoints(path: str, max_people: int | None = None) -> Keypoints2D:

