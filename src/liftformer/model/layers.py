@@ -16,9 +16,11 @@ def sinusoidal_encoding(length: int, d_model: int) -> torch.Tensor:
     """
     if d_model % 2:
         raise ValueError(f"d_model must be even for the sinusoidal encoding, got {d_model}")
-    position = torch.arange(length, dtype=torch.float64).unsqueeze(1)
-    div = torch.exp(torch.arange(0, d_model, 2, dtype=torch.float64) * (-math.log(10000.0) / d_model))
-    pe = torch.zeros(length, d_model, dtype=torch.float64)
+    # computed on the CPU even under a torch.device("meta") context (a checkpoint's size check), where these few
+    # element-wise ops would go through slow decompositions (~1.5 s on the first call)
+    position = torch.arange(length, dtype=torch.float64, device="cpu").unsqueeze(1)
+    div = torch.exp(torch.arange(0, d_model, 2, dtype=torch.float64, device="cpu") * (-math.log(10000.0) / d_model))
+    pe = torch.zeros(length, d_model, dtype=torch.float64, device="cpu")
     pe[:, 0::2] = torch.sin(position * div)
     pe[:, 1::2] = torch.cos(position * div)
     return pe.float()
