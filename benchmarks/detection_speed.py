@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""Frames per second of the package's video detection (``read_people``: every person in each frame), per video.
+"""Frames per second of the package's video detection (every person in each frame), per video, with the
+followers looking in threads (the default) and one after another, and whether both found the same keypoints.
 
     python benchmarks/detection_speed.py VIDEO [VIDEO ...] [--repeat 2]
 
-Run it under two checkouts back to back (``PYTHONPATH=/path/to/other/checkout/src python ...``) to compare them;
-it prints the machine, the package it imported, and per video the frames, people per frame and the best of
-``--repeat`` runs.
+Run it under two checkouts back to back (``PYTHONPATH=/path/to/other/checkout/src python ...``) to compare them
+(a checkout without the ``workers`` option is timed with its default only); it prints the machine, the package it
+imported, and per video the frames, people per frame and the best of ``--repeat`` runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import io
 import platform
 import time
@@ -20,7 +22,19 @@ import numpy as np
 import torch
 
 import liftformer
-from liftformer.inference.sources.read import read_people
+from liftformer.inference.sources import multipose
+from liftformer.inference.sources.video import probe_video
+
+
+def detect(video: str, workers: int | None):
+    """The people of every frame, with ``workers`` threads (None: the package's default)."""
+    kwargs = {} if workers is None else {"workers": workers}
+    detector = multipose.MediaPipeMultiPoseDetector(fps=probe_video(video).fps, **kwargs)
+    try:
+        with redirect_stderr(io.StringIO()):
+            return multipose.detect_video_people(video, detector, progress=False)
+    finally:
+        detector.close()
 
 
 def main() -> None:
@@ -29,17 +43,23 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=2)
     args = p.parse_args()
     print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}; liftformer from {liftformer.__file__}")
+    threaded = "workers" in inspect.signature(multipose.MediaPipeMultiPoseDetector).parameters
     for video in args.videos:
-        best, kp = np.inf, None
-        for _ in range(args.repeat):
-            t = time.perf_counter()
-            with redirect_stderr(io.StringIO()):
-                kp = read_people(video)
-            best = min(best, time.perf_counter() - t)
-        people = getattr(kp, "people", None)
-        counts = np.bincount([len(q) for q in people]) if people is not None else []
-        print(f"{video}: {len(kp.pixels)} frames, {len(kp.pixels) / best:.1f} frames/s (best of {args.repeat}); "
-              f"frames with 0, 1, 2, ... people: {list(map(int, counts))}")
+        found = {}
+        for workers in ((None, 1) if threaded else (None,)):
+            best = np.inf
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                kp = detect(video, workers)
+                best = min(best, time.perf_counter() - t)
+            found[workers] = kp
+            counts = np.bincount([len(q) for q in kp.people])
+            label = "default" if workers is None else f"{workers} worker"
+            print(f"{video} ({label}): {len(kp.people)} frames, {len(kp.people) / best:.1f} frames/s (best of {args.repeat}); "
+                  f"frames with 0, 1, 2, ... people: {list(map(int, counts))}")
+        if len(found) == 2:
+            same = all(np.array_equal(a, b, equal_nan=True) for a, b in zip(found[None].people, found[1].people))
+            print(f"{video}: threaded and one-after-another keypoints identical: {same}")
 
 
 if __name__ == "__main__":

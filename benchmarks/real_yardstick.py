@@ -49,6 +49,7 @@ from liftformer.inference.sources.read import read_people
 from liftformer.inference.tracks.tracking import select_people
 
 CAMERAS = ("cam01", "cam02", "cam03", "cam04")
+CLEAR = 0.6  # a left/right reading is clear when the other one is this much nearer the reprojection
 MATCH = 0.25  # a lifted track frame can be the triangulated person whose reprojection is this near (mean, in body heights)
 
 
@@ -110,16 +111,29 @@ def triangulated_people(cams: list, views: list[PeopleKeypoints]) -> tuple[np.nd
 
 
 def lifted_tracks(kp: PeopleKeypoints, model, options: LiftOptions, calibration) -> list[tuple]:
-    """The package's offline pipeline on one camera: every track (id, input frames, poses (T, 17, 3), H36M pixels,
-    the root's camera-space path (T, 3) from ``options.focal``)."""
+    """The package's offline pipeline on one camera: every track (id, input frames, poses (T, 17, 3), H36M pixels
+    lifted (after hygiene), the root's camera-space path (T, 3) from ``options.focal``, H36M pixels as detected)."""
     with redirect_stderr(io.StringIO()):
         selection = select_people(kp, "all", 1, min_score=options.min_score)
         out = []
         for pid, person in selection.people:
             clip = lift_person(person, options, model, io.StringIO(), calibration)
             frames = np.arange(len(clip.poses)) if clip.frames is None else clip.frames
-            out.append((pid or 1, frames, clip.poses, clip.pixels, clip.placement.root))
+            detected = to_h36m(np.concatenate([person.pixels, person.scores[..., None]], -1), "blazepose")[..., :2]
+            out.append((pid or 1, frames, clip.poses, clip.pixels, clip.placement.root, detected))
     return out
+
+
+def mirrored(seen: np.ndarray, pixels: np.ndarray) -> bool | None:
+    """Whether H36M pixels (17, 2) have left and right exchanged against a person's reprojection ``seen`` (17, 2), on
+    the shared joints: True when the exchanged 2D is clearly nearer (under ``CLEAR`` of the distance as is), False when
+    the 2D as is clearly is, None when the view cannot tell (a side view, where left and right nearly coincide)."""
+    shared = list(SHARED_JOINTS)
+    as_is = float(np.nanmean(np.linalg.norm(seen[shared] - pixels[shared], axis=-1)))
+    swapped = float(np.nanmean(np.linalg.norm(seen[shared] - pixels[H36M_17.flip_permutation][shared], axis=-1)))
+    if swapped < CLEAR * as_is:
+        return True
+    return False if as_is < CLEAR * swapped else None
 
 
 def assign(cam, truth: np.ndarray, tracks: list[tuple], people: list[int]) -> dict[tuple[int, int], int]:
@@ -130,7 +144,7 @@ def assign(cam, truth: np.ndarray, tracks: list[tuple], people: list[int]) -> di
     in the pose's error, not as a missed frame."""
     matrix, shared = projection_matrix(cam)[None], list(SHARED_JOINTS)
     by_frame: dict[int, list[tuple[int, int, np.ndarray]]] = {}
-    for k, (_, frames, _, pixels, _) in enumerate(tracks):
+    for k, (_, frames, _, pixels, _, _) in enumerate(tracks):
         for row, t in enumerate(frames):
             if t < len(truth):
                 by_frame.setdefault(int(t), []).append((k, row, pixels[row]))
@@ -150,6 +164,29 @@ def assign(cam, truth: np.ndarray, tracks: list[tuple], people: list[int]) -> di
             if cost[r, j] < MATCH:
                 owner[rows[r][:2]] = people[j]
     return owner
+
+
+def mirror_counts(matrix: np.ndarray, truth: np.ndarray, tracks: list[tuple], owner: dict, people: list[int]) -> dict[int, np.ndarray]:
+    """Per person, over the track frames a detection was made in: [mirrored as detected, exchanged by hygiene where
+    mirrored, exchanged where not, mirrored after hygiene, undecided] (:func:`mirrored` against the reprojection)."""
+    counts = {i: np.zeros(5, dtype=int) for i in people}
+    shared = list(SHARED_JOINTS)
+    for (k, row), i in owner.items():
+        _, frames, _, lifted, _, detected = tracks[k]
+        if not np.isfinite(detected[row][shared]).any():
+            continue  # a frame tracking filled in: nothing was detected to repair
+        seen = reproject(matrix, truth[int(frames[row]), i])[0]
+        before, after = mirrored(seen, detected[row]), mirrored(seen, lifted[row])
+        exchanged = mirrored(detected[row], lifted[row])  # hygiene's output is the detection's left and right exchanged
+        c = counts[i]
+        if before is None:
+            c[4] += 1
+            continue
+        c[0] += before
+        c[1] += bool(exchanged) and before
+        c[2] += bool(exchanged) and not before
+        c[3] += bool(after)
+    return counts
 
 
 def h36m_mean_pose(path: str | None) -> np.ndarray | None:
@@ -199,14 +236,16 @@ def main() -> None:
     print("\n| camera | person | frames found | tracks (fragments) | tracks shared with the other person | MPJPE | P-MPJPE "
           "| reprojected 2D: MPJPE / P-MPJPE | mean pose P-MPJPE | trajectory MRPE (--focal) |\n|" + " --- |" * 10)
     summary = []
+    mirrors: list[tuple[str, dict]] = []
     for cam, view in zip(cams, views):
         matrix = projection_matrix(cam)[None]
         tracks = lifted_tracks(view, model, dataclasses.replace(options, focal=float(cam.focal[0])), calibration)
         owner = assign(cam, truth, tracks, people)
+        mirrors.append((cam.name, mirror_counts(matrix, truth, tracks, owner, people)))
         owned = {i: {tracks[k][0] for (k, _), j in owner.items() if j == i} for i in people}
         for i in people:
             pred, true_cam, owners, root_errors = [], [], [], []
-            for k, (pid, frames, poses, _, roots) in enumerate(tracks):
+            for k, (pid, frames, poses, _, roots, _) in enumerate(tracks):
                 for row, t in enumerate(frames):
                     if owner.get((k, row)) == i:
                         pred.append(poses[row])
@@ -242,6 +281,16 @@ def main() -> None:
             print(f"| {cam.name} | {i + 1} | {len({t for t, _ in owners})} of {np.isfinite(truth[:, i, 0, 0]).sum()} | {fragments} | "
                   f"{exchanges} | {mpjpe:.1f} | {pm:.1f} | {r_mpjpe:.1f} / {r_pm:.1f} | {mean_cell} | {mrpe:.0f} |")
             summary.append((mpjpe, pm, r_mpjpe, r_pm, mrpe))
+    print("\nLeft and right against the 4-view consensus (the triangulation reprojected), frames each camera detected, "
+          "per person: mirrored as detected | exchanged by hygiene: rightly / wrongly | mirrored after hygiene | "
+          "undecided (a side view)\n\n| camera | person | mirrored as detected | exchanged rightly | exchanged wrongly | "
+          "mirrored after | undecided |\n|" + " --- |" * 7)
+    totals = np.zeros(5, dtype=int)
+    for name, counts in mirrors:
+        for i, c in counts.items():
+            print(f"| {name} | {i + 1} | " + " | ".join(str(v) for v in c) + " |")
+            totals += c
+    print(f"| all | | {' | '.join(str(v) for v in totals)} |")
     if args.compare_cache:
         for label, compared in (("compared", [detections(demo / "videos" / f"{n}.mp4", Path(args.compare_cache) / f"{n}.npz")
                                                 for n in CAMERAS]), ("this run", views)):
