@@ -44,7 +44,7 @@ def main() -> None:
     t0 = time.perf_counter()
     kp = detect_video_people(args.video, progress=False)
     unsmoothed = 0 if kp.unsmoothed is None else int(kp.unsmoothed.sum())
-    print(f"detected {len(kp.people)} frames in {time.perf_counter() - t0:.1f} s; {unsmoothed} from the several-people followers (unsmoothed)")
+    print(f"detected {len(kp.people)} frames in {time.perf_counter() - t0:.1f} s; {unsmoothed} from the followers (unsmoothed)")
     rows = {"raw": select_people(dataclasses.replace(kp, unsmoothed=None), "all").people,
             "smoothed": select_people(kp, "all").people}
     seen = {i: k.scores for i, k in rows["raw"]}  # the same joints in both rows: the detector's own scores

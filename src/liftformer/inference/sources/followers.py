@@ -29,7 +29,8 @@ class Follower:
     row without them."""
 
     def __init__(self, roi: Roi, identity: int = 0) -> None:
-        self.roi, self.last, self.missed, self.identity = roi, None, 0, identity
+        self.roi, self.missed, self.identity = roi, 0, identity
+        self.last: np.ndarray | None = None
         self.next: Roi | None = None  # the region the latest look predicts, taken when the look is accepted
 
     def look(self, landmarker: RoiLandmarker, frame: np.ndarray) -> np.ndarray | None:
