@@ -73,6 +73,7 @@ def test_json_with_two_people_lifts_both_into_per_person_files(two_people, capsy
     assert main(["lift", str(path), "--out", str(out), "--json", "--checkpoint", str(ckpt), "--person", "all"]) == 0
     err = capsys.readouterr().err
     assert "tracked 2 people (ids 1, 2)" in err and "lifting persons 1, 2" in err
+    assert err.count("trajectory: camera assumed") == 1  # one camera, said once
     assert not out.exists()
     for person in (1, 2):
         data = np.load(out.with_name(f"out_person{person}.npz"))

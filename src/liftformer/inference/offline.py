@@ -50,7 +50,7 @@ def lift_people(source: str | Keypoints2D, options: LiftOptions, plan: OutputPla
         each.check({"input": source if isinstance(source, str) else None, "--checkpoint": options.checkpoint})
     clips = []
     for each, (_, kp) in zip(plans, selection.people):
-        clips.append(lift_person(kp, options, model, log, calibration))  # hygiene → lift → place
+        clips.append(lift_person(kp, options, model, log, calibration, camera_said=bool(clips)))  # hygiene → lift → place
         write_outputs(each, clips[-1], log)  # write
     if plan.render:
         render_output(plan, clips, video_frames(video), log)
@@ -97,9 +97,9 @@ def clean_person(kp: Keypoints2D, options: LiftOptions) -> tuple[Prepared, tuple
 
 
 def lift_person(kp: Keypoints2D, options: LiftOptions, model: Any, log: TextIO | None = None,
-                calibration: Calibration | None = None) -> Lifted:
+                calibration: Calibration | None = None, camera_said: bool = False) -> Lifted:
     """Prepare one person's keypoints, repair what hygiene finds, lift them with ``model`` and, with a trajectory
-    ``calibration``, place them in camera space; notes on stderr."""
+    ``calibration``, place them in camera space; notes on stderr (an assumed camera once: not if ``camera_said``)."""
     from liftformer.data.skeleton import H36M_17
     from liftformer.inference.lifting.sequence import lift_sequence
 
@@ -116,17 +116,17 @@ def lift_person(kp: Keypoints2D, options: LiftOptions, model: Any, log: TextIO |
           flush=True)
     fps = options.fps or kp.fps or 50.0
     report_gaps(prepared.notes, prepared.filled, prepared.long_gaps, fps, "interpolated")
-    place = None if calibration is None else place_person(poses, prepared, size, fps, options, calibration)
+    place = None if calibration is None else place_person(poses, prepared, size, fps, options, calibration, camera_said)
     return Lifted(poses, prepared.pixels, prepared.filled, kp.frames, fps, size, place)
 
 
 def place_person(poses: np.ndarray, prepared: Prepared, size: tuple[int, int], fps: float, options: LiftOptions,
-                 calibration: Calibration) -> Placement:
+                 calibration: Calibration, camera_said: bool = False) -> Placement:
     """The root's camera-space path of one lifted person and the floor under it; an assumed camera is said on stderr."""
     from liftformer.inference.lifting.trajectory import Intrinsics, body_scale, camera_trajectory
 
     camera = Intrinsics.for_image(size[0], size[1], options.fov, options.focal)
-    if options.fov is None and options.focal is None:
+    if options.fov is None and options.focal is None and not camera_said:
         print(f"trajectory: camera {camera.source}", file=sys.stderr)
     root = camera_trajectory(poses, prepared.pixels, camera, calibration, prepared.filled, fps, options.person_height)
     return placement(poses, root, body_scale(poses, calibration, options.person_height), camera, fps, options.fix_feet)
