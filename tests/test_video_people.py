@@ -204,3 +204,40 @@ def test_followers_in_threads_find_what_they_find_one_after_another() -> None:
     for one, two in zip(*found):
         np.testing.assert_array_equal(one, two)
 
+
+
+class FakeFollowed(FakePeople):
+    """FakePeople whose detector follows each walker under its own id (walker index + 1), as the crowd does."""
+
+    def detect_people(self, frame_rgb: np.ndarray) -> np.ndarray:
+        t = self.calls
+        people = super().detect_people(frame_rgb)
+        here = [p for p in self.people if p == 0 or t >= self.late]
+        order = {tuple(self.walkers[p, t, 0]): p for p in here}  # who each returned row is, by its first joint
+        self.identities = np.array([order[tuple(row[0, :2])] + 1 for row in people], dtype=np.int64)
+        return people
+
+
+def test_stream_follows_everyone_with_person_all(video: Path, walkers: np.ndarray, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    import json
+
+    causal = tmp_path / "causal.safetensors"
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, causal=True))), causal, with_trajectory())
+    monkeypatch.setattr(multipose, "MediaPipeMultiPoseDetector", lambda **kwargs: FakeFollowed(walkers))
+    out = tmp_path / "s.npz"
+    assert main(["lift", str(video), "--stream", "--person", "all", "--out", str(out), "--checkpoint", str(causal), "--fov", "60"]) == 0
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    by_person = {p: [line["frame"] for line in lines if line["person"] == p] for p in (1, 2)}
+    assert by_person[1] == list(range(FRAMES)) and by_person[2] == list(range(LATE, FRAMES))  # input frame numbers kept
+    assert all(len(line["root_3d"]) == 3 for line in lines)
+    for p, frames in by_person.items():
+        saved = np.load(tmp_path / f"s_person{p}.npz")
+        assert saved["poses_3d"].shape == (len(frames), 17, 3) and saved["frames"].tolist() == frames
+    assert "streamed 18 frames of person 2" in captured.err and not out.exists()
+    keypoints = tmp_path / "k.json"
+    keypoints.write_text(json.dumps({"layout": "h36m", "width": WIDTH, "height": HEIGHT, "frames": [
+        {"keypoints": np.concatenate([walkers[0, t], np.ones((17, 1))], 1).ravel().tolist()} for t in range(FRAMES)]}))
+    assert main(["lift", str(keypoints), "--stream", "--person", "all", "--checkpoint", str(causal)]) == 2
+    one_line_error(capsys, "--stream --person all: ")

@@ -7,7 +7,6 @@ import dataclasses
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +63,8 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
                    help="report runs of more frames than this without a person (default 10)")
     p.add_argument("--person", default="largest", metavar="ID|largest|all",
                    help="with several people per frame (videos, JSON lists): a track id, the largest (default: largest mean box "
-                   "area x frames) or all (one output per id, OUT_person<ID>.npz …); --stream follows one person")
+                   "area x frames) or all (one output per id, OUT_person<ID>.npz …); --stream follows one person, or with all "
+                   "everyone a video's detector follows")
     p.add_argument("--max-people", type=positive_int, default=LiftOptions.max_people, metavar="N",
                    help=f"refuse a keypoint file listing more than N persons in one frame (default {LiftOptions.max_people})")
     p.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation (2x faster)")
@@ -123,72 +123,80 @@ def run(args: argparse.Namespace) -> int:
 
 def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool, webcam: bool) -> int:
     """Causal lifting frame by frame: a JSON line per pose (and its root, from the past frames only) on stdout as soon
-    as it is ready; files after.
+    as it is ready; files after. With ``--person all`` on a video or webcam, everyone the detector follows, each
+    line naming the ``person``, one set of files per person.
 
     Ctrl-C ends the stream (the only way to end a webcam's): what was streamed is still saved, exit 130.
     So does a reader that closes stdout (``| head``), exit 141 as for SIGPIPE.
     """
     from liftformer.inference.lifting.pretrained import load_model, load_trajectory
-    from liftformer.inference.lifting.streaming import KeypointStream, StreamResult, keypoint_file_source, video_source
-    from liftformer.inference.lifting.trajectory import Intrinsics, RootFollower
-    from liftformer.inference.offline import placement, report_gaps, video_frames
-    from liftformer.inference.writers.outputs import rounded
-    from liftformer.inference.writers.plan import Lifted, render_output, write_outputs
+    from liftformer.inference.lifting.streaming import keypoint_file_source, people_video_source, video_source
+    from liftformer.inference.lifting.trajectory import Intrinsics
+    from liftformer.inference.live import Crowd, PersonStream
+    from liftformer.inference.offline import report_gaps, video_frames
+    from liftformer.inference.writers.plan import render_output, write_outputs
 
+    several = options.person == "all"
+    if several and not is_video:
+        raise DataError(f"--stream --person all: {source} is a keypoint file; streaming follows several people in a video "
+                        "or webcam only (drop --stream to track everyone offline)")
     model = load_model(options.checkpoint, causal=True)
     calibration = load_trajectory(options.checkpoint, causal=True) if options.trajectory else None
-    src = video_source(source, options) if is_video else keypoint_file_source(source, options)
-    stream = KeypointStream(model, src.layout, src.image_size, options.min_score, options.max_gap, options.flip)
+    src = (people_video_source if several else video_source)(source, options) if is_video else keypoint_file_source(source, options)
     camera = Intrinsics.for_image(*src.image_size, options.fov, options.focal)
-    follower = None if calibration is None else RootFollower(camera, calibration, src.fps, options.person_height)
-    if follower is not None and options.fov is None and options.focal is None:
+    if calibration is not None and options.fov is None and options.focal is None:
         print(f"trajectory: camera {camera.source}", file=sys.stderr)
-    roots: list[np.ndarray] = []
-    results: list[StreamResult] = []
-    latencies: list[float] = []
+
+    def person(first_frame: int) -> PersonStream:
+        return PersonStream(model, src.layout, src.image_size, src.fps, options, camera, calibration, first_frame)
+
+    crowd = Crowd(person, options.max_gap if several else None)
+    if not several:
+        crowd.people[0] = person(0)  # one person, streamed from the first frame as before
+    frames = src.frames if several else ({} if p is None else {0: p} for p in src.frames)
     interrupted: int | None = None  # the exit status of an early end
     try:
-        for points in src.frames:
-            t0 = time.perf_counter()
-            result = stream.push(points)
-            if result is None:
-                continue
-            latencies.append(time.perf_counter() - t0)
-            if not results and result.frame:
-                print(f"warning: no pose for input frames 0-{result.frame - 1} ({result.frame} frames): streaming starts "
-                      "once every joint has been seen; poses keep their input frame numbers", file=sys.stderr)
-            line = {"frame": result.frame, "latency_ms": round(1000 * latencies[-1], 2), "pose_3d": rounded(result.pose, 4),
-                    "filled": np.flatnonzero(result.filled).tolist()}
-            if follower is not None:  # the root from the past frames only, as the pose
-                roots.append(follower.push(result.pose, result.pixels, result.filled))
-                line["root_3d"] = rounded(roots[-1], 4)
-            results.append(result)
-            print(json.dumps(line), flush=True)
+        for found in frames:
+            for pid, line in crowd.push(found):
+                stream = crowd.people[pid]
+                if len(stream.results) == 1 and line["frame"] > stream.start:
+                    print(f"warning: no pose for input frames {stream.start}-{line['frame'] - 1} ({line['frame'] - stream.start} "
+                          f"frames){_of(pid, several)}: streaming starts once every joint has been seen; poses keep their input "
+                          "frame numbers", file=sys.stderr)
+                print(json.dumps({"person": pid, **line} if several else line), flush=True)
     except KeyboardInterrupt:
         interrupted = 130
-        print(f"interrupted after {stream.frames} frames: saving what was streamed", file=sys.stderr)
+        print(f"interrupted after {crowd.frames} frames: saving what was streamed", file=sys.stderr)
     except BrokenPipeError:
         interrupted = 141
         silence_stdout()
-        print(f"stdout closed after {stream.frames} frames: saving what was streamed", file=sys.stderr)
+        print(f"stdout closed after {crowd.frames} frames: saving what was streamed", file=sys.stderr)
     finally:
         src.frames.close()  # releases the detector
-    stream.finish()
-    if not results:
+    streamed = {pid: p for pid, p in crowd.people.items() if p.results}
+    if not streamed:
         if interrupted:
             return interrupted
-        raise DataError(f"{source}: no pose in {stream.frames} frames (no person with every joint located)")
-    filled = np.stack([r.filled for r in results])
-    report_gaps(stream.notes, filled, stream.long_gaps, src.fps, "held")
-    ms = 1000 * np.array(latencies)
-    print(f"streamed {len(results)} frames: lifting latency median {np.median(ms):.2f} ms, p95 {np.percentile(ms, 95):.2f} ms "
-          f"per frame", file=sys.stderr)
-    poses = np.stack([r.pose for r in results])
-    place = None if follower is None else placement(poses, np.stack(roots[:len(results)]), np.array(follower.scales[:len(results)]),
-                                                    camera, src.fps, options.fix_feet)
-    clip = Lifted(poses, np.stack([r.pixels for r in results]), filled, np.array([r.frame for r in results]), src.fps,
-                  src.image_size, place)
-    write_outputs(plan, clip, sys.stderr)  # stdout carries only JSON lines
+        raise DataError(f"{source}: no pose in {crowd.frames} frames (no person with every joint located)")
+    clips = []
+    for pid, stream in streamed.items():
+        stream.stream.finish()
+        clip = stream.clip(options.fix_feet)
+        report_gaps(stream.stream.notes, clip.filled, stream.stream.long_gaps, src.fps, "held")
+        ms = 1000 * np.array(stream.latencies)
+        print(f"streamed {len(clip.poses)} frames{_of(pid, several)}: lifting latency median {np.median(ms):.2f} ms, "
+              f"p95 {np.percentile(ms, 95):.2f} ms per frame", file=sys.stderr)
+        each = plan
+        if several:
+            each = dataclasses.replace(plan.for_person(pid), render=None)
+            each.check({"input": None if webcam else source, "--checkpoint": options.checkpoint})
+        write_outputs(each, clip, sys.stderr)  # stdout carries only JSON lines
+        clips.append(clip)
     if plan.render:
-        render_output(plan, [clip], video_frames(None if webcam or not is_video else source), sys.stderr)
+        render_output(plan, clips, video_frames(None if webcam or not is_video else source), sys.stderr)
     return interrupted or 0
+
+
+def _of(pid: int, several: bool) -> str:
+    """' of person ID' in a stream of several people."""
+    return f" of person {pid}" if several else ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -87,7 +88,8 @@ class KeypointStream:
     a joint never detected so far follows its low-confidence estimate; any other missing joint
     holds its last position. Every pose keeps its input frame index. Frames before every
     H36M-17 joint has been located once give no pose (:attr:`first` is the first that did); runs
-    of more than ``max_gap`` frames without a person after it are collected in :attr:`long_gaps`.
+    of more than ``max_gap`` frames without a person after it are collected in :attr:`long_gaps`. A person
+    who first appears at input frame ``first_frame`` is streamed from there.
     """
 
     def __init__(
@@ -98,13 +100,14 @@ class KeypointStream:
         min_score: float = 0.3,
         max_gap: int = 10,
         flip: bool = True,
+        first_frame: int = 0,
     ) -> None:
         if layout not in JOINT_COUNTS:
             raise ValueError(f"unknown keypoint layout '{layout}' (choose from {', '.join(JOINT_COUNTS)})")
         self.lifter = StreamingLifter(model, (H36M_17, H36M_17) if flip else None)
         self.layout, self.image_size, self.min_score, self.max_gap = layout, image_size, min_score, max_gap
         joints = JOINT_COUNTS[layout]
-        self.frames = 0  # input frames pushed
+        self.frames = first_frame  # the input frame index of the next push (a person who appears later starts later)
         self.first: int | None = None  # input index of the first pose
         self.long_gaps: list[tuple[int, int]] = []  # [start, end) input frames without a person
         self._last = np.full((joints, 2), np.nan)  # last used position of every joint
@@ -169,7 +172,7 @@ class KeypointStream:
 class StreamSource:
     """Input frames of a stream: (J, 3) pixel x, y, score or None per frame, and what they are."""
 
-    frames: Generator[np.ndarray | None, None, None]  # close() it to release a detector early
+    frames: Generator[Any, None, None]  # (J, 3) or None per frame ({id: (J, 3)} for several people); close() it to release a detector early
     layout: str
     image_size: tuple[int, int]
     fps: float
@@ -209,5 +212,31 @@ def video_source(path: str, options: LiftOptions) -> StreamSource:
                 decoded += 1
                 yield detector.detect(frame)
         report_short_decode(path, decoded, info.num_frames)  # a file's end (a webcam states no count)
+
+    return StreamSource(detections(), detector.layout, (info.width, info.height), options.fps or info.fps)
+
+
+def people_video_source(path: str, options: LiftOptions) -> StreamSource:
+    """Detect everyone in each frame of a video file or webcam while it plays: per frame {id: (J, 3)} of the people
+    found, ids the detector's own (each person it follows keeps one; 0 for the one person it follows before it has
+    seen several; by order in the frame for a detector that gives none)."""
+    from liftformer.inference.sources import multipose
+    from liftformer.inference.sources.video import iter_frames, probe_video, report_short_decode
+
+    info = probe_video(path)
+    detector = multipose.MediaPipeMultiPoseDetector(fps=info.fps or 30.0)
+
+    def detections() -> Generator[dict[int, np.ndarray], None, None]:
+        decoded = 0
+        try:  # closed when the stream ends, fails or is closed
+            for frame in iter_frames(path):
+                decoded += 1
+                people = detector.detect_people(frame)
+                ids = getattr(detector, "identities", None)
+                ids = range(len(people)) if ids is None or len(ids) != len(people) else ids
+                yield {int(i): p for i, p in zip(ids, people)}
+        finally:
+            detector.close()
+        report_short_decode(path, decoded, info.num_frames)
 
     return StreamSource(detections(), detector.layout, (info.width, info.height), options.fps or info.fps)

@@ -1,0 +1,94 @@
+"""The streaming job (``lift --stream``): each person lifted as their frames arrive, by a causal model.
+
+:class:`PersonStream` is one person: their :class:`~liftformer.inference.lifting.streaming.KeypointStream`, the root
+from the past frames only (:class:`~liftformer.inference.lifting.trajectory.RootFollower`), and what was streamed,
+which :meth:`PersonStream.clip` turns into the same :class:`~liftformer.inference.writers.plan.Lifted` clip the
+offline job writes. :class:`Crowd` keeps one per id of a detector that follows several people.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from liftformer.inference.lifting.streaming import KeypointStream, StreamResult
+from liftformer.inference.lifting.trajectory import Calibration, Intrinsics, RootFollower
+from liftformer.inference.options import LiftOptions
+from liftformer.inference.writers.outputs import rounded
+from liftformer.inference.writers.plan import Lifted
+
+
+class PersonStream:
+    """One person streamed from input frame ``first_frame`` on (``calibration``: also their root, in ``camera``)."""
+
+    def __init__(self, model: Any, layout: str, image_size: tuple[int, int], fps: float, options: LiftOptions,
+                 camera: Intrinsics, calibration: Calibration | None, first_frame: int = 0) -> None:
+        self.stream = KeypointStream(model, layout, image_size, options.min_score, options.max_gap, options.flip, first_frame)
+        self.follower = None if calibration is None else RootFollower(camera, calibration, fps, options.person_height)
+        self.camera, self.fps, self.image_size, self.start = camera, fps, image_size, first_frame
+        self.results: list[StreamResult] = []
+        self.roots: list[np.ndarray] = []
+        self.latencies: list[float] = []
+
+    def push(self, points: np.ndarray | None) -> dict | None:
+        """The next input frame's (J, 3) keypoints (None: the person is not in it); its JSON line once there is a pose."""
+        t0 = time.perf_counter()
+        result = self.stream.push(points)
+        if result is None:
+            return None
+        self.latencies.append(time.perf_counter() - t0)
+        line = {"frame": result.frame, "latency_ms": round(1000 * self.latencies[-1], 2), "pose_3d": rounded(result.pose, 4),
+                "filled": np.flatnonzero(result.filled).tolist()}
+        if self.follower is not None:  # the root from the past frames only, as the pose
+            self.roots.append(self.follower.push(result.pose, result.pixels, result.filled))
+            line["root_3d"] = rounded(self.roots[-1], 4)
+        self.results.append(result)
+        return line
+
+    def clip(self, fix_feet: bool) -> Lifted:
+        """What was streamed, as a clip to write (placed in camera space when the root was followed)."""
+        from liftformer.inference.offline import placement
+
+        results = self.results
+        poses = np.stack([r.pose for r in results])
+        place = None
+        if self.follower is not None:
+            place = placement(poses, np.stack(self.roots[:len(results)]), np.array(self.follower.scales[:len(results)]),
+                              self.camera, self.fps, fix_feet)
+        return Lifted(poses, np.stack([r.pixels for r in results]), np.stack([r.filled for r in results]),
+                      np.array([r.frame for r in results]), self.fps, self.image_size, place)
+
+
+class Crowd:
+    """One :class:`PersonStream` per id of the people a detector follows (``make(first_frame)`` starts one). A person
+    absent for more than ``max_gap`` frames is paused (no poses; None: never); if their id comes back, the frames
+    between are held, as for one person."""
+
+    def __init__(self, make: Any, max_gap: int | None) -> None:
+        self.people: dict[int, PersonStream] = {}
+        self.frames = 0  # input frames pushed
+        self._make, self._max_gap = make, max_gap
+        self._seen: dict[int, int] = {}
+
+    def push(self, found: dict[int, np.ndarray]) -> list[tuple[int, dict]]:
+        """One input frame's people {id: (J, 3)}: the (id, JSON line) of each pose it gives, by id."""
+        t, self.frames = self.frames, self.frames + 1
+        lines = []
+        for pid in sorted(set(self.people) | set(found)):
+            person = self.people.get(pid)
+            if person is None:
+                person = self.people[pid] = self._make(t)
+            elif pid not in found and self._max_gap is not None and t - self._seen.get(pid, t) > self._max_gap:
+                continue  # gone: paused
+            while pid in found and person.stream.frames < t:  # back after a pause: the frames between are held
+                line = person.push(None)
+                if line is not None:
+                    lines.append((pid, line))
+            if pid in found:
+                self._seen[pid] = t
+            line = person.push(found.get(pid))
+            if line is not None:
+                lines.append((pid, line))
+        return lines
