@@ -48,7 +48,7 @@ def lift_people(source: str | Keypoints2D, options: LiftOptions, plan: OutputPla
     plans = [dataclasses.replace(plan.for_person(person or 1), render=None) for person, _ in selection.people]
     for each in plans:
         each.check({"input": source if isinstance(source, str) else None, "--checkpoint": options.checkpoint})
-    clips = []
+    clips: list[Lifted] = []
     for each, (_, kp) in zip(plans, selection.people):
         clips.append(lift_person(kp, options, model, log, calibration, camera_said=bool(clips)))  # hygiene → lift → place
         write_outputs(each, clips[-1], log)  # write
