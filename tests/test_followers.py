@@ -167,3 +167,17 @@ def test_a_body_goes_to_the_follower_it_moved_least_for() -> None:
     found = crowd.detect(FRAME)
     assert len(found) == 1 and list(crowd.identities) == [neighbour.identity]
     assert older.missed == 1 and neighbour.missed == 0
+
+
+def test_a_follower_that_sees_nobody_looks_again_wider() -> None:
+    fake = FakeLandmarker()
+    crowd = Crowd(max_people=4, joints=33, landmarkers=[fake])  # type: ignore[list-item]
+    crowd.census(regions(body(300)))
+    roi = crowd.followers[0].roi
+    moved = body(300 + 0.55 * roi.side)  # stepped just out of the region, inside one 1.3 times larger
+    fake.scene = [moved]
+    assert fake.landmarks(FRAME, roi) is None
+    found = crowd.detect(FRAME)
+    assert len(found) == 1 and np.array_equal(found[0], moved) and crowd.followers[0].missed == 0
+    fake.scene = [body(300 + 2 * roi.side)]  # far away: nobody
+    assert len(crowd.detect(FRAME)) == 0 and crowd.followers[0].missed == 1

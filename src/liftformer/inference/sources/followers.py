@@ -22,6 +22,7 @@ from liftformer.inference.sources.graphs import RoiLandmarker
 from liftformer.inference.sources.regions import SAME_PERSON, SAME_REGION, Roi, hips, same_person, torso_distance
 
 LOST_AFTER = 10  # frames in a row without the person before a follower is dropped (a census comes every 10)
+WIDER = 1.3  # a region where the landmark model sees nobody is looked at again this much larger
 
 
 class Follower:
@@ -34,7 +35,11 @@ class Follower:
         self.next: Roi | None = None  # the region the latest look predicts, taken when the look is accepted
 
     def look(self, landmarker: RoiLandmarker, frame: np.ndarray) -> np.ndarray | None:
+        """The person in this follower's region; where the landmark model sees nobody, in the region ``WIDER`` times
+        larger (MediaPipe would run its detector there; a body it finds that another follower has is refused later)."""
         seen = landmarker.landmarks(frame, self.roi)
+        if seen is None:
+            seen = landmarker.landmarks(frame, Roi(self.roi.x, self.roi.y, WIDER * self.roi.side, self.roi.rotation))
         if seen is None:
             self.next = None
             return None
