@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -72,3 +73,17 @@ def hide_mediapipe(monkeypatch) -> None:
     for name in [m for m in sys.modules if m == "mediapipe" or m.startswith("mediapipe.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "mediapipe", None)
+
+
+def two_photos() -> np.ndarray:
+    """A 600x1400 RGB canvas with matplotlib's sample photo (one person, head and shoulders) at the left and a
+    mirrored copy at the right (their noses about x 256 and 1150)."""
+    from matplotlib import cbook
+    from PIL import Image
+
+    with cbook.get_sample_data("grace_hopper.jpg") as f:
+        photo = np.asarray(Image.open(f).convert("RGB"))  # 512x600, one person
+    canvas = np.full((600, 1400, 3), 96, np.uint8)
+    canvas[:, :512] = photo
+    canvas[:, 900:1400] = photo[:, 6:506][:, ::-1]  # a mirrored copy on the right
+    return canvas

@@ -8,6 +8,7 @@ import importlib.util
 import numpy as np
 import pytest
 
+from conftest import two_photos
 from liftformer.inference.sources.followers import LOST_AFTER, Crowd, Follower
 from liftformer.inference.sources.regions import Roi, same_person
 
@@ -130,16 +131,9 @@ def test_roi_stands_the_body_upright() -> None:
 
 @pytest.mark.skipif(not HAS_MEDIAPIPE, reason="mediapipe not installed (optional extra: pip install -e '.[video]')")
 def test_roi_landmarker_finds_the_person_of_its_roi() -> None:
-    from matplotlib import cbook
-    from PIL import Image
-
     from liftformer.inference.sources.graphs import RoiLandmarker
 
-    with cbook.get_sample_data("grace_hopper.jpg") as f:
-        photo = np.asarray(Image.open(f).convert("RGB"))  # 512x600, one person
-    canvas = np.full((600, 1400, 3), 96, np.uint8)
-    canvas[:, :512] = photo
-    canvas[:, 900:1400] = photo[:, 6:506][:, ::-1]
+    canvas = two_photos()
     landmarker = RoiLandmarker()
     try:
         for centre in (256.0, 1150.0):

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import hide_mediapipe, one_line_error, tiny_model_kwargs, with_trajectory
+from conftest import hide_mediapipe, one_line_error, tiny_model_kwargs, two_photos, with_trajectory
 from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.cli.main import main
 from liftformer.data.synthetic import crossing_walkers
@@ -165,14 +165,7 @@ def test_missing_mediapipe_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.skipif(not HAS_MEDIAPIPE, reason="mediapipe not installed (optional extra: pip install -e '.[video]')")
 def test_mediapipe_finds_two_people_in_composed_photos() -> None:
-    from matplotlib import cbook
-    from PIL import Image
-
-    with cbook.get_sample_data("grace_hopper.jpg") as f:
-        photo = np.asarray(Image.open(f).convert("RGB"))  # 512x600, one person
-    canvas = np.full((600, 1400, 3), 96, np.uint8)
-    canvas[:, :512] = photo
-    canvas[:, 900:1400] = photo[:, 6:506][:, ::-1]  # a mirrored copy on the right
+    canvas = two_photos()
     with MediaPipeMultiPoseDetector(max_people=4) as detector:
         people = detector.detect_people(canvas)
         assert detector.detect_people(np.zeros_like(canvas)).shape == (0, 33, 3)  # several were followed; now nobody
@@ -187,14 +180,7 @@ def test_mediapipe_finds_two_people_in_composed_photos() -> None:
 
 @pytest.mark.skipif(not HAS_MEDIAPIPE, reason="mediapipe not installed (optional extra: pip install -e '.[video]')")
 def test_followers_in_threads_find_what_they_find_one_after_another() -> None:
-    from matplotlib import cbook
-    from PIL import Image
-
-    with cbook.get_sample_data("grace_hopper.jpg") as f:
-        photo = np.asarray(Image.open(f).convert("RGB"))
-    canvas = np.full((600, 1400, 3), 96, np.uint8)
-    canvas[:, :512] = photo
-    canvas[:, 900:1400] = photo[:, 6:506][:, ::-1]
+    canvas = two_photos()
     frames = [np.ascontiguousarray(np.roll(canvas, 4 * t, axis=1)) for t in range(12)]  # a census at 0 and 10
     found = []
     for workers in (1, 2):
