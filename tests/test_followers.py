@@ -175,3 +175,18 @@ def test_a_follower_that_sees_nobody_looks_again_wider() -> None:
     assert len(found) == 1 and np.array_equal(found[0], moved) and crowd.followers[0].missed == 0
     fake.scene = [body(300 + 2 * roi.side)]  # far away: nobody
     assert len(crowd.detect(FRAME)) == 0 and crowd.followers[0].missed == 1
+
+
+def test_the_person_followed_alone_keeps_id_1_when_several_are_followed() -> None:
+    fake = FakeLandmarker()
+    crowd = Crowd(max_people=4, joints=33, landmarkers=[fake])  # type: ignore[list-item]
+    crowd.census(regions(body(200), body(450)), followed=body(452))
+    assert [(f.roi.x, f.identity) for f in crowd.followers] == [(200, 2), (450, 1)]
+    fake.scene = [body(200), body(450)]
+    crowd.detect(FRAME)
+    assert sorted(crowd.identities) == [1, 2]
+    crowd.census(regions(body(200), body(450), body(900)))  # a newcomer later: the next id
+    assert crowd.followers[-1].identity == 3
+    plain = Crowd(max_people=4, joints=33, landmarkers=[fake])  # type: ignore[list-item]
+    plain.census(regions(body(200), body(450)))
+    assert [f.identity for f in plain.followers] == [1, 2]

@@ -179,3 +179,19 @@ def test_a_detectors_own_ids_keep_a_fast_person_on_one_track() -> None:
     late = [np.array([1, -1])] * 5 + [np.array([1, 7])] * 5  # the second person's id only from frame 5, where it jumps
     frames_late = [np.stack([at(0), at(500 + 3 * t)]) for t in range(10)]
     assert [len(tr.frames) for tr in track_people(frames_late, identities=late)] == [10, 10]
+
+
+def test_a_track_belongs_to_the_first_id_on_it() -> None:
+    """Id 1 follows A and misses a frame; id 2 appears on A then and joins A's track; when both are seen again (2 on
+    someone else, C), A's track stays with its owner, 1, and C gets a track of its own."""
+    from liftformer.inference.tracks.tracking import track_people
+
+    rng = np.random.default_rng(1)
+    base = np.column_stack([rng.uniform(0, 100, (17, 2)), np.full(17, 0.9)])
+    a, c = base + [300.0, 0.0, 0.0], base + [600.0, 0.0, 0.0]
+    frames = [a[None], a[None], a[None], np.stack([a, c]), np.stack([c, a])]
+    ids = [np.array([1]), np.array([1]), np.array([2]), np.array([1, 2]), np.array([2, 1])]  # the last frame listed in another order
+    tracks = track_people(frames, identities=ids)
+    first = tracks[0]
+    assert first.frames == [0, 1, 2, 3, 4] and all(np.array_equal(p, a) for p in first.points)
+    assert len(tracks) == 2 and tracks[1].frames == [3, 4] and all(np.array_equal(p, c) for p in tracks[1].points)

@@ -227,3 +227,24 @@ def test_stream_follows_everyone_with_person_all(video: Path, walkers: np.ndarra
         {"keypoints": np.concatenate([walkers[0, t], np.ones((17, 1))], 1).ravel().tolist()} for t in range(FRAMES)]}))
     assert main(["lift", str(keypoints), "--stream", "--person", "all", "--checkpoint", str(causal)]) == 2
     one_line_error(capsys, "--stream --person all: ")
+    assert main(["lift", str(video), "--stream", "--person", "2", "--checkpoint", str(causal)]) == 2
+    one_line_error(capsys, "--person 2: a stream follows")
+
+
+def test_a_person_back_after_a_pause_is_a_new_stream_not_a_backlog() -> None:
+    from liftformer.inference.live import Crowd
+
+    class Stream:  # stands in for PersonStream: one line a push
+        def __init__(self, first_frame: int) -> None:
+            self.start, self.frames = first_frame, first_frame
+
+        def push(self, points: np.ndarray | None) -> dict:
+            self.frames += 1
+            return {"frame": self.frames - 1, "seen": points is not None}
+
+    crowd = Crowd(Stream, max_gap=2)
+    person = np.zeros((17, 3))
+    lines = [crowd.push({1: person} if t < 3 or t >= 10 else {}) for t in range(12)]
+    assert [len(frame) for frame in lines] == [1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1]  # held 2 frames, then paused
+    assert lines[10] == [(1, {"frame": 10, "seen": True})]  # back: one line, its own frame, no backlog
+    assert [label for label, _ in crowd.streams] == ["1", "1-2"] and crowd.streams[1][1].start == 10

@@ -60,7 +60,8 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-score", type=probability, default=0.3,
                    help="keypoints at or below this confidence count as missing (0-1; default 0.3)")
     p.add_argument("--max-gap", type=non_negative_int, default=10,
-                   help="report runs of more frames than this without a person (default 10)")
+                   help="report runs of more frames than this without a person (default 10); with --stream --person all, "
+                   "a person gone this long gets no more lines")
     p.add_argument("--person", default="largest", metavar="ID|largest|all",
                    help="with several people per frame (videos, JSON lists): a track id, the largest (default: largest mean box "
                    "area x frames) or all (one output per id, OUT_person<ID>.npz …); --stream follows one person, or with all "
@@ -137,6 +138,9 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
     from liftformer.inference.writers.plan import render_output, write_outputs
 
     several = options.person == "all"
+    if options.person not in ("all", "largest"):
+        raise DataError(f"--person {options.person}: a stream follows the detector's one person or, with all, everyone it "
+                        "follows; ids are known only once the video has been tracked (drop --stream to lift one id)")
     if several and not is_video:
         raise DataError(f"--stream --person all: {source} is a keypoint file; streaming follows several people in a video "
                         "or webcam only (drop --stream to track everyone offline)")
@@ -152,12 +156,23 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
 
     crowd = Crowd(person, options.max_gap if several else None)
     if not several:
-        crowd.people[0] = person(0)  # one person, streamed from the first frame as before
+        crowd.start(0, 0)  # one person, streamed from the first frame as before
     frames = src.frames if several else ({} if p is None else {0: p} for p in src.frames)
+    plans: dict[str, OutputPlan] = {}
+
+    def plan_of(label: str) -> OutputPlan:  # each person's files, checked when they first appear
+        if label not in plans:
+            plans[label] = dataclasses.replace(plan.for_person(label), render=None) if several else plan
+            plans[label].check({"input": None if webcam else source, "--checkpoint": options.checkpoint})
+        return plans[label]
+
     interrupted: int | None = None  # the exit status of an early end
     try:
         for found in frames:
-            for pid, line in crowd.push(found):
+            lines = crowd.push(found)
+            for label, _ in crowd.streams[len(plans):]:
+                plan_of(label)
+            for pid, line in lines:
                 stream = crowd.people[pid]
                 if len(stream.results) == 1 and line["frame"] > stream.start:
                     print(f"warning: no pose for input frames {stream.start}-{line['frame'] - 1} ({line['frame'] - stream.start} "
@@ -173,24 +188,21 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
         print(f"stdout closed after {crowd.frames} frames: saving what was streamed", file=sys.stderr)
     finally:
         src.frames.close()  # releases the detector
-    streamed = {pid: p for pid, p in crowd.people.items() if p.results}
+    streamed = [(label, p) for label, p in crowd.streams if p.results]
     if not streamed:
         if interrupted:
             return interrupted
         raise DataError(f"{source}: no pose in {crowd.frames} frames (no person with every joint located)")
     clips = []
-    for pid, stream in streamed.items():
+    for label, stream in streamed:
         stream.stream.finish()
-        clip = stream.clip(options.fix_feet)
-        report_gaps(stream.stream.notes, clip.filled, stream.stream.long_gaps, src.fps, "held")
+        clip = stream.clip(options.fix_feet, trim=several)
+        who = f" of person {label}" if several else ""
+        report_gaps(stream.stream.notes, clip.filled, stream.stream.long_gaps, src.fps, "held", who)
         ms = 1000 * np.array(stream.latencies)
-        print(f"streamed {len(clip.poses)} frames{_of(pid, several)}: lifting latency median {np.median(ms):.2f} ms, "
+        print(f"streamed {len(clip.poses)} frames{who}: lifting latency median {np.median(ms):.2f} ms, "
               f"p95 {np.percentile(ms, 95):.2f} ms per frame", file=sys.stderr)
-        each = plan
-        if several:
-            each = dataclasses.replace(plan.for_person(pid), render=None)
-            each.check({"input": None if webcam else source, "--checkpoint": options.checkpoint})
-        write_outputs(each, clip, sys.stderr)  # stdout carries only JSON lines
+        write_outputs(plan_of(label), clip, sys.stderr)  # stdout carries only JSON lines
         clips.append(clip)
     if plan.render:
         render_output(plan, clips, video_frames(None if webcam or not is_video else source), sys.stderr)

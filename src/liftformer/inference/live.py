@@ -33,25 +33,31 @@ class PersonStream:
         self.latencies: list[float] = []
 
     def push(self, points: np.ndarray | None) -> dict | None:
-        """The next input frame's (J, 3) keypoints (None: the person is not in it); its JSON line once there is a pose."""
+        """The next input frame's (J, 3) keypoints (None: the person is not in it); its JSON line once there is a pose
+        (``latency_ms``: lifting and the root)."""
         t0 = time.perf_counter()
         result = self.stream.push(points)
         if result is None:
             return None
+        root = None if self.follower is None else self.follower.push(result.pose, result.pixels, result.filled)
         self.latencies.append(time.perf_counter() - t0)
         line = {"frame": result.frame, "latency_ms": round(1000 * self.latencies[-1], 2), "pose_3d": rounded(result.pose, 4),
                 "filled": np.flatnonzero(result.filled).tolist()}
-        if self.follower is not None:  # the root from the past frames only, as the pose
-            self.roots.append(self.follower.push(result.pose, result.pixels, result.filled))
-            line["root_3d"] = rounded(self.roots[-1], 4)
+        if root is not None:  # from the past frames only, as the pose
+            self.roots.append(root)
+            line["root_3d"] = rounded(root, 4)
         self.results.append(result)
         return line
 
-    def clip(self, fix_feet: bool) -> Lifted:
-        """What was streamed, as a clip to write (placed in camera space when the root was followed)."""
+    def clip(self, fix_feet: bool, trim: bool = False) -> Lifted:
+        """What was streamed, as a clip to write (placed in camera space when the root was followed); ``trim``: without
+        the frames held after the person was last seen."""
         from liftformer.inference.offline import placement
 
         results = self.results
+        if trim:
+            seen = [i for i, r in enumerate(results) if not r.filled.all()]
+            results = results[: seen[-1] + 1] if seen else results
         poses = np.stack([r.pose for r in results])
         place = None
         if self.follower is not None:
@@ -63,11 +69,12 @@ class PersonStream:
 
 class Crowd:
     """One :class:`PersonStream` per id of the people a detector follows (``make(first_frame)`` starts one). A person
-    absent for more than ``max_gap`` frames is paused (no poses; None: never); if their id comes back, the frames
-    between are held, as for one person."""
+    absent for more than ``max_gap`` frames is paused (no poses; None: never); one who comes back after a pause starts a
+    new stream (``streams`` labels it ``ID-2``, ``ID-3``, …), so a return never lifts the frames missed all at once."""
 
     def __init__(self, make: Any, max_gap: int | None) -> None:
-        self.people: dict[int, PersonStream] = {}
+        self.people: dict[int, PersonStream] = {}  # each id's current stream
+        self.streams: list[tuple[str, PersonStream]] = []  # every stream, labelled, in the order they started
         self.frames = 0  # input frames pushed
         self._make, self._max_gap = make, max_gap
         self._seen: dict[int, int] = {}
@@ -77,18 +84,22 @@ class Crowd:
         t, self.frames = self.frames, self.frames + 1
         lines = []
         for pid in sorted(set(self.people) | set(found)):
+            paused = self._max_gap is not None and t - self._seen.get(pid, t) > self._max_gap
             person = self.people.get(pid)
-            if person is None:
-                person = self.people[pid] = self._make(t)
-            elif pid not in found and self._max_gap is not None and t - self._seen.get(pid, t) > self._max_gap:
-                continue  # gone: paused
-            while pid in found and person.stream.frames < t:  # back after a pause: the frames between are held
-                line = person.push(None)
-                if line is not None:
-                    lines.append((pid, line))
+            if person is None or (paused and pid in found):
+                person = self.start(pid, t)
+            elif paused:
+                continue
             if pid in found:
                 self._seen[pid] = t
             line = person.push(found.get(pid))
             if line is not None:
                 lines.append((pid, line))
         return lines
+
+    def start(self, pid: int, t: int) -> PersonStream:
+        """A new stream for ``pid`` from input frame ``t`` (its current one from now on)."""
+        person = self.people[pid] = self._make(t)
+        count = sum(1 for label, _ in self.streams if label == str(pid) or label.startswith(f"{pid}-")) + 1
+        self.streams.append((str(pid) if count == 1 else f"{pid}-{count}", person))
+        return person

@@ -149,13 +149,15 @@ def placement(poses: np.ndarray, root: np.ndarray, scale: float | np.ndarray, ca
     return Placement(root, scale, camera.focal, camera.center, camera.source, ground.rotation, ground.origin, contacts)
 
 
-def report_gaps(notes: list[str], filled: np.ndarray, long_gaps: list[tuple[int, int]], fps: float, how: str) -> None:
-    """Warnings, missing keypoints and long runs without a person, on stderr; ``how`` they were filled."""
+def report_gaps(notes: list[str], filled: np.ndarray, long_gaps: list[tuple[int, int]], fps: float, how: str,
+                who: str = "") -> None:
+    """Warnings, missing keypoints and long runs without a person, on stderr; ``how`` they were filled; ``who``
+    (e.g. " of person 2") names the person among several."""
     for note in notes:
-        print(f"warning: {note}", file=sys.stderr)
+        print(f"warning: {note}{who}", file=sys.stderr)
     count = int(filled.any(1).sum())
     if count:
-        print(f"{how} missing keypoints in {count} of {len(filled)} frames", file=sys.stderr)
+        print(f"{how} missing keypoints in {count} of {len(filled)} frames{who}", file=sys.stderr)
     for start, end in long_gaps:
-        print(f"warning: no person in frames {start}-{end - 1} ({(end - start) / fps:.1f} s): poses there are {how}",
+        print(f"warning: no person in frames {start}-{end - 1}{who} ({(end - start) / fps:.1f} s): poses there are {how}",
               file=sys.stderr)

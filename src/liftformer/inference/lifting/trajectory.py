@@ -205,14 +205,15 @@ class RootFollower:
     def __init__(self, intrinsics: Intrinsics, calibration: Calibration, fps: float, height: float | None = None) -> None:
         self.intrinsics, self.calibration, self.height = intrinsics, calibration, height
         self.depth = AlphaBeta(calibration.smooth_s * fps)
-        self.statures: list[float] = []
+        self.statures_sum, self.count = 0.0, 0  # the lifted statures so far (a running mean: constant time a frame)
         self.scales: list[float] = []  # the body scale each pushed pose was placed with
 
     def push(self, pose: np.ndarray, pixels: np.ndarray, filled: np.ndarray | None = None) -> np.ndarray:
         pose = np.asarray(pose, dtype=np.float64)[None]
-        self.statures.append(max(float(frame_statures(pose)[0]), 1e-6))
-        size = self.height if self.height is not None else self.calibration.depth_scale * float(np.mean(self.statures))
-        self.scales.append(size / self.statures[-1])
+        stature_now = max(float(frame_statures(pose)[0]), 1e-6)
+        self.statures_sum, self.count = self.statures_sum + stature_now, self.count + 1
+        size = self.height if self.height is not None else self.calibration.depth_scale * self.statures_sum / self.count
+        self.scales.append(size / stature_now)
         pose = pose * self.scales[-1]
         rays = self.intrinsics.rays(np.asarray(pixels)[None])
         weights = None if filled is None else np.where(np.asarray(filled)[None], FILLED_WEIGHT, 1.0)

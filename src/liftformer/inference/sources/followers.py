@@ -65,18 +65,19 @@ class Follower:
 
 class Crowd:
     """The followers of one video's people (at most ``max_people``, ``joints`` keypoints each), looked for with
-    ``landmarkers`` (default: one), at once on ``pool``'s threads when given."""
+    ``landmarkers`` (one or more landmark graphs, closed by their owner), at once on ``pool``'s threads when given."""
 
-    def __init__(self, max_people: int, joints: int, landmarkers: list[RoiLandmarker] | None = None,
-                 pool: Executor | None = None) -> None:
+    def __init__(self, max_people: int, joints: int, landmarkers: list[RoiLandmarker], pool: Executor | None = None) -> None:
         self.followers: list[Follower] = []  # oldest first
         self.identities = np.zeros(0, dtype=np.int64)  # the followers' ids of the people the last frame found
-        self._landmarkers = landmarkers or [RoiLandmarker()]
+        self._landmarkers = landmarkers
         self._pool, self._max_people, self._joints, self._started = pool, max_people, joints, 0
 
-    def census(self, regions: list[Roi]) -> None:
+    def census(self, regions: list[Roi], followed: np.ndarray | None = None) -> None:
         """The regions of the people a census found: a lost follower whose region holds one is re-aimed there; people
-        nobody follows are followed anew."""
+        nobody follows are followed anew (ids from 1, in order). ``followed``: the (33, 3) keypoints of the one person
+        followed before the first census; the new follower whose region holds them takes id 1, theirs."""
+        first = len(self.followers)
         for roi in regions:
             if any(f.holds(roi) for f in self.followers):
                 continue
@@ -86,6 +87,12 @@ class Crowd:
             elif len(self.followers) < self._max_people:
                 self._started += 1
                 self.followers.append(Follower(roi, self._started))
+        holders = [f for f in self.followers[first:] if followed is not None and f.roi.contains(hips(followed))]
+        if holders and first == 0:  # the one followed so far first, so they keep id 1
+            assert followed is not None
+            holder = min(holders, key=lambda f: float(np.hypot(*(hips(followed) - (f.roi.x, f.roi.y)))))
+            for identity, follower in enumerate([holder] + [f for f in self.followers if f is not holder], start=1):
+                follower.identity = identity
 
     def detect(self, frame: np.ndarray) -> np.ndarray:
         """(P, J, 3) keypoints of the people followed in this frame, one per body (``identities``: their followers'
@@ -123,6 +130,5 @@ class Crowd:
         return [(f, found[id(f)]) for f in self.followers]
 
     def close(self) -> None:
-        for landmarker in self._landmarkers:
-            landmarker.close()
+        """Forget the followers (the landmark graphs are their owner's to close)."""
         self.followers = []

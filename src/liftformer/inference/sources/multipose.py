@@ -65,13 +65,17 @@ class MediaPipeMultiPoseDetector:
     layout = "blazepose"
 
     def __init__(self, max_people: int = MAX_PEOPLE, fps: float = 30.0, workers: int = WORKERS) -> None:
-        self._census = PoseDetector() if max_people > 1 else None
         self._single: MediaPipePoseDetector | None = MediaPipePoseDetector()
+        self._census = PoseDetector() if max_people > 1 else None
+        # made now, not at the switch to several people (a 0.2 s hiccup in a stream)
+        self._landmarkers = [RoiLandmarker() for _ in range(workers)] if max_people > 1 else []
         self._crowd: Crowd | None = None  # the followers, once several have been seen
-        self._max_people, self._frames, self._workers = max_people, 0, workers
+        self._max_people, self._frames = max_people, 0
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="detect") if workers > 1 else None
+        self._last: np.ndarray | None = None  # the one person's latest keypoints while the legacy graph follows them
         self.smoothed = True  # whether the last frame's keypoints were smoothed over time (by the legacy graph)
-        self.identities: np.ndarray | None = None  # (P,) the followers' ids of the last frame's people, once several are followed
+        self.identities = np.zeros(0, dtype=np.int64)  # (P,) who each of the last frame's people is: 1 for the one person
+        # the legacy graph follows, then the followers' ids (the one person's follower keeps 1)
 
     def detect_people(self, frame_rgb: np.ndarray) -> np.ndarray:
         frame = np.ascontiguousarray(frame_rgb, dtype=np.uint8)
@@ -82,21 +86,22 @@ class MediaPipeMultiPoseDetector:
                 seen = self._count(frame)
                 if len(seen) > 1:  # several in view: from now on each is followed on their own
                     self._close_followers()
-                    landmarkers = [RoiLandmarker() for _ in range(self._workers)]
-                    self._crowd = Crowd(self._max_people, JOINT_COUNTS[self.layout], landmarkers, self._pool)
-                    self._crowd.census(seen)
+                    self._crowd = Crowd(self._max_people, JOINT_COUNTS[self.layout], self._landmarkers, self._pool)
+                    self._crowd.census(seen, self._last)
             else:  # counted while the followers look; what it finds is followed from the next frame
                 census = self._pool.submit(self._count, frame) if self._pool is not None else _done(self._count(frame))
         if self._single is not None:
             one = self._single.detect(frame)
             people = np.zeros((0, JOINT_COUNTS[self.layout], 3)) if one is None else one[None]
+            self._last = one if one is not None else self._last
+            self.identities = np.ones(len(people), dtype=np.int64)
         else:
             assert self._crowd is not None
             people = self._crowd.detect(frame)
             if census is not None:
                 self._crowd.census(census.result())
+            self.identities = self._crowd.identities
         self.smoothed = self._single is not None
-        self.identities = None if self._crowd is None else self._crowd.identities
         return people
 
     def _count(self, frame: np.ndarray) -> list[Roi]:
@@ -118,13 +123,16 @@ class MediaPipeMultiPoseDetector:
         self._single, self._crowd = None, None
 
     def close(self) -> None:
+        if self._pool is not None:  # no look still running on a graph about to close
+            self._pool.shutdown()
+            self._pool = None
         self._close_followers()
+        for landmarker in self._landmarkers:
+            landmarker.close()
+        self._landmarkers = []
         if self._census is not None:
             self._census.close()
             self._census = None
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
 
     def __enter__(self) -> MediaPipeMultiPoseDetector:
         return self

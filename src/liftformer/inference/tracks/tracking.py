@@ -120,11 +120,13 @@ def track_people(frames: list[np.ndarray], max_age: int = 15, min_score: float =
 
     A track unmatched for more than ``max_age`` frames ends; joints at or below ``min_score`` are ignored. With
     ``identities`` (per frame (P,) int: the detector's own id of each person it followed, -1 for none), detections of
-    one id stay on one track: an id's first detection is matched like any other, its later ones join that track.
+    one id stay on one track: an id's first detection is matched like any other, its later ones join that track. The
+    first id on a track owns it: another id that joined it while the owner was missing leaves it when both are seen.
     """
     tracks: list[Track] = []
     live: list[Track] = []
-    by_id: dict[int, Track] = {}
+    by_id: dict[int, Track] = {}  # detector id → its track
+    owner: dict[int, int] = {}  # track id → the detector id that owns it
     for t, dets in enumerate(frames):
         dets = np.asarray(dets, dtype=np.float64)
         ids = np.full(len(dets), -1) if identities is None else np.asarray(identities[t])
@@ -133,10 +135,12 @@ def track_people(frames: list[np.ndarray], max_age: int = 15, min_score: float =
             dets, ids = dets[keep], ids[keep]
         live = [tr for tr in live if t - tr.last <= max_age]
         matched: dict[int, Track] = {}
-        for d, k in enumerate(ids):  # an id's track, once per frame
-            track = by_id.get(int(k))
-            if track is not None and all(track is not m for m in matched.values()):
-                matched[d] = track
+        for owners_first in (True, False):  # an id's track, once per frame, its owner first
+            for d, k in enumerate(ids):
+                track = by_id.get(int(k))
+                if (track is not None and d not in matched and (owner.get(track.id) == int(k)) == owners_first
+                        and all(track is not m for m in matched.values())):
+                    matched[d] = track
         if len(matched) < len(dets):  # the others, against the live tracks no id of this frame holds
             rest = [d for d in range(len(dets)) if d not in matched]
             free = [tr for tr in live if all(tr is not m for m in matched.values())]
@@ -152,7 +156,8 @@ def track_people(frames: list[np.ndarray], max_age: int = 15, min_score: float =
             if all(track is not tr for tr in live):
                 live.append(track)
             if ids[d] >= 0:
-                by_id.setdefault(int(ids[d]), track)
+                by_id[int(ids[d])] = track
+                owner.setdefault(track.id, int(ids[d]))
             _extend(track, t, det, min_score)
     return tracks
 

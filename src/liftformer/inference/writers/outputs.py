@@ -140,7 +140,7 @@ def save_csv(path: str | os.PathLike, poses_3d: np.ndarray, frames: np.ndarray |
     atomic_write(path, write)
 
 
-def with_person(path: Path, person: int) -> Path:
+def with_person(path: Path, person: int | str) -> Path:
     """``path`` with ``_person<ID>`` before its suffix: the output of one of several people."""
     return path.with_name(f"{path.stem}_person{person}{path.suffix}")
 

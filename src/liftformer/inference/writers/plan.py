@@ -46,7 +46,7 @@ class OutputPlan:
             check_bvh_path(self.bvh)
         check_outputs({labels[name]: path for name, path in paths.items()}, inputs)
 
-    def for_person(self, person: int) -> OutputPlan:
+    def for_person(self, person: int | str) -> OutputPlan:
         """The same outputs with ``_person<ID>`` before each suffix: one set per person when several are lifted."""
         from liftformer.inference.writers.outputs import with_person
 
