@@ -2,6 +2,7 @@
 
 Keypoint files (``keypoints``: npz, JSON, CSV, npy; several people per frame in JSON), videos and
 webcams (``video``), the MediaPipe detectors (``detector``: one person, legacy API; ``multipose``:
-everyone, Tasks API) and the quieting of their native logs (``native_logs``); ``read.read_people`` picks
-the reader by the path. Imports only ``liftformer.data``, ``errors`` and ``fileio`` below inference.
+everyone, a census and a follower each: ``followers``, ``graphs``, ``regions``) and the quieting of their native
+logs (``native_logs``); ``read.read_people`` picks the reader by the path. Imports only ``liftformer.data``,
+``errors``, ``fileio`` and ``threads`` below inference.
 """
