@@ -1,8 +1,8 @@
 """One-Euro smoothing of 2D keypoint tracks (Casiez, Roussel & Vogel, CHI 2012), as MediaPipe's legacy Pose does.
 
 The legacy MediaPipe Pose graph smooths its landmarks itself (``pose_landmark_filtering.pbtxt``); the followers
-of several people (:mod:`~liftformer.inference.sources.followers`, its landmark subgraph alone) do not. :func:`smooth_keypoints` does for a tracked person what
-that subgraph does for one, with its parameters:
+of several people (:mod:`~liftformer.inference.sources.followers`, its landmark subgraph alone) do not.
+:func:`smooth_keypoints` does for a tracked person what that subgraph does for one, with its parameters:
 
 - coordinates: a One-Euro filter per joint and axis in pixels (``LandmarksSmoothingCalculator``,
   ``one_euro_filter { min_cutoff: 0.1 beta: 40.0 derivate_cutoff: 1.0 }``), its speed scale-free: the
