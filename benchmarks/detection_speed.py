@@ -23,13 +23,12 @@ import torch
 
 import liftformer
 from liftformer.inference.sources import multipose
-from liftformer.inference.sources.video import probe_video
 
 
 def detect(video: str, workers: int | None):
     """The people of every frame, with ``workers`` threads (None: the package's default)."""
     kwargs = {} if workers is None else {"workers": workers}
-    detector = multipose.MediaPipeMultiPoseDetector(fps=probe_video(video).fps, **kwargs)
+    detector = multipose.MediaPipeMultiPoseDetector(**kwargs)
     try:
         with redirect_stderr(io.StringIO()):
             return multipose.detect_video_people(video, detector, progress=False)

@@ -237,10 +237,12 @@ def main() -> None:
           "| reprojected 2D: MPJPE / P-MPJPE | mean pose P-MPJPE | trajectory MRPE (--focal) |\n|" + " --- |" * 10)
     summary = []
     mirrors: list[tuple[str, dict]] = []
+    this_run: list[tuple[list, dict]] = []  # each camera's lifted tracks and their pairing with the people
     for cam, view in zip(cams, views):
         matrix = projection_matrix(cam)[None]
         tracks = lifted_tracks(view, model, dataclasses.replace(options, focal=float(cam.focal[0])), calibration)
         owner = assign(cam, truth, tracks, people)
+        this_run.append((tracks, owner))
         mirrors.append((cam.name, mirror_counts(matrix, truth, tracks, owner, people)))
         owned = {i: {tracks[k][0] for (k, _), j in owner.items() if j == i} for i in people}
         for i in people:
@@ -292,12 +294,14 @@ def main() -> None:
             totals += c
     print(f"| all | | {' | '.join(str(v) for v in totals)} |")
     if args.compare_cache:
-        for label, compared in (("compared", [detections(demo / "videos" / f"{n}.mp4", Path(args.compare_cache) / f"{n}.npz")
-                                                for n in CAMERAS]), ("this run", views)):
+        compared = []
+        for cam, name in zip(cams, CAMERAS):
+            view = detections(demo / "videos" / f"{name}.mp4", Path(args.compare_cache) / f"{name}.npz")
+            tracks = lifted_tracks(view, model, dataclasses.replace(options, focal=float(cam.focal[0])), calibration)
+            compared.append((tracks, assign(cam, truth, tracks, people)))
+        for label, lifted in (("compared", compared), ("this run", this_run)):
             total = 0
-            for cam, view in zip(cams, compared):
-                tracks = lifted_tracks(view, model, dataclasses.replace(options, focal=float(cam.focal[0])), calibration)
-                owner = assign(cam, truth, tracks, people)
+            for cam, (tracks, owner) in zip(cams, lifted):
                 cells = []
                 for i in people:
                     mine = [(int(tracks[k][1][row]), tracks[k][0]) for (k, row), j in owner.items() if j == i]

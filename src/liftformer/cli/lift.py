@@ -176,8 +176,8 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
                 stream = crowd.people[pid]
                 if len(stream.results) == 1 and line["frame"] > stream.start:
                     print(f"warning: no pose for input frames {stream.start}-{line['frame'] - 1} ({line['frame'] - stream.start} "
-                          f"frames){_of(pid, several)}: streaming starts once every joint has been seen; poses keep their input "
-                          "frame numbers", file=sys.stderr)
+                          f"frames){_of(pid if several else None)}: streaming starts once every joint has been seen; poses keep "
+                          "their input frame numbers", file=sys.stderr)
                 print(json.dumps({"person": pid, **line} if several else line), flush=True)
     except KeyboardInterrupt:
         interrupted = 130
@@ -197,7 +197,7 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
     for label, stream in streamed:
         stream.stream.finish()
         clip = stream.clip(options.fix_feet, trim=several)
-        who = f" of person {label}" if several else ""
+        who = _of(label if several else None)
         report_gaps(stream.stream.notes, clip.filled, stream.stream.long_gaps, src.fps, "held", who)
         ms = 1000 * np.array(stream.latencies)
         print(f"streamed {len(clip.poses)} frames{who}: lifting latency median {np.median(ms):.2f} ms, "
@@ -209,6 +209,6 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
     return interrupted or 0
 
 
-def _of(pid: int, several: bool) -> str:
-    """' of person ID' in a stream of several people."""
-    return f" of person {pid}" if several else ""
+def _of(person: int | str | None) -> str:
+    """' of person ID' in a stream of several people (``person`` None: one person, nothing)."""
+    return "" if person is None else f" of person {person}"

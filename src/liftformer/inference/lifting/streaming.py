@@ -224,7 +224,7 @@ def people_video_source(path: str, options: LiftOptions) -> StreamSource:
     from liftformer.inference.sources.video import iter_frames, probe_video, report_short_decode
 
     info = probe_video(path)
-    detector = multipose.MediaPipeMultiPoseDetector(fps=info.fps or 30.0)
+    detector = multipose.MediaPipeMultiPoseDetector()
 
     def detections() -> Generator[dict[int, np.ndarray], None, None]:
         decoded = 0

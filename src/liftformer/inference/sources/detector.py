@@ -44,13 +44,12 @@ class Detector(Protocol):
 
 
 class MediaPipePoseDetector:
-    """MediaPipe Pose (legacy solutions API) in video mode: 33 BlazePose landmarks, score = visibility; ``smooth``:
-    the graph's own smoothing of the landmarks over time."""
+    """MediaPipe Pose (legacy solutions API) in video mode: 33 BlazePose landmarks, score = visibility."""
 
     layout = "blazepose"
 
-    def __init__(self, smooth: bool = True) -> None:
-        self._pose = _make_pose(smooth)
+    def __init__(self) -> None:
+        self._pose = _make_pose()
 
     def detect(self, frame_rgb: np.ndarray) -> np.ndarray | None:
         frame = np.ascontiguousarray(frame_rgb, dtype=np.uint8)
@@ -117,7 +116,7 @@ def _stack(path: str | os.PathLike, detections: list[np.ndarray | None], layout:
     return pixels, scores
 
 
-def _make_pose(smooth: bool = True) -> Any:
+def _make_pose() -> Any:
     """A ``mediapipe.solutions.pose.Pose`` in video mode, BlazePose full."""
     pose_module, options_types = _import_mediapipe()
 
@@ -128,7 +127,7 @@ def _make_pose(smooth: bool = True) -> Any:
     return _Pose(
         static_image_mode=False,
         model_complexity=MODEL_COMPLEXITY,
-        smooth_landmarks=smooth,
+        smooth_landmarks=True,
         min_detection_confidence=MIN_DETECTION_CONFIDENCE,
         min_tracking_confidence=MIN_TRACKING_CONFIDENCE,
     )

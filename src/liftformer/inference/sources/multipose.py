@@ -64,7 +64,7 @@ class MediaPipeMultiPoseDetector:
 
     layout = "blazepose"
 
-    def __init__(self, max_people: int = MAX_PEOPLE, fps: float = 30.0, workers: int = WORKERS) -> None:
+    def __init__(self, max_people: int = MAX_PEOPLE, workers: int = WORKERS) -> None:
         self._single: MediaPipePoseDetector | None = MediaPipePoseDetector()
         self._census = PoseDetector() if max_people > 1 else None
         # made now, not at the switch to several people (a 0.2 s hiccup in a stream)
@@ -158,7 +158,7 @@ def detect_video_people(path: str | os.PathLike, detector: PeopleDetector | None
     info = probe_video(path)
     own = detector is None
     if detector is None:
-        detector = MediaPipeMultiPoseDetector(fps=info.fps)
+        detector = MediaPipeMultiPoseDetector()
     try:
         frames = prefetched(iter_frames(path))  # decoded while the detector works
         bar = tqdm(frames, total=info.num_frames, desc="detecting people", unit="frame", disable=None if progress else True)
