@@ -40,7 +40,7 @@ from liftformer.data.layouts import to_h36m
 from liftformer.data.skeleton import H36M_17
 from liftformer.errors import DataError
 from liftformer.evaluation.metrics import p_mpjpe
-from liftformer.evaluation.multiview import SHARED_JOINTS, associate, projection_matrix, reproject
+from liftformer.evaluation.multiview import SHARED_JOINTS, associate, projection_matrix, reproject, reprojection_error, triangulate
 from liftformer.inference.lifting.pretrained import load_model, load_trajectory
 from liftformer.inference.offline import lift_person
 from liftformer.inference.options import LiftOptions
@@ -53,19 +53,20 @@ CLEAR = 0.6  # a left/right reading is clear when the other one is this much nea
 MATCH = 0.25  # a lifted track frame can be the triangulated person whose reprojection is this near (mean, in body heights)
 
 
-def detections(video: Path, cache: Path) -> PeopleKeypoints:
-    """The package's detections of every person in each frame (cached as plain arrays)."""
+def detections(video: Path, cache: Path, detector: str = "blazepose") -> PeopleKeypoints:
+    """The package's detections of every person in each frame, by ``detector`` (cached as plain arrays)."""
     if cache.is_file():
         with np.load(cache, allow_pickle=False) as f:
             people = [f["people"][t, : int(n)] for t, n in enumerate(f["counts"])]
             unsmoothed = f["unsmoothed"] if f["unsmoothed"].size else None
             ids = [f["ids"][t, : int(n)] for t, n in enumerate(f["counts"])] if "ids" in f.files else None
-            return PeopleKeypoints(f["largest"][..., :2], f["largest"][..., 2], "blazepose", int(f["size"][0]), int(f["size"][1]),
+            layout = str(f["layout"]) if "layout" in f.files else "blazepose"  # movenet_detections.py's: "coco"
+            return PeopleKeypoints(f["largest"][..., :2], f["largest"][..., 2], layout, int(f["size"][0]), int(f["size"][1]),
                                    float(f["fps"]), str(video), people=people, unsmoothed=unsmoothed, identities=ids)
-    kp = read_people(str(video))  # the package's reader: MediaPipe's native log lines hidden
+    kp = read_people(str(video), detector=detector)  # the package's reader: native log lines hidden
     assert isinstance(kp, PeopleKeypoints)
     most = max(len(p) for p in kp.people)
-    padded = np.full((len(kp.people), most, 33, 3), np.nan)
+    padded = np.full((len(kp.people), most, kp.pixels.shape[1], 3), np.nan)
     for t, p in enumerate(kp.people):
         padded[t, : len(p)] = p
     ids = np.full((len(kp.people), most), -1)
@@ -73,26 +74,62 @@ def detections(video: Path, cache: Path) -> PeopleKeypoints:
         ids[t, : len(i)] = i
     largest = np.concatenate([kp.pixels, kp.scores[..., None]], -1)
     np.savez(cache, people=padded, counts=[len(p) for p in kp.people], largest=largest, size=[kp.width, kp.height], fps=kp.fps,
-             unsmoothed=np.zeros(0) if kp.unsmoothed is None else kp.unsmoothed, ids=ids)
+             unsmoothed=np.zeros(0) if kp.unsmoothed is None else kp.unsmoothed, ids=ids, layout=kp.layout)
     return kp
 
 
-def triangulated_people(cams: list, views: list[PeopleKeypoints]) -> tuple[np.ndarray, np.ndarray]:
-    """(T, P, 17, 3) world joints of the people found in ≥ 2 views, ids kept by their roots' nearness, and (T, P)
-    reprojection errors (NaN where a person is not found)."""
+def h36m_people(view: PeopleKeypoints, t: int) -> np.ndarray:
+    """Frame ``t``'s detections of one view as H36M-17 (P, 17, 3) pixels and scores."""
+    return to_h36m(view.people[t], view.layout or "blazepose") if len(view.people[t]) else np.zeros((0, 17, 3))
+
+
+def frame_people(matrices: np.ndarray, detectors: list[list[PeopleKeypoints]], t: int) -> list[tuple[np.ndarray, float]]:
+    """Frame ``t``'s people (joints (17, 3), reprojection error px): associated across the views of the first detector
+    (``detectors[d][v]``: detector d's detections in view v); each other detector's people, associated alike, join the
+    first's person whose root lies within 0.5 m, and every detection of that person, from every detector, is
+    triangulated together (one detector's keypoint definitions do not become the reference's)."""
+    sets = [associate(matrices, [h36m_people(v, t) for v in views]) for views in detectors]
+    observations = [[[h36m_people(views[v], t)[c] for v, c in enumerate(combo) if c >= 0]] for views in detectors[:1]
+                    for _, combo, _ in sets[0]]
+    cams_of = [[[v for v, c in enumerate(combo) if c >= 0]] for _, combo, _ in sets[0]]
+    for views, found in zip(detectors[1:], sets[1:]):
+        if not found or not sets[0]:
+            continue
+        cost = np.linalg.norm(np.array([p[0][0] for p in sets[0]])[:, None] - np.array([p[0][0] for p in found])[None], axis=-1)
+        for r, c in zip(*linear_sum_assignment(np.nan_to_num(cost, nan=1e6))):
+            if cost[r, c] < 0.5:
+                combo = found[c][1]
+                observations[r].append([h36m_people(views[v], t)[k] for v, k in enumerate(combo) if k >= 0])
+                cams_of[r].append([v for v, k in enumerate(combo) if k >= 0])
+    out = []
+    for person, (points, _, error) in enumerate(sets[0]):
+        if len(observations[person]) > 1:
+            m = np.stack([matrices[v] for group in cams_of[person] for v in group])
+            seen = np.concatenate([np.stack(group) for group in observations[person]])
+            weights = (seen[..., 2] > 0.3).astype(float)
+            points = triangulate(m, seen[..., :2], weights)
+            error = reprojection_error(m, points, seen[..., :2], weights)
+        out.append((points, error))
+    return out
+
+
+def triangulated_people(cams: list, detectors: list[list[PeopleKeypoints]]) -> tuple[np.ndarray, np.ndarray]:
+    """(T, P, 17, 3) world joints of the people found in ≥ 2 views (by one or several detectors, ``detectors[d][v]``;
+    :func:`frame_people`), ids kept by their roots' nearness, and (T, P) reprojection errors (NaN where a person is
+    not found)."""
     matrices = np.stack([projection_matrix(c) for c in cams])
-    frames = min(len(v.people) for v in views)
+    frames = min(len(v.people) for views in detectors for v in views)
     tracks: list[dict[int, tuple[np.ndarray, float]]] = []
     last: list[np.ndarray] = []
     for t in range(frames):
-        found = associate(matrices, [to_h36m(v.people[t], "blazepose") if len(v.people[t]) else np.zeros((0, 17, 3)) for v in views])
+        found = frame_people(matrices, detectors, t)
         roots = np.array([p[0][0] for p in found]).reshape(-1, 3)
         assigned: dict[int, int] = {}
         if last and len(found):
             cost = np.linalg.norm(np.array(last)[:, None] - roots[None], axis=-1)
             rows, cols = linear_sum_assignment(cost)
             assigned = {int(c): int(r) for r, c in zip(rows, cols) if cost[r, c] < 0.5}
-        for i, (points, _, error) in enumerate(found):
+        for i, (points, error) in enumerate(found):
             pid = assigned.get(i)
             if pid is None:
                 pid = len(tracks)
@@ -119,7 +156,7 @@ def lifted_tracks(kp: PeopleKeypoints, model, options: LiftOptions, calibration)
         for pid, person in selection.people:
             clip = lift_person(person, options, model, io.StringIO(), calibration)
             frames = np.arange(len(clip.poses)) if clip.frames is None else clip.frames
-            detected = to_h36m(np.concatenate([person.pixels, person.scores[..., None]], -1), "blazepose")[..., :2]
+            detected = to_h36m(np.concatenate([person.pixels, person.scores[..., None]], -1), kp.layout or "blazepose")[..., :2]
             out.append((pid or 1, frames, clip.poses, clip.pixels, clip.placement.root, detected))
     return out
 
@@ -189,6 +226,24 @@ def mirror_counts(matrix: np.ndarray, truth: np.ndarray, tracks: list[tuple], ow
     return counts
 
 
+def person_errors(cam, truth: np.ndarray, tracks: list[tuple], owner: dict, i: int) -> tuple | None:
+    """Person ``i``'s lifted track frames against the triangulation, root-relative on the shared joints in ``cam``'s
+    axes: (predicted (N, 13, 3), true (N, 13, 3), sorted (frame, track id) pairs, root errors (N,) m); None if unfound."""
+    shared = list(SHARED_JOINTS)
+    pred, true_cam, owners, root_errors = [], [], [], []
+    for k, (pid, frames, poses, _, roots, _) in enumerate(tracks):
+        for row, t in enumerate(frames):
+            if owner.get((k, row)) == i:
+                pred.append(poses[row])
+                true_cam.append(cam.world_to_camera(truth[t, i]))
+                owners.append((int(t), pid))
+                root_errors.append(np.linalg.norm(roots[row] - true_cam[-1][0]))
+    if not pred:
+        return None
+    p, t = np.stack(pred), np.stack(true_cam)
+    return p[:, shared] - p[:, :1], t[:, shared] - t[:, :1], sorted(owners), np.array(root_errors)
+
+
 def h36m_mean_pose(path: str | None) -> np.ndarray | None:
     if not path:
         return None
@@ -203,10 +258,15 @@ def main() -> None:
     p.add_argument("--demo", default=".cache/pose2sim/Pose2Sim/Demo_MultiPerson")
     p.add_argument("--cache", default=".cache/yardstick", help="where the detections are kept")
     p.add_argument("--h36m-3d", default=None, help="Human3.6M 3D (the mean-pose baseline)")
+    p.add_argument("--reference-with", nargs="*", default=[], metavar="DIR",
+                   help="also triangulate the reference from the detections cached in DIR (e.g. another detector's, "
+                        "movenet_detections.py), each person from every detector's views together")
     p.add_argument("--checkpoint", default=None)
     p.add_argument("--compare-cache", default=None, metavar="DIR",
                    help="also count, against the same reference, the frames found with the detections cached in DIR "
-                        "(e.g. kept from an earlier version of the detector)")
+                        "(e.g. kept from an earlier version of the detector); detected there by --compare-detector if absent")
+    p.add_argument("--compare-detector", choices=("blazepose", "fused"), default="blazepose",
+                   help="the package's detector that fills --compare-cache (fused: also needs MoveNet, sources/movenet.py)")
     args = p.parse_args()
     demo = Path(args.demo)
     if not (demo / "videos").is_dir():
@@ -221,7 +281,9 @@ def main() -> None:
         if (cam.width, cam.height) != (view.width, view.height):
             raise DataError(f"{demo / 'calibration' / 'Calib.qca.txt'}: camera {cam.name} is {cam.width}x{cam.height}, "
                             f"its video {view.width}x{view.height}")
-    truth, errors = triangulated_people(cams, views)
+    references = [views] + [[detections(demo / "videos" / f"{name}.mp4", Path(d) / f"{name}.npz") for name in CAMERAS]
+                            for d in args.reference_with]
+    truth, errors = triangulated_people(cams, references)
     people = [i for i in range(truth.shape[1]) if np.isfinite(truth[:, i, 0, 0]).sum() >= 0.5 * len(truth)]
     print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}; Demo_MultiPerson, {len(truth)} frames, "
           f"{len(cams)} cameras")
@@ -246,22 +308,13 @@ def main() -> None:
         mirrors.append((cam.name, mirror_counts(matrix, truth, tracks, owner, people)))
         owned = {i: {tracks[k][0] for (k, _), j in owner.items() if j == i} for i in people}
         for i in people:
-            pred, true_cam, owners, root_errors = [], [], [], []
-            for k, (pid, frames, poses, _, roots, _) in enumerate(tracks):
-                for row, t in enumerate(frames):
-                    if owner.get((k, row)) == i:
-                        pred.append(poses[row])
-                        true_cam.append(cam.world_to_camera(truth[t, i]))
-                        owners.append((int(t), pid))
-                        root_errors.append(np.linalg.norm(roots[row] - true_cam[-1][0]))
-            if not pred:
+            found = person_errors(cam, truth, tracks, owner, i)
+            if found is None:
                 print(f"| {cam.name} | {i + 1} | 0 | 0 | 0 | | | | | |")
                 continue
-            pred_a = np.stack(pred)[:, shared] - np.stack(pred)[:, :1]
-            true_a = np.stack(true_cam)[:, shared] - np.stack(true_cam)[:, :1]
+            pred_a, true_a, owners, root_errors = found
             mpjpe = 1000 * np.linalg.norm(pred_a - true_a, axis=-1).mean()
             pm = 1000 * float(p_mpjpe(pred_a, true_a))
-            owners.sort()
             fragments = len({pid for _, pid in owners})
             exchanges = sum(1 for pid in owned[i] if any(pid in owned[j] for j in people if j != i))  # tracks on both people
             # the 2D made consistent: the triangulation reprojected into this camera, lifted by the same model
@@ -296,20 +349,30 @@ def main() -> None:
     if args.compare_cache:
         compared = []
         for cam, name in zip(cams, CAMERAS):
-            view = detections(demo / "videos" / f"{name}.mp4", Path(args.compare_cache) / f"{name}.npz")
+            Path(args.compare_cache).mkdir(parents=True, exist_ok=True)
+            view = detections(demo / "videos" / f"{name}.mp4", Path(args.compare_cache) / f"{name}.npz", args.compare_detector)
             tracks = lifted_tracks(view, model, dataclasses.replace(options, focal=float(cam.focal[0])), calibration)
             compared.append((tracks, assign(cam, truth, tracks, people)))
         for label, lifted in (("compared", compared), ("this run", this_run)):
-            total = 0
+            total, errors_pm = 0, []
             for cam, (tracks, owner) in zip(cams, lifted):
                 cells = []
+                holders = {i: {tracks[k][0] for (k, _), j in owner.items() if j == i} for i in people}
+                shared_tracks = len(set.intersection(*holders.values())) if len(holders) > 1 else 0
                 for i in people:
                     mine = [(int(tracks[k][1][row]), tracks[k][0]) for (k, row), j in owner.items() if j == i]
                     total += len({t for t, _ in mine})
+                    found = person_errors(cam, truth, tracks, owner, i)
+                    pm = 1000 * float(p_mpjpe(found[0], found[1])) if found else float("nan")
+                    errors_pm.append(pm)
                     cells.append(f"person {i + 1}: {len({t for t, _ in mine})} of {np.isfinite(truth[:, i, 0, 0]).sum()} frames "
-                                 f"in {len({pid for _, pid in mine})} tracks")
-                print(f"{label} detections, {cam.name}: " + "; ".join(cells))
-            print(f"{label} detections: {total} person-frames found")
+                                 f"in {len({pid for _, pid in mine})} tracks, P-MPJPE {pm:.1f}")
+                print(f"{label} detections, {cam.name}: " + "; ".join(cells) + f"; tracks on both people: {shared_tracks}")
+            mirror = sum(sum(mirror_counts(projection_matrix(cam)[None], truth, tracks, owner, people).values())
+                         for cam, (tracks, owner) in zip(cams, lifted))
+            print(f"{label} detections: {total} person-frames found, P-MPJPE {np.nanmean(errors_pm):.1f} mm mean over cameras "
+                  f"and people; left and right: {mirror[0]} mirrored as detected, exchanged {mirror[1]} rightly / {mirror[2]} "
+                  f"wrongly, {mirror[3]} mirrored after hygiene, {mirror[4]} undecided")
     if summary:
         s = np.array(summary).mean(0)
         print(f"\nmean over cameras and people: MPJPE {s[0]:.1f}, P-MPJPE {s[1]:.1f}; reprojected 2D: {s[2]:.1f} / {s[3]:.1f} mm; "

@@ -24,6 +24,7 @@ from liftformer.cli.options import (
 )
 from liftformer.errors import DataError
 from liftformer.inference.options import DEFAULT_FOV, LiftOptions, torch_threads
+from liftformer.inference.sources.read import DETECTORS
 from liftformer.inference.writers.plan import OutputPlan
 
 BVH_UNITS = {"m": 1.0, "cm": 100.0}  # --bvh-units: BVH lengths per metre
@@ -68,6 +69,8 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
                    "everyone a video's detector follows")
     p.add_argument("--max-people", type=positive_int, default=LiftOptions.max_people, metavar="N",
                    help=f"refuse a keypoint file listing more than N persons in one frame (default {LiftOptions.max_people})")
+    p.add_argument("--detector", choices=tuple(DETECTORS), default=LiftOptions.detector,
+                   help="who finds the people of a video: " + "; ".join(f"{k}: {v}" for k, v in DETECTORS.items()))
     p.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation (2x faster)")
     camera = p.add_mutually_exclusive_group()
     camera.add_argument("--fov", type=field_of_view, default=None, metavar="DEG",
@@ -104,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
     source = args.input
     webcam = args.stream and is_webcam(source)
     is_video = webcam or is_video_file(source)
+    if args.detector != LiftOptions.detector and not is_video:
+        raise DataError(f"--detector {args.detector}: {source} is a keypoint file; a detector runs on videos only (drop --detector)")
     options = lift_options(args)
     paths = output_paths(args.out, args.json, args.csv, Path(source).stem)
     plan = OutputPlan(paths["npz"], paths.get("json"), paths.get("csv"), Path(args.render) if args.render else None, args.orbit,

@@ -36,7 +36,7 @@ def lift_people(source: str | Keypoints2D, options: LiftOptions, plan: OutputPla
 
     model = load_model(options.checkpoint)
     calibration = load_trajectory(options.checkpoint) if options.trajectory else None
-    people = read_people(source, verbose, options.max_people) if isinstance(source, str) else source  # read
+    people = read_people(source, verbose, options.max_people, options.detector) if isinstance(source, str) else source  # read
     selection = select_people(people, options.person, model.config.receptive_field, min_score=options.min_score)  # people → tracks
     for note in selection.notes:
         print(note, file=sys.stderr)

@@ -198,8 +198,12 @@ def keypoint_file_source(path: str, options: LiftOptions) -> StreamSource:
 
 
 def video_source(path: str, options: LiftOptions) -> StreamSource:
-    """Detect the person in each frame of a video file or webcam ("0") while it plays."""
+    """Detect the person in each frame of a video file or webcam ("0") while it plays (BlazePose's one person; with
+    another ``options.detector``, the largest person it finds in each frame)."""
     from liftformer.inference.sources.detector import MediaPipePoseDetector
+
+    if options.detector != "blazepose":
+        return largest_source(people_video_source(path, options))
     from liftformer.inference.sources.video import iter_frames, probe_video, report_short_decode
 
     info = probe_video(path)
@@ -216,15 +220,29 @@ def video_source(path: str, options: LiftOptions) -> StreamSource:
     return StreamSource(detections(), detector.layout, (info.width, info.height), options.fps or info.fps)
 
 
+def largest_source(several: StreamSource) -> StreamSource:
+    """The largest person of each frame of a source of several people (None where nobody is)."""
+    from liftformer.inference.sources.multipose import box_area
+
+    def frames() -> Generator[np.ndarray | None, None, None]:
+        try:
+            for found in several.frames:
+                yield max(found.values(), key=box_area) if found else None
+        finally:
+            several.frames.close()
+
+    return StreamSource(frames(), several.layout, several.image_size, several.fps)
+
+
 def people_video_source(path: str, options: LiftOptions) -> StreamSource:
     """Detect everyone in each frame of a video file or webcam while it plays: per frame {id: (J, 3)} of the people
     found, ids the detector's own (each person it follows keeps one; 0 for the one person it follows before it has
     seen several; by order in the frame for a detector that gives none)."""
-    from liftformer.inference.sources import multipose
+    from liftformer.inference.sources.read import people_detector
     from liftformer.inference.sources.video import iter_frames, probe_video, report_short_decode
 
     info = probe_video(path)
-    detector = multipose.MediaPipeMultiPoseDetector()
+    detector = people_detector(options.detector)
 
     def detections() -> Generator[dict[int, np.ndarray], None, None]:
         decoded = 0

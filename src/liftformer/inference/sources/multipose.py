@@ -187,7 +187,7 @@ def detect_video_people(path: str | os.PathLike, detector: PeopleDetector | None
     largest[..., 2] = 0.0
     for t, p in enumerate(people):
         if len(p):
-            largest[t] = p[np.argmax([_box_area(q) for q in p])]
+            largest[t] = p[np.argmax([box_area(q) for q in p])]
     height, width = shapes[0]
     report_short_decode(path, len(people), info.num_frames)  # after the errors: they stay one line
     return PeopleKeypoints(largest[..., :2], largest[..., 2], detector.layout, int(width), int(height), info.fps, str(path),
@@ -203,7 +203,7 @@ def _identities(given: list[np.ndarray | None], people: list[np.ndarray]) -> lis
             for ids, p in zip(given, people)]
 
 
-def _box_area(points: np.ndarray) -> float:
+def box_area(points: np.ndarray) -> float:
     """Bounding-box area (pixels²) of one (J, 3) detection's located joints."""
     xy = points[np.isfinite(points[:, :2]).all(-1), :2]
     return float(np.prod(xy.max(0) - xy.min(0))) if len(xy) else 0.0

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from liftformer.inference.sources.keypoints import Keypoints2D, read_keypoints
 from liftformer.inference.sources.video import VIDEO_SUFFIXES
+
+if TYPE_CHECKING:
+    from liftformer.inference.sources.multipose import PeopleDetector
+
+DETECTORS = {"blazepose": "BlazePose's followers (MediaPipe, in the [video] extra)",
+             "fused": "BlazePose and MoveNet MultiPose averaged (also needs MoveNet: see sources/movenet.py)"}
 
 
 def is_video(path: str) -> bool:
@@ -13,15 +20,33 @@ def is_video(path: str) -> bool:
     return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
-def read_people(path: str, verbose: bool = False, max_people: int | None = None) -> Keypoints2D:
-    """Everyone in each frame of ``path``: a video's detections (MediaPipe; its native log lines hidden unless
-    ``verbose``) or a keypoint file; a :class:`~liftformer.inference.sources.keypoints.PeopleKeypoints` where
-    frames may hold several people. One-line DataError for a file that cannot be read or holds nobody, or whose
-    frame lists more than ``max_people`` persons (None: no limit; a video's detectors follow at most 8)."""
+def people_detector(name: str) -> PeopleDetector:
+    """The detector ``name`` (one of ``DETECTORS``) started; a one-line DataError when it is not installed."""
+    if name == "fused":
+        from liftformer.inference.sources.fusion import FusedDetector
+
+        return FusedDetector()
+    from liftformer.inference.sources.multipose import MediaPipeMultiPoseDetector
+
+    return MediaPipeMultiPoseDetector()
+
+
+def read_people(path: str, verbose: bool = False, max_people: int | None = None, detector: str = "blazepose") -> Keypoints2D:
+    """Everyone in each frame of ``path``: a video's detections (by ``detector``, a name from ``DETECTORS``; native
+    log lines hidden unless ``verbose``) or a keypoint file; a
+    :class:`~liftformer.inference.sources.keypoints.PeopleKeypoints` where frames may hold several people. One-line
+    DataError for a file that cannot be read or holds nobody, or whose frame lists more than ``max_people`` persons
+    (None: no limit; a video's detectors follow at most 8)."""
     if not is_video(path):
         return read_keypoints(path, max_people)
     from liftformer.inference.sources.multipose import detect_video_people
     from liftformer.inference.sources.native_logs import quiet_native_logs
+    from liftformer.inference.sources.video import probe_video
 
+    probe_video(path)  # a bad video is refused before a detector starts
     with quiet_native_logs(not verbose):
-        return detect_video_people(path)
+        found = people_detector(detector)
+        try:
+            return detect_video_people(path, found)
+        finally:
+            found.close()

