@@ -8,7 +8,8 @@ import torch
 
 from conftest import exit_code, one_line_error
 from liftformer.cli.main import build_parser
-from liftformer.data.body_shape import BodyShapeAugment, BoneScales, bone_groups, draw_bone_scales, scale_bones
+from liftformer.data.body_shape import (BodyShapeAugment, BoneScales, bone_groups, draw_bone_scales, limbs, rotations, scale_bones,
+                                        swing_limbs)
 from liftformer.data.pipeline import WindowDataset
 from liftformer.data.sequences import Sequence
 from liftformer.data.skeleton import H36M_17, flip_horizontal
@@ -118,3 +119,54 @@ def test_body_flags(tmp_path, capsys):
     one_line_error(capsys, "--virtual-cameras")
 
 
+
+
+def test_limbs_are_the_hips_and_shoulders_chains():
+    assert limbs(H36M_17) == [(1, [2, 3]), (4, [5, 6]), (11, [12, 13]), (14, [15, 16])]
+
+
+def test_swung_limbs_keep_bone_lengths_and_the_torso_and_turn_by_at_most_the_angle():
+    p = poses()
+    g = torch.Generator().manual_seed(0)
+    turns = rotations(4 * 4, 60, g).view(4, 4, 3, 3)
+    torch.testing.assert_close(turns @ turns.transpose(-1, -2), torch.eye(3).expand(4, 4, 3, 3), atol=1e-5, rtol=0)
+    swung = swing_limbs(p, turns, H36M_17)
+    torch.testing.assert_close(lengths(swung), lengths(p), atol=1e-5, rtol=0)
+    still = [0, 1, 4, 7, 8, 9, 10, 11, 14]  # pelvis, hips, spine, thorax, neck, head, shoulders
+    torch.testing.assert_close(swung[..., still, :], p[..., still, :])
+    thigh, thigh_swung = p[..., 2, :] - p[..., 1, :], swung[..., 2, :] - p[..., 1, :]
+    cos = (thigh * thigh_swung).sum(-1) / (thigh.norm(dim=-1) * thigh_swung.norm(dim=-1))
+    assert (cos > np.cos(np.radians(60)) - 1e-5).all() and (cos < 0.999).any()  # turned, by no more than 60 degrees
+    angles = torch.arccos(((turns.diagonal(dim1=-2, dim2=-1).sum(-1) - 1) / 2).clamp(-1, 1))
+    assert angles.max() <= np.radians(60) + 1e-5
+    torch.testing.assert_close(swing_limbs(p, torch.eye(3).expand(4, 4, 3, 3), H36M_17), p)
+
+
+def test_the_2d_input_is_the_projection_of_the_swung_target():
+    ds = dataset(BodyShapeAugment(BoneScales(), H36M_17, swing=90))
+    torch.manual_seed(0)
+    x, y = ds.get(torch.arange(len(ds)))
+    bound, starts, n = ds.cameras, ds.starts, len(ds)
+    assert bound is not None
+    torch.manual_seed(0)
+    cams = draw_cameras(n, bound.augment.ranges)
+    turns = rotations(n * 4, 90).view(n, 4, 3, 3)
+    original = gather_windows(bound.poses, starts, 5)
+    x2, y3 = reproject_windows(swing_limbs(original, turns, H36M_17), gather_windows(bound.trajectory, starts, 5),
+                               bound.up[starts], bound.target, cams)
+    torch.testing.assert_close(x, x2)
+    torch.testing.assert_close(y, y3)
+
+
+def test_swing_flags(tmp_path, capsys):
+    from liftformer.cli.augment_args import from_args
+
+    argv = ["train", "--data-2d", "x.npz", "--out", "r", "--virtual-cameras", "0.5", "--vc-swing", "45"]
+    aug = from_args(build_parser().parse_args(argv), H36M_17)
+    assert aug is not None and aug.body is not None and aug.body.swing == 45 and aug.body.scales.is_identity
+    for bad in (["--vc-swing", "200"], ["--vc-swing", "x"]):
+        assert exit_code(["train", "--data-2d", "x.npz", "--out", "r", "--virtual-cameras", "0.5", *bad]) == 2
+        one_line_error(capsys, "--vc-swing")
+    assert exit_code(["train", "--data-3d", str(tmp_path / "a.npz"), "--data-2d", str(tmp_path / "b.npz"), "--out",
+                      str(tmp_path / "run"), "--vc-swing", "30"]) == 2
+    one_line_error(capsys, "--virtual-cameras")

@@ -30,6 +30,17 @@ def bounded_range(low: float, high: float, unit: str) -> Callable[[str], tuple[f
     return parse
 
 
+def degrees_0_180(text: str) -> float:
+    """An argparse type for an angle in [0, 180] degrees."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected degrees in [0, 180], got {text!r}") from None
+    if not 0 <= value <= 180:
+        raise argparse.ArgumentTypeError(f"expected degrees in [0, 180], got {text!r}")
+    return value
+
+
 def add_augment_arguments(parser: argparse.ArgumentParser) -> None:
     """``--virtual-cameras P`` and the ``--vc-*`` ranges of the random cameras (defaults: :class:`CameraRanges`)."""
     d = CameraRanges()
@@ -56,14 +67,17 @@ def add_augment_arguments(parser: argparse.ArgumentParser) -> None:
          "neck, head (left and right alike, one body per window; 1,1: off)")
     pair("--vc-girdle", b.girdle, 0.1, 3, "factor", "length factors of the pelvis-to-hip and thorax-to-shoulder "
          "bones, where joint definitions differ most between datasets and detectors (1,1: off)")
+    g.add_argument("--vc-swing", type=degrees_0_180, default=0.0, metavar="DEG",
+                   help="turn each limb of the re-projected bodies about its hip or shoulder by a random rotation of up to "
+                   "DEG degrees, one per window: poses beyond the dataset's, e.g. kicks (default 0: off)")
     g.add_argument("--vc-clearance", type=non_negative_float, default=d.clearance, metavar="M",
                    help=f"metres kept between the camera and the person (default {d.clearance:g})")
 
 
 def check_flags(args: argparse.Namespace) -> None:
     """One-line DataError for body-shape ranges without virtual cameras (checked before any data is read)."""
-    if args.virtual_cameras == 0 and not BoneScales(args.vc_bones, args.vc_girdle).is_identity:
-        raise DataError("--vc-bones/--vc-girdle re-pose the virtual-camera windows: add --virtual-cameras P")
+    if args.virtual_cameras == 0 and (not BoneScales(args.vc_bones, args.vc_girdle).is_identity or args.vc_swing > 0):
+        raise DataError("--vc-bones/--vc-girdle/--vc-swing re-pose the virtual-camera windows: add --virtual-cameras P")
 
 
 def from_args(args: argparse.Namespace, skeleton: Skeleton) -> VirtualCameraAugment | None:
@@ -72,7 +86,7 @@ def from_args(args: argparse.Namespace, skeleton: Skeleton) -> VirtualCameraAugm
     if args.virtual_cameras == 0:
         return None
     scales = BoneScales(args.vc_bones, args.vc_girdle)
-    body = None if scales.is_identity else BodyShapeAugment(scales, skeleton)
+    body = None if scales.is_identity and args.vc_swing == 0 else BodyShapeAugment(scales, skeleton, args.vc_swing)
     ranges = CameraRanges(
         elevation=args.vc_elevation, azimuth=args.vc_azimuth, roll=args.vc_roll, fov=args.vc_fov, fill=args.vc_fill,
         aspect=args.vc_aspect, portrait=args.vc_portrait, position=args.vc_position, clearance=args.vc_clearance,
