@@ -8,8 +8,16 @@ import torch
 
 from conftest import exit_code, one_line_error
 from liftformer.cli.main import build_parser
-from liftformer.data.body_shape import (BodyShapeAugment, BoneScales, bone_groups, draw_bone_scales, limbs, rotations, scale_bones,
-                                        swing_limbs)
+from liftformer.data.body_shape import (
+    BodyShapeAugment,
+    BoneScales,
+    bone_groups,
+    draw_bone_scales,
+    limbs,
+    rotations,
+    scale_bones,
+    swing_limbs,
+)
 from liftformer.data.pipeline import WindowDataset
 from liftformer.data.sequences import Sequence
 from liftformer.data.skeleton import H36M_17, flip_horizontal

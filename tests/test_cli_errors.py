@@ -307,3 +307,27 @@ def test_ctrl_c_before_the_first_epoch_leaves_no_run_folder(h36m, tmp_path, caps
     out = tmp_path / "run"
     assert main(train_args(h36m, str(out), "--train-subjects", "S1", "--val-subjects", "S9", "--epochs", "1")) == 130
     assert "interrupted before the first epoch ended: nothing to keep" in capsys.readouterr().err and not out.exists()
+
+
+def test_ctrl_c_while_the_command_line_loads_is_one_line(monkeypatch, capsys):
+    import sys
+    import types
+
+    from liftformer.cli import entry
+
+    class Loading(types.ModuleType):
+        def __getattr__(self, name):
+            raise KeyboardInterrupt  # as if pressed while torch was being imported
+
+    monkeypatch.setitem(sys.modules, "liftformer.cli.main", Loading("liftformer.cli.main"))
+    assert entry.main() == 130
+    captured = capsys.readouterr()
+    assert captured.err == "liftformer: interrupted\n" and captured.out == ""
+
+
+def test_import_liftformer_does_not_load_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, liftformer; assert 'torch' not in sys.modules; liftformer.LiftFormerConfig; assert 'torch' in sys.modules"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
