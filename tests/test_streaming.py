@@ -128,3 +128,26 @@ def test_keypoint_stream_uses_joints_never_seen_confidently():
     assert stream.notes == ["joints 3 (h36m) never reach confidence 0.3: their low-confidence positions are used"]
     with pytest.raises(ValueError, match=r"\(17, 3\)"):
         stream.push(np.zeros((33, 3)))
+
+
+def test_a_stream_closed_before_its_first_frame_releases_its_detector(tmp_path, monkeypatch):
+    import imageio.v2 as imageio
+
+    from liftformer.inference.lifting import streaming
+    from liftformer.inference.options import LiftOptions
+    from liftformer.inference.sources import read
+
+    class Detector:
+        layout, closed = "h36m", 0
+
+        def close(self) -> None:
+            self.closed += 1
+
+    video = tmp_path / "clip.mp4"
+    imageio.mimwrite(video, [np.zeros((64, 64, 3), np.uint8)] * 3, fps=12, codec="libx264", macro_block_size=16)
+    for options in (LiftOptions(person="all"), LiftOptions(detector="fused")):  # several people; the largest of several
+        detector = Detector()
+        monkeypatch.setattr(read, "people_detector", lambda name: detector)
+        source = (streaming.people_video_source if options.person == "all" else streaming.video_source)(str(video), options)
+        source.close()
+        assert detector.closed >= 1

@@ -152,7 +152,11 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
     model = load_model(options.checkpoint, causal=True)
     calibration = load_trajectory(options.checkpoint, causal=True) if options.trajectory else None
     src = (people_video_source if several else video_source)(source, options) if is_video else keypoint_file_source(source, options)
-    camera = Intrinsics.for_image(*src.image_size, options.fov, options.focal)
+    try:
+        camera = Intrinsics.for_image(*src.image_size, options.fov, options.focal)
+    except BaseException:
+        src.close()  # the detector, started before any frame was asked for
+        raise
     if calibration is not None and options.fov is None and options.focal is None:
         print(f"trajectory: camera {camera.source}", file=sys.stderr)
 
@@ -192,7 +196,7 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
         silence_stdout()
         print(f"stdout closed after {crowd.frames} frames: saving what was streamed", file=sys.stderr)
     finally:
-        src.frames.close()  # releases the detector
+        src.close()  # releases the detector
     streamed = [(label, p) for label, p in crowd.streams if p.results]
     if not streamed:
         if interrupted:

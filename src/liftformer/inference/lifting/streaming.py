@@ -11,7 +11,7 @@ low-confidence joints, and input frame numbering around a :class:`StreamingLifte
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,10 +172,17 @@ class KeypointStream:
 class StreamSource:
     """Input frames of a stream: (J, 3) pixel x, y, score or None per frame, and what they are."""
 
-    frames: Generator[Any, None, None]  # (J, 3) or None per frame ({id: (J, 3)} for several people); close() it to release a detector early
+    frames: Generator[Any, None, None]  # (J, 3) or None per frame ({id: (J, 3)} for several people)
     layout: str
     image_size: tuple[int, int]
     fps: float
+    release: Callable[[], None] | None = None  # closes the detector (also when no frame was ever asked for)
+
+    def close(self) -> None:
+        """End the frames and release the detector, started or not."""
+        self.frames.close()
+        if self.release is not None:
+            self.release()
 
 
 def keypoint_file_source(path: str, options: LiftOptions) -> StreamSource:
@@ -217,7 +224,7 @@ def video_source(path: str, options: LiftOptions) -> StreamSource:
                 yield detector.detect(frame)
         report_short_decode(path, decoded, info.num_frames)  # a file's end (a webcam states no count)
 
-    return StreamSource(detections(), detector.layout, (info.width, info.height), options.fps or info.fps)
+    return StreamSource(detections(), detector.layout, (info.width, info.height), options.fps or info.fps, detector.close)
 
 
 def largest_source(several: StreamSource) -> StreamSource:
@@ -229,9 +236,9 @@ def largest_source(several: StreamSource) -> StreamSource:
             for found in several.frames:
                 yield max(found.values(), key=box_area) if found else None
         finally:
-            several.frames.close()
+            several.close()
 
-    return StreamSource(frames(), several.layout, several.image_size, several.fps)
+    return StreamSource(frames(), several.layout, several.image_size, several.fps, several.close)
 
 
 def people_video_source(path: str, options: LiftOptions) -> StreamSource:
@@ -257,4 +264,4 @@ def people_video_source(path: str, options: LiftOptions) -> StreamSource:
             detector.close()
         report_short_decode(path, decoded, info.num_frames)
 
-    return StreamSource(detections(), detector.layout, (info.width, info.height), options.fps or info.fps)
+    return StreamSource(detections(), detector.layout, (info.width, info.height), options.fps or info.fps, detector.close)
