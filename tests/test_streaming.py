@@ -141,13 +141,34 @@ def test_a_stream_closed_before_its_first_frame_releases_its_detector(tmp_path, 
         layout, closed = "h36m", 0
 
         def close(self) -> None:
+            assert not self.closed, "closed twice"  # as MediaPipe's graphs refuse
             self.closed += 1
+
+        def detect_people(self, frame):
+            return np.zeros((0, 17, 3))
 
     video = tmp_path / "clip.mp4"
     imageio.mimwrite(video, [np.zeros((64, 64, 3), np.uint8)] * 3, fps=12, codec="libx264", macro_block_size=16)
+    made: list[Detector] = []
+    monkeypatch.setattr(read, "people_detector", lambda name: made.append(Detector()) or made[-1])
     for options in (LiftOptions(person="all"), LiftOptions(detector="fused")):  # several people; the largest of several
-        detector = Detector()
-        monkeypatch.setattr(read, "people_detector", lambda name: detector)
-        source = (streaming.people_video_source if options.person == "all" else streaming.video_source)(str(video), options)
-        source.close()
-        assert detector.closed >= 1
+        for started in (False, True):
+            source = (streaming.people_video_source if options.person == "all" else streaming.video_source)(str(video), options)
+            if started:
+                next(source.frames)
+            source.close()
+            assert made[-1].closed == 1  # once: by the frames once started, by release before
+
+
+def test_the_largest_of_several_is_followed_by_id():
+    from liftformer.inference.lifting.streaming import StreamSource, largest_source
+
+    def person(size: float) -> np.ndarray:
+        return np.concatenate([np.random.default_rng(0).uniform(0, size, (17, 2)), np.ones((17, 1))], 1)
+
+    small, big, bigger = person(10), person(50), person(90)
+    frames = [{1: small, 2: big}, {1: bigger, 2: big}, {}, {1: bigger}, {1: small, 2: big}]
+    one = largest_source(StreamSource((f for f in frames), "h36m", (100, 100), 25.0))
+    out = list(one.frames)
+    assert out[0] is big and out[1] is big and out[2] is None  # person 2, though 1 grows larger
+    assert out[3] is bigger and out[4] is small  # 2 gone: the largest then, 1, followed from then on

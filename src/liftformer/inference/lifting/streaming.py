@@ -11,6 +11,7 @@ low-confidence joints, and input frame numbering around a :class:`StreamingLifte
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -176,12 +177,13 @@ class StreamSource:
     layout: str
     image_size: tuple[int, int]
     fps: float
-    release: Callable[[], None] | None = None  # closes the detector (also when no frame was ever asked for)
+    release: Callable[[], None] | None = None  # closes the detector when no frame was ever asked for
 
     def close(self) -> None:
-        """End the frames and release the detector, started or not."""
+        """End the frames, which release the detector once started; ``release`` it when they never were."""
+        unstarted = inspect.getgeneratorstate(self.frames) == inspect.GEN_CREATED
         self.frames.close()
-        if self.release is not None:
+        if unstarted and self.release is not None:
             self.release()
 
 
@@ -228,13 +230,17 @@ def video_source(path: str, options: LiftOptions) -> StreamSource:
 
 
 def largest_source(several: StreamSource) -> StreamSource:
-    """The largest person of each frame of a source of several people (None where nobody is)."""
+    """One person of a source of several: the largest of the first frame anyone is in, followed by their id while
+    they are found; when they are not, the largest of that frame, followed from then on (None where nobody is)."""
     from liftformer.inference.sources.multipose import box_area
 
     def frames() -> Generator[np.ndarray | None, None, None]:
+        chosen = None
         try:
             for found in several.frames:
-                yield max(found.values(), key=box_area) if found else None
+                if found and chosen not in found:
+                    chosen = max(found, key=lambda i: box_area(found[i]))
+                yield found[chosen] if found else None
         finally:
             several.close()
 
