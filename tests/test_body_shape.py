@@ -177,4 +177,4 @@ def test_swing_flags(tmp_path, capsys):
         one_line_error(capsys, "--vc-swing")
     assert exit_code(["train", "--data-3d", str(tmp_path / "a.npz"), "--data-2d", str(tmp_path / "b.npz"), "--out",
                       str(tmp_path / "run"), "--vc-swing", "30"]) == 2
-    one_line_error(capsys, "--virtual-cameras")
+    assert "--vc-bones" not in one_line_error(capsys, "--vc-swing re-poses", "--virtual-cameras")  # names what was given

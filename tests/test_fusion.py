@@ -171,3 +171,33 @@ def test_lift_fused_without_movenet_is_one_line_before_detection(tmp_path, capsy
     assert main(["lift", str(video), "--detector", "fused", "--checkpoint", str(ckpt), "--out", str(tmp_path / "out.npz")]) == 2
     one_line_error(capsys, "--detector fused", "pip install")
     assert not (tmp_path / "out.npz").exists()
+
+
+def test_ids_are_never_given_twice_in_a_frame():
+    rng = np.random.default_rng(6)
+    detector = FusedDetector(FakeBlazePose(), FakeMoveNet())  # type: ignore[arg-type]
+    a, b = standing(100, rng), standing(400, rng)
+    assert detector._name(np.stack([a, b]), np.array([5, 6])).tolist() == [1, 2]
+    assert detector._name(np.stack([a, b]), np.array([8, 6])).tolist() == [3, 2]  # follower 5 gone: 8 is someone new
+    assert detector._name(np.stack([a, b]), np.array([5, 8])).tolist() == [1, 3]  # 5 back; 8 keeps its own id
+    for follows in ([-1, -1], [5, -1], [-1, 8], [9, 10]):
+        ids = detector._name(np.stack([a, b]), np.array(follows))
+        assert len(set(ids.tolist())) == 2
+    detector.close()
+
+
+def test_a_whole_body_mirror_of_a_broad_person_is_still_one_person():
+    rng = np.random.default_rng(8)
+    broad = standing(300, rng)
+    broad[[5, 6], 0] = 300 + np.array([34, -34])  # shoulders 68 px apart over an 80 px torso
+    broad[[11, 12], 0] = 300 + np.array([26, -26])
+    people, ids = fuse(as_blazepose(broad[FLIP])[None], broad[None], np.array([1]))
+    assert len(people) == 1 and ids.tolist() == [1]
+    np.testing.assert_allclose(people[0, :, :2], broad[:, :2])  # exchanged back, then averaged with itself
+
+
+def test_an_unknown_detector_name_is_refused():
+    from liftformer.inference.sources.read import people_detector
+
+    with pytest.raises(ValueError, match="unknown detector 'movenet'"):
+        people_detector("movenet")

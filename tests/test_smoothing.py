@@ -160,3 +160,18 @@ def test_video_frames_the_detector_left_unsmoothed_are_marked(tmp_path: Path) ->
     kp = detect_video_people(video, HalfTasks(5), progress=False)
     assert kp.unsmoothed is not None and kp.unsmoothed.tolist() == [False] * 5 + [True] * 7
     assert detect_video_people(video, HalfTasks(99), progress=False).unsmoothed is None
+
+
+def test_a_stream_is_smoothed_frame_by_frame_as_its_whole_track_is():
+    from liftformer.inference.tracks.smoothing import StreamSmoother, smooth_keypoints
+
+    rng = np.random.default_rng(7)
+    walk = np.cumsum(rng.normal(0, 3, (40, 17, 2)), 0) + 300
+    scores = rng.uniform(0.2, 1, (40, 17))
+    kp = Keypoints2D(walk, scores, "h36m", 640, 480, 25.0)
+    whole = smooth_keypoints(kp)
+    smoother = StreamSmoother(17, 25.0)
+    streamed = np.stack([smoother(np.concatenate([p, s[:, None]], 1)) for p, s in zip(walk, scores)])
+    np.testing.assert_allclose(streamed[..., :2], whole.pixels)
+    np.testing.assert_allclose(streamed[..., 2], whole.scores)
+    assert np.abs(streamed[..., :2] - walk).max() > 1  # it did smooth

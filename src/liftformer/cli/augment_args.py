@@ -76,8 +76,10 @@ def add_augment_arguments(parser: argparse.ArgumentParser) -> None:
 
 def check_flags(args: argparse.Namespace) -> None:
     """One-line DataError for body-shape ranges without virtual cameras (checked before any data is read)."""
-    if args.virtual_cameras == 0 and (not BoneScales(args.vc_bones, args.vc_girdle).is_identity or args.vc_swing > 0):
-        raise DataError("--vc-bones/--vc-girdle/--vc-swing re-pose the virtual-camera windows: add --virtual-cameras P")
+    given = [flag for flag, off in (("--vc-bones", args.vc_bones == (1.0, 1.0)), ("--vc-girdle", args.vc_girdle == (1.0, 1.0)),
+                                    ("--vc-swing", args.vc_swing == 0)) if not off]
+    if args.virtual_cameras == 0 and given:
+        raise DataError(f"{'/'.join(given)} re-pose{'s' if len(given) == 1 else ''} the virtual-camera windows: add --virtual-cameras P")
 
 
 def from_args(args: argparse.Namespace, skeleton: Skeleton) -> VirtualCameraAugment | None:

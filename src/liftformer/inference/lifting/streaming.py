@@ -208,7 +208,7 @@ def keypoint_file_source(path: str, options: LiftOptions) -> StreamSource:
 
 def video_source(path: str, options: LiftOptions) -> StreamSource:
     """Detect the person in each frame of a video file or webcam ("0") while it plays (BlazePose's one person; with
-    another ``options.detector``, the largest person it finds in each frame)."""
+    another ``options.detector``, one of everyone it finds, :func:`largest_source`)."""
     from liftformer.inference.sources.detector import MediaPipePoseDetector
 
     if options.detector != "blazepose":
@@ -253,21 +253,31 @@ def people_video_source(path: str, options: LiftOptions) -> StreamSource:
     seen several; by order in the frame for a detector that gives none)."""
     from liftformer.inference.sources.read import people_detector
     from liftformer.inference.sources.video import iter_frames, probe_video, report_short_decode
+    from liftformer.inference.tracks.smoothing import StreamSmoother
 
     info = probe_video(path)
     detector = people_detector(options.detector)
 
+    fps = options.fps or info.fps
+
     def detections() -> Generator[dict[int, np.ndarray], None, None]:
         decoded = 0
+        smoothers: dict[int, StreamSmoother] = {}  # of the people of the frame before, when the detector does not smooth
         try:  # closed when the stream ends, fails or is closed
             for frame in iter_frames(path):
                 decoded += 1
                 people = detector.detect_people(frame)
                 ids = getattr(detector, "identities", None)
                 ids = range(len(people)) if ids is None or len(ids) != len(people) else ids
-                yield {int(i): p for i, p in zip(ids, people)}
+                found = {int(i): p for i, p in zip(ids, people)}
+                if getattr(detector, "smoothed", True):
+                    smoothers = {}
+                else:  # smoothed here as offline tracking smooths each person (the filters are causal)
+                    smoothers = {i: smoothers.get(i) or StreamSmoother(len(p), fps) for i, p in found.items()}
+                    found = {i: smoothers[i](p) for i, p in found.items()}
+                yield found
         finally:
             detector.close()
         report_short_decode(path, decoded, info.num_frames)
 
-    return StreamSource(detections(), detector.layout, (info.width, info.height), options.fps or info.fps, detector.close)
+    return StreamSource(detections(), detector.layout, (info.width, info.height), fps, detector.close)

