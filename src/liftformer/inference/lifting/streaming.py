@@ -209,10 +209,9 @@ def keypoint_file_source(path: str, options: LiftOptions) -> StreamSource:
 def video_source(path: str, options: LiftOptions) -> StreamSource:
     """Detect the person in each frame of a video file or webcam ("0") while it plays (BlazePose's one person; with
     another ``options.detector``, one of everyone it finds, :func:`largest_source`)."""
-    from liftformer.inference.sources.detector import MediaPipePoseDetector
-
     if options.detector != "blazepose":
         return largest_source(people_video_source(path, options))
+    from liftformer.inference.sources.detector import MediaPipePoseDetector
     from liftformer.inference.sources.video import iter_frames, probe_video, report_short_decode
 
     info = probe_video(path)
@@ -250,7 +249,8 @@ def largest_source(several: StreamSource) -> StreamSource:
 def people_video_source(path: str, options: LiftOptions) -> StreamSource:
     """Detect everyone in each frame of a video file or webcam while it plays: per frame {id: (J, 3)} of the people
     found, ids the detector's own (each person it follows keeps one; 0 for the one person it follows before it has
-    seen several; by order in the frame for a detector that gives none)."""
+    seen several; by order in the frame for a detector that gives none). Frames the detector did not smooth are
+    smoothed per id as offline tracks are (:class:`~liftformer.inference.tracks.smoothing.StreamSmoother`)."""
     from liftformer.inference.sources.read import people_detector
     from liftformer.inference.sources.video import iter_frames, probe_video, report_short_decode
     from liftformer.inference.tracks.smoothing import StreamSmoother

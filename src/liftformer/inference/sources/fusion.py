@@ -5,9 +5,8 @@ a front one or puts a hidden head on a neighbour's face; MoveNet finds everyone 
 less tightly. Each frame's people are paired across the two by their shoulders and hips; where MoveNet's left
 and right are BlazePose's exchanged, face, arms or legs, BlazePose's are exchanged to agree (on Demo_MultiPerson's
 4-view consensus BlazePose mirrors 38 of 800 person-frames and MoveNet none); the pair's COCO-17 keypoints are
-averaged. A person only one of them
-found is kept as found. On Pose2Sim's Demo_MultiPerson this lowers the real yardstick's P-MPJPE against each
-detector's own triangulation (BENCHMARKS.md).
+averaged. A person only one of them found is kept as found. On Pose2Sim's Demo_MultiPerson this lowers the real
+yardstick's P-MPJPE below either detector's alone, against either detector's own triangulation (BENCHMARKS.md).
 """
 
 from __future__ import annotations

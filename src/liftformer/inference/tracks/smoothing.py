@@ -10,6 +10,9 @@ of several people (:mod:`~liftformer.inference.sources.followers`, its landmark 
   the bounding box of all the person's joints in that frame (MediaPipe's ``GetObjectScale``, value scaling on);
 - visibilities: an exponential moving average with alpha 0.1 (``VisibilitySmoothingCalculator``).
 
+The filters are causal: :class:`OneEuro` and :class:`StreamSmoother` run them a frame at a time for a stream, with
+the same outputs as the whole track's.
+
 As in ``mediapipe/util/filtering/one_euro_filter.cc`` the speed is the change from the previous raw (not
 filtered) value, and a filter starts afresh (its first output is the input) after a missing value, as
 MediaPipe resets its filters when the landmarks are lost. The frame rate is the video's, not timestamps.
