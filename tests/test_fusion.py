@@ -151,7 +151,7 @@ def test_lift_refuses_a_detector_for_a_keypoint_file(tmp_path, capsys):
     path = tmp_path / "walk.csv"
     np.savetxt(path, np.random.default_rng(0).uniform(0, 99, size=(4, 17 * 3)), delimiter=",")
     assert main(["lift", str(path), "--detector", "fused", "--width", "100", "--height", "100"]) == 2
-    one_line_error(capsys, "--detector fused", "keypoint file")
+    one_line_error(capsys, "--detector fused", "is not a video")
 
 
 def test_lift_fused_without_movenet_is_one_line_before_detection(tmp_path, capsys, monkeypatch):

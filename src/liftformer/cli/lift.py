@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     webcam = args.stream and is_webcam(source)
     is_video = webcam or is_video_file(source)
     if args.detector != LiftOptions.detector and not is_video:
-        raise DataError(f"--detector {args.detector}: {source} is a keypoint file; a detector runs on videos only (drop --detector)")
+        raise DataError(f"--detector {args.detector}: {source} is not a video; a detector runs on videos only (drop --detector)")
     options = lift_options(args)
     paths = output_paths(args.out, args.json, args.csv, Path(source).stem)
     plan = OutputPlan(paths["npz"], paths.get("json"), paths.get("csv"), Path(args.render) if args.render else None, args.orbit,
