@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 
 CAMERAS = ("cam01", "cam02", "cam03", "cam04")
-MIN_POSE = 0.18  # the wheel's own pose-score floor
 
 
 def movenet_bytes(wheel: Path) -> bytes:
@@ -52,33 +51,30 @@ def frames(video: Path) -> tuple[list[np.ndarray], float]:
 
 
 def detect(interpreter, image: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
-    """(P, 17, 4) pixel x, y, keypoint score, pose score of the people above ``MIN_POSE`` in one RGB frame."""
+    """(P, 17, 3) pixel x, y and keypoint score of the people MoveNet scores over its floor in one RGB frame (the
+    package's decoding, :func:`liftformer.inference.sources.movenet.decode`)."""
     import cv2
 
+    from liftformer.inference.sources.movenet import decode
+
     height, width = image.shape[:2]
-    if size is None:  # letterbox into 256 x 256
+    if size is None:  # letterboxed into 256 x 256
         scale = 256 / max(height, width)
         h, w = round(height * scale), round(width * scale)
         canvas = np.zeros((256, 256, 3), np.uint8)
         top, left = (256 - h) // 2, (256 - w) // 2
         canvas[top: top + h, left: left + w] = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
-        x_of = lambda x: (x * 256 - left) / scale  # noqa: E731
-        y_of = lambda y: (y * 256 - top) / scale  # noqa: E731
     else:
         canvas = cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_AREA)
-        x_of = lambda x: x * width  # noqa: E731
-        y_of = lambda y: y * height  # noqa: E731
     index = interpreter.get_input_details()[0]["index"]
     interpreter.set_tensor(index, canvas[None])
     interpreter.invoke()
     raw = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0]
-    people = []
-    for row in raw:
-        if row[55] < MIN_POSE:
-            continue
-        yxs = row[:51].reshape(17, 3)
-        people.append(np.stack([x_of(yxs[:, 1]), y_of(yxs[:, 0]), yxs[:, 2], np.full(17, row[55])], -1))
-    return np.array(people).reshape(-1, 17, 4)
+    if size is not None:
+        return decode(raw, width, height)
+    people = decode(raw, 256, 256)  # canvas pixels, back to the frame's
+    people[..., 0], people[..., 1] = (people[..., 0] - left) / scale, (people[..., 1] - top) / scale
+    return people
 
 
 def main() -> None:
@@ -111,10 +107,10 @@ def main() -> None:
         padded = np.full((len(found), most, 17, 3), np.nan)
         largest = np.full((len(found), 17, 3), np.nan)
         for t, people in enumerate(found):
-            padded[t, : len(people)] = people[..., :3]
+            padded[t, : len(people)] = people
             if len(people):
                 spans = np.ptp(people[..., 0], -1) * np.ptp(people[..., 1], -1)
-                largest[t] = people[int(np.argmax(spans)), :, :3]
+                largest[t] = people[int(np.argmax(spans))]
         height, width = images[0].shape[:2]
         np.savez(out / f"{name}.npz", people=padded, counts=[len(f) for f in found], largest=largest, size=[width, height],
                  fps=fps, unsmoothed=np.ones(len(found), bool), layout="coco")

@@ -88,18 +88,18 @@ def frame_people(matrices: np.ndarray, detectors: list[list[PeopleKeypoints]], t
     (``detectors[d][v]``: detector d's detections in view v); each other detector's people, associated alike, join the
     first's person whose root lies within 0.5 m, and every detection of that person, from every detector, is
     triangulated together (one detector's keypoint definitions do not become the reference's)."""
-    sets = [associate(matrices, [h36m_people(v, t) for v in views]) for views in detectors]
-    observations = [[[h36m_people(views[v], t)[c] for v, c in enumerate(combo) if c >= 0]] for views in detectors[:1]
-                    for _, combo, _ in sets[0]]
+    seen_by = [[h36m_people(v, t) for v in views] for views in detectors]  # [detector][view] (P, 17, 3)
+    sets = [associate(matrices, seen) for seen in seen_by]
+    observations = [[[seen_by[0][v][c] for v, c in enumerate(combo) if c >= 0]] for _, combo, _ in sets[0]]
     cams_of = [[[v for v, c in enumerate(combo) if c >= 0]] for _, combo, _ in sets[0]]
-    for views, found in zip(detectors[1:], sets[1:]):
+    for seen, found in zip(seen_by[1:], sets[1:]):
         if not found or not sets[0]:
             continue
         cost = np.linalg.norm(np.array([p[0][0] for p in sets[0]])[:, None] - np.array([p[0][0] for p in found])[None], axis=-1)
         for r, c in zip(*linear_sum_assignment(np.nan_to_num(cost, nan=1e6))):
             if cost[r, c] < 0.5:
                 combo = found[c][1]
-                observations[r].append([h36m_people(views[v], t)[k] for v, k in enumerate(combo) if k >= 0])
+                observations[r].append([seen[v][k] for v, k in enumerate(combo) if k >= 0])
                 cams_of[r].append([v for v, k in enumerate(combo) if k >= 0])
     out = []
     for person, (points, _, error) in enumerate(sets[0]):

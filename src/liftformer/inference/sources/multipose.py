@@ -14,6 +14,7 @@ parameters (:mod:`~liftformer.inference.tracks.smoothing`).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -148,17 +149,20 @@ def _done(value: Any) -> Future:
     return future
 
 
-def detect_video_people(path: str | os.PathLike, detector: PeopleDetector | None = None, progress: bool = True) -> PeopleKeypoints:
-    """Run ``detector`` (default: :class:`MediaPipeMultiPoseDetector`) on every frame of a video.
+def detect_video_people(path: str | os.PathLike, detector: PeopleDetector | None = None, progress: bool = True,
+                        open_detector: Callable[[], PeopleDetector] | None = None) -> PeopleKeypoints:
+    """Run ``detector`` (default: one ``open_detector`` makes, else :class:`MediaPipeMultiPoseDetector`) on every frame
+    of a video.
 
     The result's ``people`` go to :func:`~liftformer.inference.tracks.tracking.choose_people` (``select_people`` does
     that when some frame holds several); as keypoints it is each frame's largest person. One-line DataError
-    for a video without frames or without any person. A detector passed in is left open; the default is closed.
+    for a video without frames or without any person. A detector passed in is left open; one made here (after the
+    video is checked) is closed.
     """
     info = probe_video(path)
     own = detector is None
     if detector is None:
-        detector = MediaPipeMultiPoseDetector()
+        detector = (open_detector or MediaPipeMultiPoseDetector)()
     try:
         frames = prefetched(iter_frames(path))  # decoded while the detector works
         bar = tqdm(frames, total=info.num_frames, desc="detecting people", unit="frame", disable=None if progress else True)

@@ -44,12 +44,6 @@ def read_people(path: str, verbose: bool = False, max_people: int | None = None,
         return read_keypoints(path, max_people)
     from liftformer.inference.sources.multipose import detect_video_people
     from liftformer.inference.sources.native_logs import quiet_native_logs
-    from liftformer.inference.sources.video import probe_video
 
-    probe_video(path)  # a bad video is refused before a detector starts
-    with quiet_native_logs(not verbose):
-        found = people_detector(detector)
-        try:
-            return detect_video_people(path, found)
-        finally:
-            found.close()
+    with quiet_native_logs(not verbose):  # a bad video is refused before the detector starts, which is closed after
+        return detect_video_people(path, open_detector=lambda: people_detector(detector))
