@@ -4,7 +4,8 @@
     pip download --no-deps pose2sim==0.10.49 -d .cache/pose2sim
     unzip -o .cache/pose2sim/pose2sim-0.10.49-py3-none-any.whl 'Pose2Sim/Demo_MultiPerson/*' -d .cache/pose2sim
     python benchmarks/real_yardstick.py [--demo .cache/pose2sim/Pose2Sim/Demo_MultiPerson] \\
-        [--h36m-3d ../shared/data/h36m/data_3d_h36m_17j.npz]
+        [--h36m-3d ../shared/data/h36m/data_3d_h36m_17j.npz] \\
+        [--hips-from data_2d_h36m_gt.npz ../shared/data/h36m/data_2d_h36m_sh_pt_mpii.npz]
 
 The package's own detector (MediaPipe, every person in each frame) runs on each camera's video; each frame's
 detections are associated across the four views and triangulated (DLT from the Qualisys calibration; the
@@ -15,6 +16,10 @@ share, root-relative in that camera's axes. Beside them: the lift of the triangu
 (the 2D made consistent: what is left is the model's), and the Human3.6M training subjects' mean pose (P-MPJPE);
 and the trajectory (``--focal`` with the camera's calibrated focal length): the lifted root against the
 triangulated pelvis in that camera's axes (MRPE, mm).
+The reference's pelvis and hips are where the detectors mark them, lower and closer together than Human3.6M's
+joint centres, which the model was trained to give; ``--hips-from`` also scores the lifted poses with their pelvis
+and hips moved there, by an offset fitted on Human3.6M's training subjects (SH detections beside the ground truth
+2D; :mod:`liftformer.evaluation.definitions`), not on this clip.
 Also per camera: the frames in which each person was found, into how many tracks (fragments), and how many
 of those tracks also hold frames of the other person (identity exchanges). Detections are cached in ``--cache``;
 delete them to detect again.
@@ -36,9 +41,11 @@ import torch
 from scipy.optimize import linear_sum_assignment
 
 from liftformer.data.calibration import read_qca
+from liftformer.data.formats import load_positions_2d
 from liftformer.data.layouts import to_h36m
 from liftformer.data.skeleton import H36M_17
 from liftformer.errors import DataError
+from liftformer.evaluation.definitions import HipOffset, fit_hip_offset, to_detector_hips
 from liftformer.evaluation.metrics import p_mpjpe
 from liftformer.evaluation.multiview import SHARED_JOINTS, associate, projection_matrix, reproject, reprojection_error, triangulate
 from liftformer.inference.lifting.pretrained import load_model, load_trajectory
@@ -226,9 +233,10 @@ def mirror_counts(matrix: np.ndarray, truth: np.ndarray, tracks: list[tuple], ow
     return counts
 
 
-def person_errors(cam, truth: np.ndarray, tracks: list[tuple], owner: dict, i: int) -> tuple | None:
+def person_errors(cam, truth: np.ndarray, tracks: list[tuple], owner: dict, i: int, moved=None) -> tuple | None:
     """Person ``i``'s lifted track frames against the triangulation, root-relative on the shared joints in ``cam``'s
-    axes: (predicted (N, 13, 3), true (N, 13, 3), sorted (frame, track id) pairs, root errors (N,) m); None if unfound."""
+    axes: (predicted (N, 13, 3), true (N, 13, 3), sorted (frame, track id) pairs, root errors (N,) m, the predicted
+    poses passed through ``moved`` (default as they are) (N, 13, 3)); None if unfound."""
     shared = list(SHARED_JOINTS)
     pred, true_cam, owners, root_errors = [], [], [], []
     for k, (pid, frames, poses, _, roots, _) in enumerate(tracks):
@@ -241,16 +249,36 @@ def person_errors(cam, truth: np.ndarray, tracks: list[tuple], owner: dict, i: i
     if not pred:
         return None
     p, t = np.stack(pred), np.stack(true_cam)
-    return p[:, shared] - p[:, :1], t[:, shared] - t[:, :1], sorted(owners), np.array(root_errors)
+    m = p if moved is None else moved(p)
+    return p[:, shared] - p[:, :1], t[:, shared] - t[:, :1], sorted(owners), np.array(root_errors), m[:, shared] - p[:, :1]
 
 
-def h36m_mean_pose(path: str | None) -> np.ndarray | None:
+def h36m_poses(path: str | None) -> np.ndarray | None:
+    """Every root-relative pose of Human3.6M's training subjects (N, 17, 3), or None without ``path``."""
     if not path:
         return None
     from liftformer.data.h36m import load_positions
 
     poses = np.concatenate([a for s in ("S1", "S5", "S6", "S7", "S8") for a in load_positions(path)[s].values()])
-    return (poses - poses[:, :1]).mean(0)
+    return poses - poses[:, :1]
+
+
+def torso_over_thigh(poses: np.ndarray) -> float:
+    """The median of the pelvis-to-mid-shoulders length over the mean thigh length of (..., 17, 3) H36M-17 poses
+    (mid-shoulders, not the thorax, which 2D layouts do not mark): where the hips sit between shoulders and knees."""
+    length = lambda a, b: np.linalg.norm(a - b, axis=-1)  # noqa: E731
+    torso = length(poses[..., 0, :], 0.5 * (poses[..., 11, :] + poses[..., 14, :]))
+    return float(np.nanmedian(torso / (0.5 * (length(poses[..., 1, :], poses[..., 2, :]) + length(poses[..., 4, :], poses[..., 5, :])))))
+
+
+def detector_hips(gt_2d: str, detected_2d: str, subjects=("S1", "S5", "S6", "S7", "S8")) -> HipOffset:
+    """Where ``detected_2d`` (Human3.6M's SH detections, MPII-16) marks the hips against ``gt_2d``'s (the ground truth
+    projected, H36M-17): fitted on the training subjects, every 5th frame of every action and camera."""
+    truth, detected = load_positions_2d(gt_2d)[0], load_positions_2d(detected_2d)[0]
+    pairs = [(truth[s][a][c], d) for s in subjects for a, views in detected[s].items() for c, d in enumerate(views)]
+    n = [min(len(g), len(d)) for g, d in pairs]
+    return fit_hip_offset(np.concatenate([g[:k:5] for (g, _), k in zip(pairs, n)]),
+                          np.concatenate([to_h36m(d[:k:5], "mpii") for (_, d), k in zip(pairs, n)]))
 
 
 def main() -> None:
@@ -262,6 +290,10 @@ def main() -> None:
                    help="also triangulate the reference from the detections cached in DIR (e.g. another detector's, "
                         "movenet_detections.py), each person from every detector's views together")
     p.add_argument("--checkpoint", default=None)
+    p.add_argument("--hips-from", nargs=2, default=None, metavar=("GT_2D", "SH_2D"),
+                   help="also score with the lifted pelvis and hips moved to where 2D detectors mark them, the offset "
+                        "fitted on Human3.6M's training subjects: the ground truth 2D (liftformer prepare) beside the SH "
+                        "detections (evaluation/definitions.py)")
     p.add_argument("--compare-cache", default=None, metavar="DIR",
                    help="also count, against the same reference, the frames found with the detections cached in DIR "
                         "(e.g. kept from an earlier version of the detector); detected there by --compare-detector if absent")
@@ -289,32 +321,48 @@ def main() -> None:
           f"{len(cams)} cameras")
     for i in people:
         seen = np.isfinite(errors[:, i])
-        print(f"triangulated person {i + 1}: {seen.sum()} frames, reprojection error {np.nanmean(errors[:, i]):.1f} px mean")
+        print(f"triangulated person {i + 1}: {seen.sum()} frames, reprojection error {np.nanmean(errors[:, i]):.1f} px mean, "
+              f"torso / thigh {torso_over_thigh(truth[:, i]):.2f}")
     model = load_model(args.checkpoint)
     options = LiftOptions()
     calibration = load_trajectory(args.checkpoint)
-    mean_pose = h36m_mean_pose(args.h36m_3d)
+    training = h36m_poses(args.h36m_3d)
+    mean_pose = None if training is None else training.mean(0)
+    if training is not None:
+        print(f"Human3.6M's training subjects: torso / thigh {torso_over_thigh(training):.2f}")
+    hips = detector_hips(*args.hips_from) if args.hips_from else None
+    if hips is not None:
+        print(f"detectors' hips (SH on Human3.6M S1 S5-S8, {hips.frames} frames): {hips.down:.3f} of the torso lower, "
+              f"{hips.width:.2f} of the width")
     shared = list(SHARED_JOINTS)
+    def cell(value: float, before: str = "") -> str:  # a figure with the detectors' hips, blank without them
+        return f"{before}{value:.1f}" if hips is not None else ""
+
+    at_hips = (lambda pose: to_detector_hips(pose, hips)) if hips is not None else None
     print("\n| camera | person | frames found | tracks (fragments) | tracks shared with the other person | MPJPE | P-MPJPE "
-          "| reprojected 2D: MPJPE / P-MPJPE | mean pose P-MPJPE | trajectory MRPE (--focal) |\n|" + " --- |" * 10)
+          "| P-MPJPE, detectors' hips | reprojected 2D: MPJPE / P-MPJPE / detectors' hips | mean pose P-MPJPE (/ detectors' hips) "
+          "| trajectory MRPE (--focal) |\n|" + " --- |" * 11)
     summary = []
     mirrors: list[tuple[str, dict]] = []
     this_run: list[tuple[list, dict]] = []  # each camera's lifted tracks and their pairing with the people
+    ratios: list[str] = []  # each camera's lifted tracks' torso / thigh
     for cam, view in zip(cams, views):
         matrix = projection_matrix(cam)[None]
         tracks = lifted_tracks(view, model, dataclasses.replace(options, focal=float(cam.focal[0])), calibration)
         owner = assign(cam, truth, tracks, people)
         this_run.append((tracks, owner))
+        ratios.append(f"{cam.name} " + " ".join(f"{torso_over_thigh(track[2]):.2f}" for track in tracks))
         mirrors.append((cam.name, mirror_counts(matrix, truth, tracks, owner, people)))
         owned = {i: {tracks[k][0] for (k, _), j in owner.items() if j == i} for i in people}
         for i in people:
-            found = person_errors(cam, truth, tracks, owner, i)
+            found = person_errors(cam, truth, tracks, owner, i, at_hips)
             if found is None:
-                print(f"| {cam.name} | {i + 1} | 0 | 0 | 0 | | | | | |")
+                print(f"| {cam.name} | {i + 1} | 0 | 0 | 0 | | | | | | |")
                 continue
-            pred_a, true_a, owners, root_errors = found
+            pred_a, true_a, owners, root_errors, pred_h = found
             mpjpe = 1000 * np.linalg.norm(pred_a - true_a, axis=-1).mean()
             pm = 1000 * float(p_mpjpe(pred_a, true_a))
+            pm_h = 1000 * float(p_mpjpe(pred_h, true_a)) if hips is not None else float("nan")
             fragments = len({pid for _, pid in owners})
             exchanges = sum(1 for pid in owned[i] if any(pid in owned[j] for j in people if j != i))  # tracks on both people
             # the 2D made consistent: the triangulation reprojected into this camera, lifted by the same model
@@ -325,17 +373,24 @@ def main() -> None:
             with redirect_stderr(io.StringIO()):
                 clip = lift_person(consistent, options, model, io.StringIO())
             rp = clip.poses[:, shared] - clip.poses[:, :1]
+            rp_h = to_detector_hips(clip.poses, hips)[:, shared] if hips is not None else rp
             rt = np.stack([cam.world_to_camera(truth[t, i]) for t in frames_i])
             rt = rt[:, shared] - rt[:, :1]
             r_mpjpe = 1000 * np.linalg.norm(rp - rt, axis=-1).mean()
             r_pm = 1000 * float(p_mpjpe(rp, rt))
+            r_pm_h = 1000 * float(p_mpjpe(rp_h, rt)) if hips is not None else float("nan")
             mrpe = 1000 * float(np.mean(root_errors))  # the trajectory, with this camera's focal length
             mean_cell = ""
             if mean_pose is not None:
-                mean_cell = f"{1000 * float(p_mpjpe(np.broadcast_to(mean_pose[shared] - mean_pose[:1], true_a.shape).copy(), true_a)):.1f}"
+                poses = [mean_pose] + ([to_detector_hips(mean_pose, hips)] if hips is not None else [])
+                mean_cell = " / ".join(f"{1000 * float(p_mpjpe(np.broadcast_to(m[shared], true_a.shape).copy(), true_a)):.1f}"
+                                       for m in poses)
             print(f"| {cam.name} | {i + 1} | {len({t for t, _ in owners})} of {np.isfinite(truth[:, i, 0, 0]).sum()} | {fragments} | "
-                  f"{exchanges} | {mpjpe:.1f} | {pm:.1f} | {r_mpjpe:.1f} / {r_pm:.1f} | {mean_cell} | {mrpe:.0f} |")
-            summary.append((mpjpe, pm, r_mpjpe, r_pm, mrpe))
+                  f"{exchanges} | {mpjpe:.1f} | {pm:.1f} | {cell(pm_h)} | {r_mpjpe:.1f} / {r_pm:.1f}{cell(r_pm_h, ' / ')} "
+                  f"| {mean_cell} "
+                  f"| {mrpe:.0f} |")
+            summary.append((mpjpe, pm, r_mpjpe, r_pm, mrpe, pm_h, r_pm_h))
+    print("\nlifted tracks, torso / thigh: " + "; ".join(ratios))
     print("\nLeft and right against the 4-view consensus (the triangulation reprojected), frames each camera detected, "
           "per person: mirrored as detected | exchanged by hygiene: rightly / wrongly | mirrored after hygiene | "
           "undecided (a side view)\n\n| camera | person | mirrored as detected | exchanged rightly | exchanged wrongly | "
@@ -354,7 +409,7 @@ def main() -> None:
             tracks = lifted_tracks(view, model, dataclasses.replace(options, focal=float(cam.focal[0])), calibration)
             compared.append((tracks, assign(cam, truth, tracks, people)))
         for label, lifted in (("compared", compared), ("this run", this_run)):
-            total, errors_pm = 0, []
+            total, errors_pm, errors_hips = 0, [], []
             for cam, (tracks, owner) in zip(cams, lifted):
                 cells = []
                 holders = {i: {tracks[k][0] for (k, _), j in owner.items() if j == i} for i in people}
@@ -362,21 +417,24 @@ def main() -> None:
                 for i in people:
                     mine = [(int(tracks[k][1][row]), tracks[k][0]) for (k, row), j in owner.items() if j == i]
                     total += len({t for t, _ in mine})
-                    found = person_errors(cam, truth, tracks, owner, i)
+                    found = person_errors(cam, truth, tracks, owner, i, at_hips)
                     pm = 1000 * float(p_mpjpe(found[0], found[1])) if found else float("nan")
                     errors_pm.append(pm)
+                    errors_hips.append(1000 * float(p_mpjpe(found[4], found[1])) if found else float("nan"))
                     cells.append(f"person {i + 1}: {len({t for t, _ in mine})} of {np.isfinite(truth[:, i, 0, 0]).sum()} frames "
                                  f"in {len({pid for _, pid in mine})} tracks, P-MPJPE {pm:.1f}")
                 print(f"{label} detections, {cam.name}: " + "; ".join(cells) + f"; tracks on both people: {shared_tracks}")
             mirror = sum(sum(mirror_counts(projection_matrix(cam)[None], truth, tracks, owner, people).values())
                          for cam, (tracks, owner) in zip(cams, lifted))
-            print(f"{label} detections: {total} person-frames found, P-MPJPE {np.nanmean(errors_pm):.1f} mm mean over cameras "
-                  f"and people; left and right: {mirror[0]} mirrored as detected, exchanged {mirror[1]} rightly / {mirror[2]} "
+            with_hips = f" (detectors' hips: {np.nanmean(errors_hips):.1f})" if hips is not None else ""
+            print(f"{label} detections: {total} person-frames found, P-MPJPE {np.nanmean(errors_pm):.1f} mm{with_hips} mean over "
+                  f"cameras and people; left and right: {mirror[0]} mirrored as detected, exchanged {mirror[1]} rightly / {mirror[2]} "
                   f"wrongly, {mirror[3]} mirrored after hygiene, {mirror[4]} undecided")
     if summary:
         s = np.array(summary).mean(0)
         print(f"\nmean over cameras and people: MPJPE {s[0]:.1f}, P-MPJPE {s[1]:.1f}; reprojected 2D: {s[2]:.1f} / {s[3]:.1f} mm; "
-              f"trajectory MRPE {s[4]:.0f} mm")
+              f"trajectory MRPE {s[4]:.0f} mm"
+              + (f"; with the detectors' hips: P-MPJPE {s[5]:.1f}, reprojected 2D {s[6]:.1f}" if hips else ""))
     print(f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
 
 

@@ -15,7 +15,9 @@ import numpy as np
 
 from liftformer.data.camera import Camera
 
-SHARED_JOINTS = (0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16)  # H36M-17 joints every 2D layout marks alike (pelvis: mid-hip)
+# H36M-17 joints every 2D layout has (pelvis: mid-hip); detectors mark the hips lower and closer together than Human3.6M
+# does (evaluation/definitions.py)
+SHARED_JOINTS = (0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16)
 MAX_REPROJECTION = 40.0  # pixels: a combination reprojecting worse than this is not one person
 
 
