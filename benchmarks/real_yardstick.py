@@ -290,6 +290,8 @@ def main() -> None:
                    help="also triangulate the reference from the detections cached in DIR (e.g. another detector's, "
                         "movenet_detections.py), each person from every detector's views together")
     p.add_argument("--checkpoint", default=None)
+    p.add_argument("--person-height", type=float, default=None, metavar="M",
+                   help="lift everyone as this stature (liftformer lift --person-height): the trajectory's scale")
     p.add_argument("--hips-from", nargs=2, default=None, metavar=("GT_2D", "SH_2D"),
                    help="also score with the lifted pelvis and hips moved to where 2D detectors mark them, the offset "
                         "fitted on Human3.6M's training subjects: the ground truth 2D (liftformer prepare) beside the SH "
@@ -324,7 +326,7 @@ def main() -> None:
         print(f"triangulated person {i + 1}: {seen.sum()} frames, reprojection error {np.nanmean(errors[:, i]):.1f} px mean, "
               f"torso / thigh {torso_over_thigh(truth[:, i]):.2f}")
     model = load_model(args.checkpoint)
-    options = LiftOptions()
+    options = LiftOptions(person_height=args.person_height)
     calibration = load_trajectory(args.checkpoint)
     training = h36m_poses(args.h36m_3d)
     mean_pose = None if training is None else training.mean(0)

@@ -170,6 +170,11 @@ def test_lift_checks_output_directories_before_work(tmp_path, checkpoints, capsy
     (["--focal", "-3"], "argument --focal: expected a positive number"),
     (["--person-height", "2.7"], "argument --person-height: expected metres in (0.5, 2.5)"),
     (["--person-height", "0.5"], "argument --person-height: expected metres in (0.5, 2.5)"),
+    (["--person-height", "1.7,1.6"], "argument --person-height: expected metres in (0.5, 2.5)"),
+    (["--person-height", "1=1.7,2=2.6"], "argument --person-height: expected metres in (0.5, 2.5), or ID=METRES"),
+    (["--person-height", "0=1.7"], "(ids ≥ 1, each once)"),
+    (["--person-height", "1=1.7,1=1.6"], "(ids ≥ 1, each once)"),
+    (["--person-height", "one=1.7"], "argument --person-height: expected metres"),
     (["--fov", "60", "--focal", "900"], "argument --focal: not allowed with argument --fov"),
 ])
 def test_lift_rejects_bad_values_at_parse_time(tmp_path, capsys, argv, needle):
@@ -503,3 +508,20 @@ def test_stream_with_a_known_height_saves_each_frame_at_the_scale_it_was_placed_
     body = saved["poses_3d_camera"] - saved["root_3d"][:, None]
     scale = np.linalg.norm(body, axis=-1).sum(-1) / np.linalg.norm(saved["poses_3d"], axis=-1).sum(-1)  # per frame
     np.testing.assert_allclose(body, scale[:, None, None] * saved["poses_3d"], atol=1e-4)
+
+
+def test_each_person_can_be_given_their_own_stature(tmp_path, capsys):
+    """``--person-height 1=H1,2=H2`` places each track at its own size: the same as giving each one's height to everyone."""
+    path, _ = two_people_json(tmp_path)
+    common = [str(path), "--person", "all", "--fov", "50"]  # the shipped model: a tiny random one has no body to size
+    for name, height in (("both", "1=1.5,2=1.9"), ("short", "1.5"), ("tall", "1.9"), ("one", "2=1.9,7=1.6")):
+        assert main(["lift", *common, "--out", str(tmp_path / f"{name}.npz"), "--person-height", height]) == 0
+    assert main(["lift", *common, "--out", str(tmp_path / "none.npz")]) == 0
+    root = lambda name, person: np.load(tmp_path / f"{name}_person{person}.npz")["root_3d"]  # noqa: E731
+    np.testing.assert_array_equal(root("both", 1), root("short", 1))
+    np.testing.assert_array_equal(root("both", 2), root("tall", 2))
+    np.testing.assert_array_equal(root("one", 1), root("none", 1))  # no stature given for person 1: the model's size
+    np.testing.assert_array_equal(root("one", 2), root("tall", 2))
+    assert np.median(root("tall", 1)[:, 2] / root("short", 1)[:, 2]) == pytest.approx(1.9 / 1.5, rel=1e-3)
+    err = capsys.readouterr().err
+    assert "warning: --person-height names 7, not among the people lifted (1, 2)" in err and err.count("names 7") == 1

@@ -235,8 +235,8 @@ def test_a_person_back_after_a_pause_is_a_new_stream_not_a_backlog() -> None:
     from liftformer.inference.live import Crowd
 
     class Stream:  # stands in for PersonStream: one line a push
-        def __init__(self, first_frame: int) -> None:
-            self.start, self.frames = first_frame, first_frame
+        def __init__(self, pid: int, first_frame: int) -> None:
+            self.pid, self.start, self.frames = pid, first_frame, first_frame
 
         def push(self, points: np.ndarray | None) -> dict:
             self.frames += 1
@@ -248,3 +248,4 @@ def test_a_person_back_after_a_pause_is_a_new_stream_not_a_backlog() -> None:
     assert [len(frame) for frame in lines] == [1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1]  # held 2 frames, then paused
     assert lines[10] == [(1, {"frame": 10, "seen": True})]  # back: one line, its own frame, no backlog
     assert [label for label, _ in crowd.streams] == ["1", "1-2"] and crowd.streams[1][1].start == 10
+    assert [stream.pid for _, stream in crowd.streams] == [1, 1]  # each stream is made for its id (its own stature)

@@ -20,7 +20,7 @@ from liftformer.cli.options import (
     positive_int,
     probability,
     silence_stdout,
-    stature_metres,
+    statures,
 )
 from liftformer.errors import DataError
 from liftformer.inference.options import DEFAULT_FOV, LiftOptions, torch_threads
@@ -77,8 +77,9 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
                         help=f"the camera's horizontal field of view, for the trajectory (default {DEFAULT_FOV:g} when --focal "
                         "is not given either; the outputs record it)")
     camera.add_argument("--focal", type=positive_float, default=None, metavar="PIXELS", help="the camera's focal length in pixels")
-    p.add_argument("--person-height", type=stature_metres, default=None, metavar="METRES",
-                   help="the person's standing height, when known: fixes the trajectory's depth (else the model's average body)")
+    p.add_argument("--person-height", type=statures, default=None, metavar="METRES|ID=METRES,…",
+                   help="the person's standing height, when known: fixes the trajectory's depth (else the model's average "
+                   "body); with several people, one for everyone or one per track id (1=1.80,2=1.55; the others: the model's)")
     p.add_argument("--fix-feet", action="store_true",
                    help="move the root (only) so that a foot in contact with the floor does not slide; the poses stay as lifted")
     p.add_argument("--no-trajectory", dest="trajectory", action="store_false",
@@ -160,8 +161,9 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
     if calibration is not None and options.fov is None and options.focal is None:
         print(f"trajectory: camera {camera.source}", file=sys.stderr)
 
-    def person(first_frame: int) -> PersonStream:
-        return PersonStream(model, src.layout, src.image_size, src.fps, options, camera, calibration, first_frame)
+    def person(pid: int, first_frame: int) -> PersonStream:
+        return PersonStream(model, src.layout, src.image_size, src.fps, options.for_person(pid if several else None), camera,
+                            calibration, first_frame)
 
     crowd = Crowd(person, options.max_gap if several else None)
     if not several:

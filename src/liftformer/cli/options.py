@@ -34,6 +34,24 @@ field_of_view = _number(float, lambda v: 10 < v < 170, "degrees in (10, 170)")
 stature_metres = _number(float, lambda v: 0.5 < v < 2.5, "metres in (0.5, 2.5)")
 
 
+def statures(text: str) -> float | dict[int, float]:
+    """``--person-height``: one stature for everyone (``1.72``) or one per track id (``1=1.80,2=1.55``), metres."""
+    if "=" not in text:
+        return float(stature_metres(text))
+    what = "metres in (0.5, 2.5), or ID=METRES,… with one stature per track id"
+    heights: dict[int, float] = {}
+    for item in text.split(","):
+        pid, _, metres = item.partition("=")
+        try:
+            person, height = int(pid), float(metres)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if person < 1 or person in heights or not 0.5 < height < 2.5:
+            raise argparse.ArgumentTypeError(f"expected {what} (ids ≥ 1, each once), got {text!r}")
+        heights[person] = height
+    return heights
+
+
 def check_device(device: str) -> str:
     """``device`` if this PyTorch build and machine can use it, else a one-line ``ValueError`` naming --device."""
     import torch

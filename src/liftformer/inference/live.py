@@ -26,7 +26,7 @@ class PersonStream:
     def __init__(self, model: Any, layout: str, image_size: tuple[int, int], fps: float, options: LiftOptions,
                  camera: Intrinsics, calibration: Calibration | None, first_frame: int = 0) -> None:
         self.stream = KeypointStream(model, layout, image_size, options.min_score, options.max_gap, options.flip, first_frame)
-        self.follower = None if calibration is None else RootFollower(camera, calibration, fps, options.person_height)
+        self.follower = None if calibration is None else RootFollower(camera, calibration, fps, options.stature)
         self.camera, self.fps, self.image_size, self.start = camera, fps, image_size, first_frame
         self.results: list[StreamResult] = []
         self.roots: list[np.ndarray] = []
@@ -68,7 +68,7 @@ class PersonStream:
 
 
 class Crowd:
-    """One :class:`PersonStream` per id of the people a detector follows (``make(first_frame)`` starts one). A person
+    """One :class:`PersonStream` per id of the people a detector follows (``make(id, first_frame)`` starts one). A person
     absent for more than ``max_gap`` frames is paused (no poses; None: never); one who comes back after a pause starts a
     new stream (``streams`` labels it ``ID-2``, ``ID-3``, …), so a return never lifts the frames missed all at once."""
 
@@ -99,7 +99,7 @@ class Crowd:
 
     def start(self, pid: int, t: int) -> PersonStream:
         """A new stream for ``pid`` from input frame ``t`` (its current one from now on)."""
-        person = self.people[pid] = self._make(t)
+        person = self.people[pid] = self._make(pid, t)
         count = sum(1 for label, _ in self.streams if label == str(pid) or label.startswith(f"{pid}-")) + 1
         self.streams.append((str(pid) if count == 1 else f"{pid}-{count}", person))
         return person

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
@@ -43,18 +44,29 @@ def lift_people(source: str | Keypoints2D, options: LiftOptions, plan: OutputPla
     if selection.findings:
         print(HygieneReport(selection.findings).summary("tracks"), file=sys.stderr)
     video = source if isinstance(source, str) and is_video(source) else None
+    check_heights(options, [person for person, _ in selection.people])
     if len(selection.people) == 1:
-        return lift_and_save(selection.people[0][1], options, plan, video, model, log, calibration)
+        person, kp = selection.people[0]
+        return lift_and_save(kp, options.for_person(person), plan, video, model, log, calibration)
     plans = [dataclasses.replace(plan.for_person(person or 1), render=None) for person, _ in selection.people]
     for each in plans:
         each.check({"input": source if isinstance(source, str) else None, "--checkpoint": options.checkpoint})
     clips: list[Lifted] = []
-    for each, (_, kp) in zip(plans, selection.people):
-        clips.append(lift_person(kp, options, model, log, calibration, camera_said=bool(clips)))  # hygiene → lift → place
-        write_outputs(each, clips[-1], log)  # write
+    for each, (person, kp) in zip(plans, selection.people):  # hygiene → lift → place, then write
+        clips.append(lift_person(kp, options.for_person(person), model, log, calibration, camera_said=bool(clips)))
+        write_outputs(each, clips[-1], log)
     if plan.render:
         render_output(plan, clips, video_frames(video), log)
     return 0
+
+
+def check_heights(options: LiftOptions, people: list[int | None]) -> None:
+    """Say on stderr which ids given a stature (``--person-height ID=METRES``) are not among the ``people`` lifted."""
+    if isinstance(options.person_height, Mapping):
+        missing = sorted(set(options.person_height) - {1 if p is None else p for p in people})
+        if missing:
+            print(f"warning: --person-height names {', '.join(map(str, missing))}, not among the people lifted "
+                  f"({', '.join(str(1 if p is None else p) for p in people)}): no stature given for them is used", file=sys.stderr)
 
 
 def lift_and_save(kp: Keypoints2D, options: LiftOptions, plan: OutputPlan, video: str | None = None,
@@ -128,8 +140,8 @@ def place_person(poses: np.ndarray, prepared: Prepared, size: tuple[int, int], f
     camera = Intrinsics.for_image(size[0], size[1], options.fov, options.focal)
     if options.fov is None and options.focal is None and not camera_said:
         print(f"trajectory: camera {camera.source}", file=sys.stderr)
-    root = camera_trajectory(poses, prepared.pixels, camera, calibration, prepared.filled, fps, options.person_height)
-    return placement(poses, root, body_scale(poses, calibration, options.person_height), camera, fps, options.fix_feet)
+    root = camera_trajectory(poses, prepared.pixels, camera, calibration, prepared.filled, fps, options.stature)
+    return placement(poses, root, body_scale(poses, calibration, options.stature), camera, fps, options.fix_feet)
 
 
 def placement(poses: np.ndarray, root: np.ndarray, scale: float | np.ndarray, camera: Intrinsics, fps: float,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -32,8 +33,20 @@ class LiftOptions:
     trajectory: bool = True  # the root's camera-space path (offline; needs a model with a trajectory calibration)
     fov: float | None = None  # horizontal field of view, degrees; None: ``focal``, else DEFAULT_FOV
     focal: float | None = None  # focal length, pixels
-    person_height: float | None = None  # the person's stature, metres; None: the model's calibrated size
+    person_height: float | Mapping[int, float] | None = None  # stature, metres (or per track id); None: the model's size
     fix_feet: bool = False  # move the root so that feet in contact with the floor do not slide
+
+    def for_person(self, person: int | None) -> LiftOptions:
+        """These options for one track id (None: the one person of a file or stream, taken as id 1): a per-id
+        ``person_height`` becomes that person's stature (None when not given for them)."""
+        if not isinstance(self.person_height, Mapping):
+            return self
+        return dataclasses.replace(self, person_height=self.person_height.get(1 if person is None else person))
+
+    @property
+    def stature(self) -> float | None:
+        """The one stature these options give (a per-id ``person_height`` applies through :meth:`for_person`)."""
+        return None if isinstance(self.person_height, Mapping) else self.person_height
 
     def thread_count(self, stream: bool) -> int:
         """Intra-op threads for a run: as given, else one when streaming, else torch's default."""
