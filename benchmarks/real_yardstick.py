@@ -337,6 +337,7 @@ def main() -> None:
         print(f"detectors' hips (SH on Human3.6M S1 S5-S8, {hips.frames} frames): {hips.down:.3f} of the torso lower, "
               f"{hips.width:.2f} of the width")
     shared = list(SHARED_JOINTS)
+
     def cell(value: float, before: str = "") -> str:  # a figure with the detectors' hips, blank without them
         return f"{before}{value:.1f}" if hips is not None else ""
 
