@@ -525,3 +525,6 @@ def test_each_person_can_be_given_their_own_stature(tmp_path, capsys):
     assert np.median(root("tall", 1)[:, 2] / root("short", 1)[:, 2]) == pytest.approx(1.9 / 1.5, rel=1e-3)
     err = capsys.readouterr().err
     assert "warning: --person-height names 7, not among the people lifted (1, 2)" in err and err.count("names 7") == 1
+    walk = walk_file(tmp_path, frames=30)
+    assert main(["lift", str(walk), "--stream", "--out", str(tmp_path / "s.npz"), "--person-height", "1=1.8,2=1.6"]) == 0
+    assert "warning: --person-height names 2, not among the people lifted (1)" in capsys.readouterr().err

@@ -140,7 +140,7 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
     from liftformer.inference.lifting.streaming import keypoint_file_source, people_video_source, video_source
     from liftformer.inference.lifting.trajectory import Intrinsics
     from liftformer.inference.live import Crowd, PersonStream
-    from liftformer.inference.offline import report_gaps, video_frames
+    from liftformer.inference.offline import check_heights, report_gaps, video_frames
     from liftformer.inference.writers.plan import render_output, write_outputs
 
     several = options.person == "all"
@@ -204,6 +204,7 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
         if interrupted:
             return interrupted
         raise DataError(f"{source}: no pose in {crowd.frames} frames (no person with every joint located)")
+    check_heights(options, sorted({int(label.split("-")[0]) for label, _ in streamed}) if several else [None])
     clips = []
     for label, stream in streamed:
         stream.stream.finish()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
@@ -60,13 +60,13 @@ def lift_people(source: str | Keypoints2D, options: LiftOptions, plan: OutputPla
     return 0
 
 
-def check_heights(options: LiftOptions, people: list[int | None]) -> None:
+def check_heights(options: LiftOptions, people: Sequence[int | None]) -> None:
     """Say on stderr which ids given a stature (``--person-height ID=METRES``) are not among the ``people`` lifted."""
     if isinstance(options.person_height, Mapping):
         missing = sorted(set(options.person_height) - {1 if p is None else p for p in people})
         if missing:
             print(f"warning: --person-height names {', '.join(map(str, missing))}, not among the people lifted "
-                  f"({', '.join(str(1 if p is None else p) for p in people)}): no stature given for them is used", file=sys.stderr)
+                  f"({', '.join(str(1 if p is None else p) for p in people)}): those statures are not used", file=sys.stderr)
 
 
 def lift_and_save(kp: Keypoints2D, options: LiftOptions, plan: OutputPlan, video: str | None = None,
