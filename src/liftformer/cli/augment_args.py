@@ -6,7 +6,7 @@ import argparse
 import math
 from collections.abc import Callable
 
-from liftformer.cli.options import non_negative_float, probability
+from liftformer.cli.options import non_negative_float, probability, swing_degrees
 from liftformer.data.body_shape import BodyShapeAugment, BoneScales
 from liftformer.data.skeleton import Skeleton
 from liftformer.data.virtual_camera import CameraRanges, VirtualCameraAugment
@@ -28,17 +28,6 @@ def bounded_range(low: float, high: float, unit: str) -> Callable[[str], tuple[f
 
     parse.__name__ = f"range {low:g}..{high:g}"
     return parse
-
-
-def degrees_0_180(text: str) -> float:
-    """An argparse type for an angle in [0, 180] degrees."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected degrees in [0, 180], got {text!r}") from None
-    if not 0 <= value <= 180:
-        raise argparse.ArgumentTypeError(f"expected degrees in [0, 180], got {text!r}")
-    return value
 
 
 def add_augment_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +56,7 @@ def add_augment_arguments(parser: argparse.ArgumentParser) -> None:
          "neck, head (left and right alike, one body per window; 1,1: off)")
     pair("--vc-girdle", b.girdle, 0.1, 3, "factor", "length factors of the pelvis-to-hip and thorax-to-shoulder "
          "bones, where joint definitions differ most between datasets and detectors (1,1: off)")
-    g.add_argument("--vc-swing", type=degrees_0_180, default=0.0, metavar="DEG",
+    g.add_argument("--vc-swing", type=swing_degrees, default=0.0, metavar="DEG",
                    help="turn each limb of the re-projected bodies about its hip or shoulder by a random rotation of up to "
                    "DEG degrees, one per window: poses beyond the dataset's, e.g. kicks (default 0: off)")
     g.add_argument("--vc-clearance", type=non_negative_float, default=d.clearance, metavar="M",

@@ -32,6 +32,7 @@ dropout_rate = _number(float, lambda v: 0 <= v < 1, "a dropout rate in [0, 1)")
 decay_rate = _number(float, lambda v: 0 <= v < 1, "a decay in [0, 1)")
 field_of_view = _number(float, lambda v: 10 < v < 170, "degrees in (10, 170)")
 stature_metres = _number(float, lambda v: 0.5 < v < 2.5, "metres in (0.5, 2.5)")
+swing_degrees = _number(float, lambda v: 0 <= v <= 180, "degrees in [0, 180]")
 
 
 def statures(text: str) -> float | dict[int, float]:
