@@ -110,8 +110,8 @@ class StreamSmoother:
         pixels = np.asarray(points[:, :2], dtype=np.float64)
         valid: np.ndarray = np.asarray(np.isfinite(pixels).all(-1))
         scores = np.asarray(points[:, 2], dtype=np.float64)
-        if self._scores is not None:
-            scores = np.where(valid & self._valid, self._scores + VISIBILITY_ALPHA * (scores - self._scores), scores)
+        if self._scores is not None:  # smooth_visibility's step from the frame before (its first row, as it was)
+            scores = smooth_visibility(np.stack([self._scores, scores]), np.stack([self._valid, valid]))[1]
         self._scores, self._valid = scores, valid
         return np.concatenate([self._pixels(pixels, float(object_scale(pixels[None])[0])), scores[:, None]], -1)
 
