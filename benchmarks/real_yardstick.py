@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A real-camera yardstick on Pose2Sim's Demo_MultiPerson: 4 calibrated real cameras, two people.
+"""A real-camera yardstick on Pose2Sim's Demo_MultiPerson (or any Pose2Sim clip): calibrated real cameras, two people.
 
     pip download --no-deps pose2sim==0.10.49 -d .cache/pose2sim
     unzip -o .cache/pose2sim/pose2sim-0.10.49-py3-none-any.whl 'Pose2Sim/Demo_MultiPerson/*' -d .cache/pose2sim
@@ -21,18 +21,23 @@ joint centres, which the model was trained to give; ``--hips-from`` also scores 
 and hips moved there, by an offset fitted on Human3.6M's training subjects (SH detections beside the ground truth
 2D; :mod:`liftformer.evaluation.definitions`), not on this clip.
 Also per camera: the frames in which each person was found, into how many tracks (fragments), and how many
-of those tracks also hold frames of the other person (identity exchanges). Detections are cached in ``--cache``;
-delete them to detect again.
+of those tracks also hold frames of the other person (identity exchanges). Detections are cached in ``--cache``,
+in ``CLIP/DETECTOR/VIDEO.npz`` (filled by ``--detector``); delete them to detect again.
+
+``--demo DIR`` takes any clip in Pose2Sim's layout: ``DIR/videos`` and a Qualisys ``DIR/calibration/*.qca.txt``
+(``pose2sim_clip.py`` says how they are found and paired, and how sizes and caches are handled). Every error is one
+line, exit status 2.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import io
+import os
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from contextlib import redirect_stderr
 from pathlib import Path
 
@@ -40,11 +45,13 @@ import numpy as np
 import torch
 from scipy.optimize import linear_sum_assignment
 
+from liftformer.cli.main import OneLineParser
+from liftformer.cli.options import stature_metres
 from liftformer.data.calibration import read_qca
 from liftformer.data.formats import load_positions_2d
 from liftformer.data.layouts import to_h36m
 from liftformer.data.skeleton import H36M_17
-from liftformer.errors import DataError
+from liftformer.errors import LiftformerError, plural
 from liftformer.evaluation.definitions import HipOffset, fit_hip_offset, to_detector_hips
 from liftformer.evaluation.metrics import p_mpjpe
 from liftformer.evaluation.multiview import SHARED_JOINTS, associate, projection_matrix, reproject, reprojection_error, triangulate
@@ -52,37 +59,13 @@ from liftformer.inference.lifting.pretrained import load_model, load_trajectory
 from liftformer.inference.offline import lift_person
 from liftformer.inference.options import LiftOptions
 from liftformer.inference.sources.keypoints import Keypoints2D, PeopleKeypoints
-from liftformer.inference.sources.read import read_people
+from liftformer.inference.sources.read import DETECTORS
+from liftformer.inference.sources.video import probe_video
 from liftformer.inference.tracks.tracking import select_people
+from pose2sim_clip import detections, find_clip, fit_sizes
 
-CAMERAS = ("cam01", "cam02", "cam03", "cam04")
 CLEAR = 0.6  # a left/right reading is clear when the other one is this much nearer the reprojection
 MATCH = 0.25  # a lifted track frame can be the triangulated person whose reprojection is this near (mean, in body heights)
-
-
-def detections(video: Path, cache: Path, detector: str = "blazepose") -> PeopleKeypoints:
-    """The package's detections of every person in each frame, by ``detector`` (cached as plain arrays)."""
-    if cache.is_file():
-        with np.load(cache, allow_pickle=False) as f:
-            people = [f["people"][t, : int(n)] for t, n in enumerate(f["counts"])]
-            unsmoothed = f["unsmoothed"] if f["unsmoothed"].size else None
-            ids = [f["ids"][t, : int(n)] for t, n in enumerate(f["counts"])] if "ids" in f.files else None
-            layout = str(f["layout"]) if "layout" in f.files else "blazepose"  # movenet_detections.py's: "coco"
-            return PeopleKeypoints(f["largest"][..., :2], f["largest"][..., 2], layout, int(f["size"][0]), int(f["size"][1]),
-                                   float(f["fps"]), str(video), people=people, unsmoothed=unsmoothed, identities=ids)
-    kp = read_people(str(video), detector=detector)  # the package's reader: native log lines hidden
-    assert isinstance(kp, PeopleKeypoints)
-    most = max(len(p) for p in kp.people)
-    padded = np.full((len(kp.people), most, kp.pixels.shape[1], 3), np.nan)
-    for t, p in enumerate(kp.people):
-        padded[t, : len(p)] = p
-    ids = np.full((len(kp.people), most), -1)
-    for t, i in enumerate(kp.identities or []):
-        ids[t, : len(i)] = i
-    largest = np.concatenate([kp.pixels, kp.scores[..., None]], -1)
-    np.savez(cache, people=padded, counts=[len(p) for p in kp.people], largest=largest, size=[kp.width, kp.height], fps=kp.fps,
-             unsmoothed=np.zeros(0) if kp.unsmoothed is None else kp.unsmoothed, ids=ids, layout=kp.layout)
-    return kp
 
 
 def h36m_people(view: PeopleKeypoints, t: int) -> np.ndarray:
@@ -281,16 +264,20 @@ def detector_hips(gt_2d: str, detected_2d: str, subjects=("S1", "S5", "S6", "S7"
                           np.concatenate([to_h36m(d[:k:5], "mpii") for (_, d), k in zip(pairs, n)]))
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--demo", default=".cache/pose2sim/Pose2Sim/Demo_MultiPerson")
-    p.add_argument("--cache", default=".cache/yardstick", help="where the detections are kept")
+def parse_args(argv: Sequence[str] | None = None):
+    """The command line; a bad value is one line, exit status 2."""
+    p = OneLineParser(prog="real_yardstick.py", description=__doc__.split("\n")[0])
+    p.add_argument("--demo", default=".cache/pose2sim/Pose2Sim/Demo_MultiPerson", metavar="DIR",
+                   help="a Pose2Sim clip: DIR/videos and a Qualisys DIR/calibration/*.qca.txt (default: Demo_MultiPerson)")
+    p.add_argument("--cache", default=".cache/yardstick", help="where the detections are kept (CLIP/DETECTOR/VIDEO.npz)")
+    p.add_argument("--detector", choices=tuple(DETECTORS), default=LiftOptions.detector,
+                   help=f"the package's detector that fills --cache (default {LiftOptions.detector})")
     p.add_argument("--h36m-3d", default=None, help="Human3.6M 3D (the mean-pose baseline)")
     p.add_argument("--reference-with", nargs="*", default=[], metavar="DIR",
                    help="also triangulate the reference from the detections cached in DIR (e.g. another detector's, "
                         "movenet_detections.py), each person from every detector's views together")
     p.add_argument("--checkpoint", default=None)
-    p.add_argument("--person-height", type=float, default=None, metavar="M",
+    p.add_argument("--person-height", type=stature_metres, default=None, metavar="M",
                    help="lift everyone as this stature (liftformer lift --person-height): the trajectory's scale")
     p.add_argument("--hips-from", nargs=2, default=None, metavar=("GT_2D", "SH_2D"),
                    help="also score with the lifted pelvis and hips moved to where 2D detectors mark them, the offset "
@@ -299,40 +286,54 @@ def main() -> None:
     p.add_argument("--compare-cache", default=None, metavar="DIR",
                    help="also count, against the same reference, the frames found with the detections cached in DIR "
                         "(e.g. kept from an earlier version of the detector); detected there by --compare-detector if absent")
-    p.add_argument("--compare-detector", choices=("blazepose", "fused"), default="blazepose",
+    p.add_argument("--compare-detector", choices=tuple(DETECTORS), default="blazepose",
                    help="the package's detector that fills --compare-cache (fused: also needs MoveNet, sources/movenet.py)")
-    args = p.parse_args()
-    demo = Path(args.demo)
-    if not (demo / "videos").is_dir():
-        print(f"skipped: no Demo_MultiPerson in {demo} (see this script's docstring)")
-        return
-    torch.set_num_threads(1)
-    t0 = time.perf_counter()
-    cams = read_qca(demo / "calibration" / "Calib.qca.txt")
-    Path(args.cache).mkdir(parents=True, exist_ok=True)
-    views = [detections(demo / "videos" / f"{name}.mp4", Path(args.cache) / f"{name}.npz") for name in CAMERAS]
-    for cam, view in zip(cams, views):
-        if (cam.width, cam.height) != (view.width, view.height):
-            raise DataError(f"{demo / 'calibration' / 'Calib.qca.txt'}: camera {cam.name} is {cam.width}x{cam.height}, "
-                            f"its video {view.width}x{view.height}")
-    references = [views] + [[detections(demo / "videos" / f"{name}.mp4", Path(d) / f"{name}.npz") for name in CAMERAS]
-                            for d in args.reference_with]
-    truth, errors = triangulated_people(cams, references)
-    people = [i for i in range(truth.shape[1]) if np.isfinite(truth[:, i, 0, 0]).sum() >= 0.5 * len(truth)]
-    print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}; Demo_MultiPerson, {len(truth)} frames, "
-          f"{len(cams)} cameras")
-    for i in people:
-        seen = np.isfinite(errors[:, i])
-        print(f"triangulated person {i + 1}: {seen.sum()} frames, reprojection error {np.nanmean(errors[:, i]):.1f} px mean, "
-              f"torso / thigh {torso_over_thigh(truth[:, i]):.2f}")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the yardstick; every error is one line on stderr, exit status 2 (``LIFTFORMER_DEBUG=1``: the traceback)."""
+    args = parse_args(argv)
+    try:
+        run(args)
+    except (LiftformerError, ValueError, OSError) as e:
+        if os.environ.get("LIFTFORMER_DEBUG"):
+            raise
+        print(f"real_yardstick.py: error: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("real_yardstick.py: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+def run(args) -> None:
+    """The yardstick on ``args.demo`` (module docstring); its tables on stdout."""
+    clip = find_clip(Path(args.demo))
+    cams = read_qca(clip.calibration)  # the inputs first: their errors come before minutes of detection
+    infos = [probe_video(v) for v in clip.videos]
+    cams = fit_sizes(cams, clip, infos)
     model = load_model(args.checkpoint)
     options = LiftOptions(person_height=args.person_height)
     calibration = load_trajectory(args.checkpoint)
     training = h36m_poses(args.h36m_3d)
+    hips = detector_hips(*args.hips_from) if args.hips_from else None
+    references = [[detections(v, i, Path(d), clip.name, None, "--reference-with") for v, i in zip(clip.videos, infos)]
+                  for d in args.reference_with]
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    views = [detections(v, i, Path(args.cache), clip.name, args.detector) for v, i in zip(clip.videos, infos)]
+    truth, errors = triangulated_people(cams, [views, *references])
+    people = [i for i in range(truth.shape[1]) if np.isfinite(truth[:, i, 0, 0]).sum() >= 0.5 * len(truth)]
+    print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}; {clip.name}, {plural(len(truth), 'frame')}, "
+          f"{plural(len(cams), 'camera')}")
+    for i in people:
+        seen = np.isfinite(errors[:, i])
+        print(f"triangulated person {i + 1}: {seen.sum()} frames, reprojection error {np.nanmean(errors[:, i]):.1f} px mean, "
+              f"torso / thigh {torso_over_thigh(truth[:, i]):.2f}")
     mean_pose = None if training is None else training.mean(0)
     if training is not None:
         print(f"Human3.6M's training subjects: torso / thigh {torso_over_thigh(training):.2f}")
-    hips = detector_hips(*args.hips_from) if args.hips_from else None
     if hips is not None:
         print(f"detectors' hips (SH on Human3.6M S1 S5-S8, {hips.frames} frames): {hips.down:.3f} of the torso lower, "
               f"{hips.width:.2f} of the width")
@@ -406,9 +407,8 @@ def main() -> None:
     print(f"| all | | {' | '.join(str(v) for v in totals)} |")
     if args.compare_cache:
         compared = []
-        for cam, name in zip(cams, CAMERAS):
-            Path(args.compare_cache).mkdir(parents=True, exist_ok=True)
-            view = detections(demo / "videos" / f"{name}.mp4", Path(args.compare_cache) / f"{name}.npz", args.compare_detector)
+        for cam, video, info in zip(cams, clip.videos, infos):
+            view = detections(video, info, Path(args.compare_cache), clip.name, args.compare_detector)
             tracks = lifted_tracks(view, model, dataclasses.replace(options, focal=float(cam.focal[0])), calibration)
             compared.append((tracks, assign(cam, truth, tracks, people)))
         for label, lifted in (("compared", compared), ("this run", this_run)):
@@ -442,4 +442,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

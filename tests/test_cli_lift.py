@@ -167,7 +167,11 @@ def test_lift_checks_output_directories_before_work(tmp_path, checkpoints, capsy
     (["--max-people", "0"], "argument --max-people: expected a positive integer"),
     (["--fov", "5"], "argument --fov: expected degrees in (10, 170)"),
     (["--fov", "170"], "argument --fov: expected degrees in (10, 170)"),
-    (["--focal", "-3"], "argument --focal: expected a positive number"),
+    (["--focal", "-3"], "argument --focal: expected pixels in [10, 1000000], got '-3'"),
+    (["--focal", "1e12"], "argument --focal: expected pixels in [10, 1000000], got '1e12'"),
+    (["--focal", "1"], "argument --focal: expected pixels in [10, 1000000], got '1'"),
+    (["--width", "100001"], "argument --width: expected a positive integer ≤ 100000 (pixels), got '100001'"),
+    (["--height", "1e9"], "argument --height: expected a positive integer ≤ 100000 (pixels)"),
     (["--person-height", "2.7"], "argument --person-height: expected metres in (0.5, 2.5)"),
     (["--person-height", "0.5"], "argument --person-height: expected metres in (0.5, 2.5)"),
     (["--person-height", "1.7,1.6"], "argument --person-height: expected metres in (0.5, 2.5)"),
@@ -528,3 +532,65 @@ def test_each_person_can_be_given_their_own_stature(tmp_path, capsys):
     walk = walk_file(tmp_path, frames=30)
     assert main(["lift", str(walk), "--stream", "--out", str(tmp_path / "s.npz"), "--person-height", "1=1.8,2=1.6"]) == 0
     assert "warning: --person-height names 2, not among the people lifted (1)" in capsys.readouterr().err
+
+
+def custom_npz(path, positions) -> Path:
+    """A VideoPose3D custom 2D file holding ``positions`` (video → {action → [per-camera arrays]})."""
+    from liftformer.data.formats import save_positions_2d
+
+    meta = {"num_joints": 17, "keypoints_symmetry": [[], []], "layout_name": "h36m", "video_metadata": {"v": {"w": 100, "h": 100}}}
+    save_positions_2d(path, positions, meta)
+    return path
+
+
+def honest_inputs(tmp_path) -> list[tuple[list[str], str]]:
+    """Bad inputs (issue 33, item 4) and what their one line must say: (lift arguments, needle)."""
+    doc = demo_keypoints(num_frames=12)
+    cases = []
+    for name, width in (("huge.json", 1e300), ("wide.json", 1e9)):
+        (tmp_path / name).write_text(json.dumps({**doc, "width": width}))
+        cases.append(([str(tmp_path / name)], f"{tmp_path / name}: width {width!r} is not an image size: expected 1 to 100,000"))
+    pair = tmp_path / "pair.json"  # a COCO-style list of 2 numbers: numpy warned 4 times before the error
+    pair.write_text(json.dumps({"width": 100, "height": 100, "frames": [{"keypoints": [1.0, 2.0]}] * 5}))
+    cases.append(([str(pair)], f"{pair}: frame 0: a person's 'keypoints' holds 2 values, not x, y, score triples"))
+    for name, array in (("complex.npy", np.ones((5, 17, 2), np.complex64)), ("text.npy", np.full((3, 2), "a"))):
+        np.save(tmp_path / name, array)
+        cases.append(([str(tmp_path / name), "--width", "100", "--height", "100"],
+                      f"{tmp_path / name}: expected real numbers (x, y[, score]), got {array.dtype}"))
+    text = custom_npz(tmp_path / "text.npz", {"v": {"custom": [np.full((3, 17, 2), "a")]}})
+    cases.append(([str(text)], f"{text}: 'positions_2d' v/custom camera 0: expected real numbers (x, y[, score]), got <U1"))
+    empty = custom_npz(tmp_path / "empty.npz", {})
+    cases.append(([str(empty)], f"{empty}: 'positions_2d' holds no video (expected {{video: {{'custom': ["))
+    cases.append(([str(custom_npz(tmp_path / "bare.npz", {"v": {}}))], "'positions_2d' video 'v' holds no sequence"))
+    cases.append(([str(custom_npz(tmp_path / "none.npz", {"v": {"custom": []}}))], "'positions_2d' v/custom holds no camera's keypoints"))
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    cases.append(([str(folder)], f"{folder}: is a folder: give a video (.mp4 .avi .mov .mkv .webm .m4v) or a keypoint file (.npz"))
+    (tmp_path / "takes.mp4").mkdir()
+    cases.append(([str(tmp_path / "takes.mp4")], f"{tmp_path / 'takes.mp4'}: is a folder: give a video file"))
+    cases.append((["0"], "0: no such file; to read camera 0, add --stream"))
+    dot = tmp_path / "dot.json"  # 17 joints on one pixel in every frame: no body
+    dot.write_text(json.dumps({**doc, "frames": [{"keypoints": [50, 60, 0.9] * 17}] * 12}))
+    cases.append(([str(dot)], f"{dot}: in every frame the located keypoints lie on one point (no extent): not a body"))
+    return cases
+
+
+def test_bad_inputs_are_one_honest_line_without_warnings(tmp_path, checkpoints, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # "0" is no file here
+    for argv, needle in honest_inputs(tmp_path):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert main(["lift", *argv, "--out", str(tmp_path / "o.npz"), "--checkpoint", str(checkpoints[False])]) == 2, argv
+        err = one_line_error(capsys, needle, no_stdout=True)
+        assert "Warning" not in err and not caught, (argv, [str(w.message) for w in caught])
+    assert not (tmp_path / "o.npz").exists()
+
+
+def test_one_frame_is_said_in_the_singular(tmp_path, checkpoints, capsys):
+    from liftformer.errors import plural
+
+    assert (plural(1, "frame"), plural(0, "frame"), plural(3, "person", "people")) == ("1 frame", "0 frames", "3 people")
+    one = walk_file(tmp_path, frames=1)
+    assert main(["lift", str(one), "--out", str(tmp_path / "o.npz"), "--checkpoint", str(checkpoints[False])]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: {one} has 1 frame, fewer than the model's 9-frame window" in err and "1 frames" not in err

@@ -44,7 +44,7 @@ class FakeLandmarker:
         pass
 
 
-FRAME = np.zeros((8, 8, 3), np.uint8)  # the fake does not look at it
+FRAME = np.zeros((1000, 1000, 3), np.uint8)  # the fake does not look at it; its size is the image the followers check bodies against
 
 
 def regions(*people: np.ndarray) -> list[Roi]:

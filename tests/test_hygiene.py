@@ -120,3 +120,41 @@ def test_a_spurious_run_in_one_group_does_not_cancel_a_real_repair_in_the_other(
     pixels, _, report = check_track(legs_swapped, detected)
     np.testing.assert_array_equal(pixels, clean)
     assert [(f.detail.split(" ")[0], f.repaired) for f in report.findings] == [("legs", True), ("arms", False)]
+
+
+def test_a_run_one_frame_too_long_is_peeled_back_to_the_fault():
+    """The issue's real failure: the legs exchanged over frames 60-63 where 61-63 were mirrored and 60 was right."""
+    from liftformer.inference.tracks.swaps import peel_edges
+
+    clean = walker(120, seed=2)
+    pixels = exchange(clean, slice(61, 64), LEGS)
+    masks = {"legs": np.zeros(120, bool), "arms": np.zeros(120, bool)}
+    masks["legs"][60:64] = True
+    peel_edges(pixels, np.ones(pixels.shape[:2], bool), masks)
+    assert np.flatnonzero(masks["legs"]).tolist() == [61, 62, 63] and not masks["arms"].any()
+
+
+def test_a_whole_body_mirror_is_repaired_over_the_same_frames_for_both_groups():
+    """Mirrored over 70-73, the runs found a frame or two early (legs from 68, arms from 69): both are peeled to 70-73."""
+    from liftformer.inference.tracks.swaps import peel_edges
+
+    clean = walker(120, seed=3)
+    pixels = exchange(clean, slice(70, 74), LEGS, ARMS)
+    masks = {"legs": np.zeros(120, bool), "arms": np.zeros(120, bool)}
+    masks["legs"][68:74] = True
+    masks["arms"][69:74] = True
+    peel_edges(pixels, np.ones(pixels.shape[:2], bool), masks)
+    assert np.flatnonzero(masks["legs"]).tolist() == np.flatnonzero(masks["arms"]).tolist() == [70, 71, 72, 73]
+
+
+def test_an_edge_without_evidence_keeps_its_repair():
+    """At the track's first frame, or beside a frame without the group, nothing confirms or refutes: the repair stands."""
+    from liftformer.inference.tracks.swaps import peel_edges
+
+    clean = walker(60, seed=4)
+    pixels = exchange(clean, slice(0, 5), LEGS)
+    detected = np.ones(pixels.shape[:2], bool)
+    masks = {"legs": np.zeros(60, bool), "arms": np.zeros(60, bool)}
+    masks["legs"][0:5] = True
+    peel_edges(pixels, detected, masks)
+    assert np.flatnonzero(masks["legs"]).tolist() == [0, 1, 2, 3, 4]

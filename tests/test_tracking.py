@@ -195,3 +195,14 @@ def test_a_track_belongs_to_the_first_id_on_it() -> None:
     first = tracks[0]
     assert first.frames == [0, 1, 2, 3, 4] and all(np.array_equal(p, a) for p in first.points)
     assert len(tracks) == 2 and tracks[1].frames == [3, 4] and all(np.array_equal(p, c) for p in tracks[1].points)
+
+
+def test_one_frame_without_anyone_is_said_in_the_singular(tmp_path, capsys):
+    path, ckpt = two_people_json(tmp_path)
+    doc = json.loads(path.read_text())
+    doc["frames"][4] = []  # nobody in frame 4 alone
+    doc["frames"][20:23] = [[], [], []]
+    path.write_text(json.dumps(doc))
+    assert main(["lift", str(path), "--out", str(tmp_path / "o.npz"), "--checkpoint", str(ckpt), "--person", "all"]) == 0
+    err = capsys.readouterr().err
+    assert "no one in frame 4\n" in err and "no one in frames 20-22\n" in err and "frames 4-4" not in err

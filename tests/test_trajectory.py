@@ -178,3 +178,25 @@ def test_the_streaming_follower_is_the_causal_trajectory_frame_by_frame():
     streamed = np.stack([follower.push(p, px) for p, px in zip(poses, pixels)])
     np.testing.assert_allclose(streamed, camera_trajectory(poses, pixels, cam, calibration, fps=50.0), atol=1e-9)
     assert np.linalg.norm(streamed - root, axis=-1).mean() < 0.1
+
+
+def test_a_root_held_at_the_nearest_depth_is_said_once(capsys):
+    from liftformer.inference.lifting.trajectory import MIN_DEPTH, RootFollower
+
+    poses, root = walk(20)
+    true = Intrinsics.from_fov(60.0, 1000, 1000)
+    pixels = project(poses + root[:, None], true)
+    camera_trajectory(poses, pixels, true, Calibration(smooth_s=0.0))
+    assert capsys.readouterr().err == ""
+    wrong = Intrinsics.from_focal(2.0, 1000, 1000)  # a focal length 400x too short: the body 3-5 m away would be 1 cm
+    placed = camera_trajectory(poses, pixels, wrong, Calibration(smooth_s=0.0))
+    near = int((placed[:, 2] == MIN_DEPTH).sum())
+    assert near > 10 and placed[:, 2].min() == MIN_DEPTH
+    err = capsys.readouterr().err
+    assert err == (f"warning: trajectory: the root came out nearer the camera than {MIN_DEPTH:g} m in {near} of 20 frames and is "
+                   "held there: is the camera's focal length right (--focal, --fov)?\n")
+    follower = RootFollower(wrong, Calibration(smooth_s=0.1, causal=True), 50.0)
+    for p, px in zip(poses, pixels):
+        follower.push(p, px)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nearer the camera than 0.1 m from streamed frame 0 on" in err

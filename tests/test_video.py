@@ -200,6 +200,42 @@ def test_a_truncated_video_is_used_with_one_warning(truncated, capsys) -> None:
     assert capsys.readouterr().err == ""
 
 
+@pytest.fixture(scope="module")
+def with_audio(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A whole 12-frame mp4 (1 s) whose sound track runs 3 s, the container's duration; and a 60-frame one with 8 s
+    of sound (its index first) cut to a third."""
+    import subprocess
+
+    import imageio.v2 as imageio
+    import imageio_ffmpeg
+
+    folder = tmp_path_factory.mktemp("audio")
+    ffmpeg = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y"]
+    whole = folder / "whole.mp4"
+    subprocess.run([*ffmpeg, "-f", "lavfi", "-i", f"testsrc=size={WIDTH}x{HEIGHT}:rate={FPS:g}:duration=1", "-f", "lavfi",
+                    "-i", "sine=duration=3", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(whole)], check=True)
+    rng = np.random.default_rng(0)
+    silent = folder / "silent.mp4"
+    imageio.mimwrite(silent, [rng.integers(0, 255, (HEIGHT, WIDTH, 3), dtype=np.uint8) for _ in range(60)], fps=FPS,
+                     codec="libx264", macro_block_size=16)
+    sound = folder / "sound.mp4"
+    subprocess.run([*ffmpeg, "-i", str(silent), "-f", "lavfi", "-i", "sine=duration=8", "-c:v", "copy", "-c:a", "aac",
+                    "-movflags", "+faststart", str(sound)], check=True)
+    cut = folder / "sound_cut.mp4"
+    cut.write_bytes(sound.read_bytes()[: sound.stat().st_size // 3])
+    return whole, cut
+
+
+def test_a_video_whose_sound_runs_longer_is_counted_by_its_video_stream(with_audio, capsys) -> None:
+    whole, cut = with_audio
+    assert probe_video(whole).num_frames == FRAMES  # the container says 3 s: 36 frames
+    assert len(detect_video(whole, FakeDetector(), progress=False).pixels) == FRAMES
+    assert capsys.readouterr().err == ""
+    decoded = len(detect_video(cut, FakeDetector(), progress=False).pixels)  # really truncated: still said
+    err = capsys.readouterr().err
+    assert decoded < 40 and err.count("\n") == 1 and f"warning: {cut}: the decoder stopped after {decoded} of 96 frames" in err
+
+
 def test_a_whole_video_gives_no_warning(video: Path, capsys) -> None:
     detect_video(video, FakeDetector(), progress=False)
     assert capsys.readouterr().err == ""

@@ -17,7 +17,7 @@ from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.cli.main import main
 from liftformer.data.synthetic import crossing_walkers
 from liftformer.errors import DataError
-from liftformer.inference.sources import multipose
+from liftformer.inference.sources import multipose, read
 from liftformer.inference.sources.detector import MISSING_DETECTOR, MediaPipePoseDetector
 from liftformer.inference.sources.keypoints import PeopleKeypoints
 from liftformer.inference.sources.multipose import MediaPipeMultiPoseDetector, detect_video_people
@@ -75,8 +75,9 @@ class FakePeople:
 
 
 def use_fake(monkeypatch: pytest.MonkeyPatch, fake: FakePeople) -> None:
-    """The CLI builds the default detector: make it the fake."""
+    """The CLI builds the default detector (whichever is named): make it the fake."""
     monkeypatch.setattr(multipose, "MediaPipeMultiPoseDetector", lambda **kwargs: fake)
+    monkeypatch.setattr(read, "people_detector", lambda name: fake)
 
 
 def test_detect_video_people_keeps_everyone(video: Path, walkers: np.ndarray) -> None:
@@ -210,7 +211,7 @@ def test_stream_follows_everyone_with_person_all(video: Path, walkers: np.ndarra
 
     causal = tmp_path / "causal.safetensors"
     save_weights(LiftFormer(LiftFormerConfig(**tiny_model_kwargs(receptive_field=9, causal=True))), causal, with_trajectory())
-    monkeypatch.setattr(multipose, "MediaPipeMultiPoseDetector", lambda **kwargs: FakeFollowed(walkers))
+    use_fake(monkeypatch, FakeFollowed(walkers))
     out = tmp_path / "s.npz"
     assert main(["lift", str(video), "--stream", "--person", "all", "--out", str(out), "--checkpoint", str(causal), "--fov", "60"]) == 0
     captured = capsys.readouterr()

@@ -1,4 +1,4 @@
-"""User-facing errors: one clear line naming the file and the problem, never a traceback."""
+"""User-facing errors: one clear line naming the file and the problem, never a traceback (and :func:`plural` for its counts)."""
 
 from __future__ import annotations
 
@@ -16,3 +16,8 @@ class DataError(LiftformerError):
 
 class CheckpointError(LiftformerError):
     """A checkpoint cannot be read or does not match the requested model configuration."""
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``count`` and ``noun`` for a message: ``1 frame``, ``3 frames`` (``nouns``: an irregular plural)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"

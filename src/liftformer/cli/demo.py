@@ -9,6 +9,7 @@ from pathlib import Path
 
 from liftformer.cli.lift import lift_options
 from liftformer.cli.options import add_runtime_arguments, positive_int
+from liftformer.errors import plural
 from liftformer.inference.offline import lift_and_save
 from liftformer.inference.options import torch_threads
 from liftformer.inference.writers.plan import OutputPlan
@@ -39,6 +40,6 @@ def run(args: argparse.Namespace) -> int:
     if args.frames:
         kp.pixels = kp.pixels[: args.frames]
         kp.scores = None if kp.scores is None else kp.scores[: args.frames]
-    print(f"demo input: {source} ({len(kp.pixels)} frames of a synthetic walk, {kp.layout} layout)")
+    print(f"demo input: {source} ({plural(len(kp.pixels), 'frame')} of a synthetic walk, {kp.layout} layout)")
     with torch_threads(options.thread_count(stream=False)):
         return lift_and_save(kp, options, plan)

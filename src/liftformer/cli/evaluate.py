@@ -13,7 +13,7 @@ from liftformer.cli.options import add_runtime_arguments
 from liftformer.cli.suite import add_suite_arguments, check_mode, run_suite_command
 from liftformer.data.datasets import get_dataset, load_split
 from liftformer.data.pipeline import subset_sequences
-from liftformer.errors import DataError
+from liftformer.errors import DataError, plural
 from liftformer.evaluation.protocol import evaluate_sequences, format_table, protocol_tables, summarize_by_action, write_table
 from liftformer.evaluation.trajectory import TRAJECTORY_METRICS, trajectory_scorer
 from liftformer.fileio import check_outputs
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         results = evaluate_sequences(model, sequences, flip, args.batch_size, progress=True, trajectory=trajectory)
     frames = sum(len(r.frames["P1 MPJPE"]) for r in results)
     print(
-        f"{args.dataset}: {len(results)} sequences, {frames} frames, subjects "
+        f"{args.dataset}: {plural(len(results), 'sequence')}, {plural(frames, 'frame')}, subjects "
         f"{','.join(sorted({r.subject for r in results}))}; flip TTA {'off' if args.no_flip else 'on'}; "
         f"errors in mm (MPJVE: mm/frame)"
     )

@@ -14,6 +14,8 @@ import numpy as np
 from liftformer.cli.options import (
     add_runtime_arguments,
     field_of_view,
+    focal_length,
+    image_side,
     non_negative_float,
     non_negative_int,
     positive_float,
@@ -22,7 +24,7 @@ from liftformer.cli.options import (
     silence_stdout,
     statures,
 )
-from liftformer.errors import DataError
+from liftformer.errors import DataError, plural
 from liftformer.inference.options import DEFAULT_FOV, LiftOptions, torch_threads
 from liftformer.inference.sources.read import DETECTORS
 from liftformer.inference.writers.plan import OutputPlan
@@ -55,8 +57,8 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--verbose", action="store_true", help="let the detector (MediaPipe/TFLite) print its own log lines")
     p.add_argument("--layout", choices=("h36m", "coco", "mpii", "blazepose"), default=None,
                    help="keypoint layout (default: from the file, else guessed from the joints)")
-    p.add_argument("--width", type=positive_int, default=None, help="image width in pixels (keypoint files without it)")
-    p.add_argument("--height", type=positive_int, default=None, help="image height in pixels")
+    p.add_argument("--width", type=image_side, default=None, help="image width in pixels (keypoint files without it)")
+    p.add_argument("--height", type=image_side, default=None, help="image height in pixels")
     p.add_argument("--fps", type=positive_float, default=None, help="frame rate (default: from the file/video, else 50)")
     p.add_argument("--min-score", type=probability, default=0.3,
                    help="keypoints at or below this confidence count as missing (0-1; default 0.3)")
@@ -76,7 +78,9 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     camera.add_argument("--fov", type=field_of_view, default=None, metavar="DEG",
                         help=f"the camera's horizontal field of view, for the trajectory (default {DEFAULT_FOV:g} when --focal "
                         "is not given either; the outputs record it)")
-    camera.add_argument("--focal", type=positive_float, default=None, metavar="PIXELS", help="the camera's focal length in pixels")
+    camera.add_argument("--focal", type=focal_length, default=None, metavar="PIXELS",
+                        help="the camera's focal length in pixels, 10 to 1,000,000 (a 170 to 10 degree field of view on "
+                        "images 230 to 175,000 pixels wide)")
     p.add_argument("--person-height", type=statures, default=None, metavar="METRES|ID=METRES,…",
                    help="the person's standing height, when known: fixes the trajectory's depth (else the model's average "
                    "body); with several people, one for everyone or one per track id (1=1.80,2=1.55; the others: the model's)")
@@ -141,6 +145,7 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
     from liftformer.inference.lifting.trajectory import Intrinsics
     from liftformer.inference.live import Crowd, PersonStream
     from liftformer.inference.offline import check_heights, report_gaps, video_frames
+    from liftformer.inference.sources.bodies import describe
     from liftformer.inference.writers.plan import render_output, write_outputs
 
     several = options.person == "all"
@@ -186,24 +191,25 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
             for pid, line in lines:
                 stream = crowd.people[pid]
                 if len(stream.results) == 1 and line["frame"] > stream.start:
-                    print(f"warning: no pose for input frames {stream.start}-{line['frame'] - 1} ({line['frame'] - stream.start} "
-                          f"frames){_of(pid if several else None)}: streaming starts once every joint has been seen; poses keep "
-                          "their input frame numbers", file=sys.stderr)
+                    span = line["frame"] - stream.start
+                    frames_out = f"frame {stream.start}" if span == 1 else f"frames {stream.start}-{line['frame'] - 1} ({span} frames)"
+                    print(f"warning: no pose for input {frames_out}{_of(pid if several else None)}: streaming starts once every "
+                          "joint has been seen; poses keep their input frame numbers", file=sys.stderr)
                 print(json.dumps({"person": pid, **line} if several else line), flush=True)
     except KeyboardInterrupt:
         interrupted = 130
-        print(f"interrupted after {crowd.frames} frames: saving what was streamed", file=sys.stderr)
+        print(f"interrupted after {plural(crowd.frames, 'frame')}: saving what was streamed", file=sys.stderr)
     except BrokenPipeError:
         interrupted = 141
         silence_stdout()
-        print(f"stdout closed after {crowd.frames} frames: saving what was streamed", file=sys.stderr)
+        print(f"stdout closed after {plural(crowd.frames, 'frame')}: saving what was streamed", file=sys.stderr)
     finally:
         src.close()  # releases the detector
     streamed = [(label, p) for label, p in crowd.streams if p.results]
     if not streamed:
         if interrupted:
             return interrupted
-        raise DataError(f"{source}: no pose in {crowd.frames} frames (no person with every joint located)")
+        raise DataError(f"{source}: no pose in {plural(crowd.frames, 'frame')} (no person with every joint located)")
     check_heights(options, sorted({int(label.split("-")[0]) for label, _ in streamed}) if several else [None])
     clips = []
     for label, stream in streamed:
@@ -211,8 +217,10 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
         clip = stream.clip(options.fix_feet, trim=several)
         who = _of(label if several else None)
         report_gaps(stream.stream.notes, clip.filled, stream.stream.long_gaps, src.fps, "held", who)
+        if stream.bodies.dropped:
+            print(describe(stream.bodies.dropped.items(), stream.bodies.seen, f"person {label}" if several else source), file=sys.stderr)
         ms = 1000 * np.array(stream.latencies)
-        print(f"streamed {len(clip.poses)} frames{who}: lifting latency median {np.median(ms):.2f} ms, "
+        print(f"streamed {plural(len(clip.poses), 'frame')}{who}: lifting latency median {np.median(ms):.2f} ms, "
               f"p95 {np.percentile(ms, 95):.2f} ms per frame", file=sys.stderr)
         write_outputs(plan_of(label), clip, sys.stderr)  # stdout carries only JSON lines
         clips.append(clip)

@@ -7,6 +7,8 @@ import os
 import sys
 from collections.abc import Callable
 
+from liftformer.data.formats import MAX_IMAGE_SIZE
+
 
 def _number(kind: Callable[[str], float | int], test: Callable[[float], bool], what: str) -> Callable[[str], float | int]:
     def parse(text: str) -> float | int:
@@ -31,6 +33,11 @@ probability = _number(float, lambda v: 0 <= v <= 1, "a number in [0, 1]")
 dropout_rate = _number(float, lambda v: 0 <= v < 1, "a dropout rate in [0, 1)")
 decay_rate = _number(float, lambda v: 0 <= v < 1, "a decay in [0, 1)")
 field_of_view = _number(float, lambda v: 10 < v < 170, "degrees in (10, 170)")
+# --focal, in pixels, checked before the image's width is known: 10 px is --fov's widest view (170 degrees) of a 230 px
+# wide image, 1,000,000 px its narrowest (10 degrees) of a 175,000 px wide one, wider than MAX_IMAGE_SIZE. Beyond, rays
+# of ~1e-10 per pixel drown in the trajectory solve's regularisation (1e12 put a root 0.87 m away, not 4e9 m)
+focal_length = _number(float, lambda v: 10 <= v <= 1e6, "pixels in [10, 1000000]")
+image_side = _number(int, lambda v: 0 < v <= MAX_IMAGE_SIZE, f"a positive integer ≤ {MAX_IMAGE_SIZE} (pixels)")
 stature_metres = _number(float, lambda v: 0.5 < v < 2.5, "metres in (0.5, 2.5)")
 swing_degrees = _number(float, lambda v: 0 <= v <= 180, "degrees in [0, 180]")
 

@@ -23,7 +23,8 @@ from liftformer.errors import DataError
 MAX_BYTES = 1 << 20  # a calibration file is a few kB; anything larger is not one
 
 
-def _natural(name: str) -> list:
+def natural_key(name: str) -> list:
+    """A sort key that orders names with numbers as people do: cam2 before cam10."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
@@ -42,7 +43,7 @@ def read_qca(path: str | Path) -> list[Camera]:
         raise DataError(f"{path}: cannot read the Qualisys calibration ({type(e).__name__}: {' '.join(str(e).split())[:120]})") from None
     if not cameras:
         raise DataError(f"{path}: no <camera> in the calibration")
-    return sorted(cameras, key=lambda c: _natural(c.name))
+    return sorted(cameras, key=lambda c: natural_key(c.name))
 
 
 def _camera(tag: ET.Element) -> Camera:

@@ -21,6 +21,7 @@ from liftformer.data.formats import (
     camera_views,
     check_nested,
     check_poses,
+    image_dimension,
     load_item,
     load_positions_2d,
     positive,
@@ -41,9 +42,9 @@ def image_size(metadata: dict[str, Any], subject: str, path: str) -> tuple[int, 
         size = per_video[subject]
         if not isinstance(size, dict) or "w" not in size or "h" not in size:
             raise DataError(f"{path}: metadata video_metadata[{subject!r}] must be {{'w': W, 'h': H}}")
-        return positive(size["w"], path, f"{subject} width"), positive(size["h"], path, f"{subject} height")
+        return image_dimension(size["w"], path, f"{subject} width"), image_dimension(size["h"], path, f"{subject} height")
     if "res_w" in metadata and "res_h" in metadata:
-        return positive(metadata["res_w"], path, "metadata res_w"), positive(metadata["res_h"], path, "metadata res_h")
+        return image_dimension(metadata["res_w"], path, "metadata res_w"), image_dimension(metadata["res_h"], path, "metadata res_h")
     raise DataError(f"{path}: no image size for {subject} (metadata needs video_metadata[{subject!r}] or res_w/res_h)")
 
 

@@ -12,7 +12,7 @@ from liftformer.data import custom, h36m, humaneva
 from liftformer.data.sequences import Sequence
 from liftformer.data.skeleton import COCO_17, H36M_17, HUMANEVA_15, MPII_16, SKELETONS, Skeleton
 from liftformer.data.spec import DatasetSpec
-from liftformer.errors import DataError
+from liftformer.errors import DataError, plural
 
 DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (h36m.SPEC, humaneva.SPEC, custom.SPEC)}
 
@@ -111,7 +111,7 @@ def pair_detections(sequences: Seq[Sequence], detections: LoadedSplit, skeleton:
     for s in sequences:
         kp = found.get(s.name, s.keypoints)
         if kp.shape != s.keypoints.shape:
-            raise DataError(f"{path}: {s.name}: {len(kp)} frames, the training 2D has {s.num_frames}: "
+            raise DataError(f"{path}: {s.name}: {plural(len(kp), 'frame')}, the training 2D has {s.num_frames}: "
                             "the two 2D files must come from the same 3D file")
         out.append(kp)
     return out

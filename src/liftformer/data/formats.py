@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from liftformer.data.safe_npz import read_npz
-from liftformer.errors import DataError
+from liftformer.errors import DataError, plural
 from liftformer.fileio import atomic_write
 
+MAX_IMAGE_SIZE = 100_000  # pixels: a larger image width or height is not a camera's (1e300 made an inf focal length)
 Positions3D = dict[str, dict[str, np.ndarray]]
 Positions2D = dict[str, dict[str, list[np.ndarray]]]
 
@@ -69,6 +70,14 @@ def positive(value: Any, path: str, what: str, kind: type = int) -> Any:
     if isinstance(value, bool) or not math.isfinite(number) or number <= 0 or (kind is int and not number.is_integer()):
         raise DataError(f"{path}: {what} must be a positive {'integer' if kind is int else 'number'}, got {value!r:.40}")
     return kind(number)
+
+
+def image_dimension(value: Any, path: str, what: str) -> int:
+    """``value`` as an image width or height (``what``) in pixels, 1 to :data:`MAX_IMAGE_SIZE`, or a one-line DataError."""
+    pixels = positive(value, path, what)
+    if pixels > MAX_IMAGE_SIZE:
+        raise DataError(f"{path}: {what} {value!r:.40} is not an image size: expected 1 to {MAX_IMAGE_SIZE:,} pixels; fix the file")
+    return pixels
 
 
 def is_name(value: Any) -> bool:
@@ -136,7 +145,7 @@ def camera_views(value: Any, path: str = "", where: str = "") -> list:
 def trim_to_3d(keypoints: np.ndarray, num_frames: int, path: str, where: str) -> np.ndarray:
     """2D cut to the 3D length (detections may run longer); fewer 2D frames is a DataError."""
     if len(keypoints) < num_frames:
-        raise DataError(f"{path}: {where}: {len(keypoints)} 2D frames, fewer than the {num_frames} 3D frames")
+        raise DataError(f"{path}: {where}: {plural(len(keypoints), '2D frame')}, fewer than the {plural(num_frames, '3D frame')}")
     return keypoints[:num_frames]
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from liftformer.errors import plural
+
 
 @dataclass(frozen=True)
 class Sequence:
@@ -35,7 +37,7 @@ class Sequence:
                 raise ValueError(f"{self.name}: positions_3d must be (T, J, 3), got {self.positions_3d.shape}")
             if len(self.positions_3d) != len(self.keypoints):
                 raise ValueError(
-                    f"{self.name}: {len(self.keypoints)} 2D frames but {len(self.positions_3d)} 3D frames"
+                    f"{self.name}: {plural(len(self.keypoints), '2D frame')} but {plural(len(self.positions_3d), '3D frame')}"
                 )
 
     @property

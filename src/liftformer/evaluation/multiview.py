@@ -37,7 +37,8 @@ def triangulate(matrices: np.ndarray, pixels: np.ndarray, weights: np.ndarray) -
     a = np.nan_to_num(np.moveaxis(a, 1, 0))  # (J, 2V, 4)
     _, _, vt = np.linalg.svd(a)
     x = vt[:, -1]
-    points = x[:, :3] / x[:, 3:]
+    with np.errstate(divide="ignore", invalid="ignore"):  # w = 0 only for joints seen in under two views: NaN below
+        points = x[:, :3] / x[:, 3:]
     points[(weights > 0).sum(0) < 2] = np.nan
     return points
 

@@ -16,6 +16,7 @@ import numpy as np
 from liftformer.inference.lifting.streaming import KeypointStream, StreamResult
 from liftformer.inference.lifting.trajectory import Calibration, Intrinsics, RootFollower
 from liftformer.inference.options import LiftOptions
+from liftformer.inference.sources.bodies import OK, BodyCheck
 from liftformer.inference.writers.outputs import rounded
 from liftformer.inference.writers.plan import Lifted
 
@@ -31,11 +32,15 @@ class PersonStream:
         self.results: list[StreamResult] = []
         self.roots: list[np.ndarray] = []
         self.latencies: list[float] = []
+        self.bodies = BodyCheck(layout, *image_size)  # a detection that is not a body is not the person
 
     def push(self, points: np.ndarray | None) -> dict | None:
-        """The next input frame's (J, 3) keypoints (None: the person is not in it); its JSON line once there is a pose
-        (``latency_ms``: lifting and the root)."""
+        """The next input frame's (J, 3) keypoints (None: the person is not in it; nor when they are not a body,
+        :class:`~liftformer.inference.sources.bodies.BodyCheck`); its JSON line once there is a pose (``latency_ms``:
+        lifting and the root)."""
         t0 = time.perf_counter()
+        if points is not None and self.bodies.cause(points) != OK:
+            points = None
         result = self.stream.push(points)
         if result is None:
             return None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
+from liftformer.errors import plural
 from liftformer.inference.options import LiftOptions
 from liftformer.inference.sources.keypoints import Keypoints2D
 from liftformer.inference.writers.plan import Lifted, OutputPlan, Placement, render_output, write_outputs
@@ -38,7 +39,8 @@ def lift_people(source: str | Keypoints2D, options: LiftOptions, plan: OutputPla
     model = load_model(options.checkpoint)
     calibration = load_trajectory(options.checkpoint) if options.trajectory else None
     people = read_people(source, verbose, options.max_people, options.detector) if isinstance(source, str) else source  # read
-    selection = select_people(people, options.person, model.config.receptive_field, min_score=options.min_score)  # people → tracks
+    selection = select_people(people, options.person, model.config.receptive_field, min_score=options.min_score,
+                               layout=options.layout)  # people → tracks
     for note in selection.notes:
         print(note, file=sys.stderr)
     if selection.findings:
@@ -118,7 +120,7 @@ def lift_person(kp: Keypoints2D, options: LiftOptions, model: Any, log: TextIO |
     t0 = time.perf_counter()
     prepared, size = clean_person(kp, options)
     if len(prepared.keypoints) < model.config.receptive_field:
-        print(f"warning: {kp.source or 'the input'} has {len(prepared.keypoints)} frames, fewer than the model's "
+        print(f"warning: {kp.source or 'the input'} has {plural(len(prepared.keypoints), 'frame')}, fewer than the model's "
               f"{model.config.receptive_field}-frame window: lifted with edge padding (less reliable)", file=sys.stderr)
     flip = (H36M_17, H36M_17) if options.flip else None
     poses = lift_sequence(model, prepared.keypoints, batch_size=options.batch_size, flip=flip)

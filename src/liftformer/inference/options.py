@@ -25,7 +25,7 @@ class LiftOptions:
     max_gap: int = 10  # runs of more frames than this without a person are reported
     person: str = "largest"  # whom to lift from several people per frame: a track id, "largest" or "all"
     max_people: int = 64  # a keypoint file listing more persons in one frame is refused (one line)
-    detector: str = "blazepose"  # who finds the people of a video: a name from sources.read.DETECTORS
+    detector: str = "fused"  # who finds the people of a video: a name from sources.read.DETECTORS
     flip: bool = True  # flip test-time augmentation
     batch_size: int = 256  # windows per forward pass (offline)
     checkpoint: str | None = None  # a .safetensors model; None: the shipped one

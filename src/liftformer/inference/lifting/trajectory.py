@@ -21,17 +21,19 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from liftformer.data.camera import Camera
-from liftformer.errors import CheckpointError
+from liftformer.errors import CheckpointError, plural
 from liftformer.inference.options import DEFAULT_FOV
 from liftformer.model.checkpoint import copy_with_metadata, read_metadata
 
 FILLED_WEIGHT = 0.1  # weight of an interpolated joint in the solve
+MIN_DEPTH = 0.1  # metres: a root nearer the camera is held here (and said: the camera's focal length is likely wrong)
 ANKLE_HEIGHT = 0.039  # the ankle joint's height above the sole, as a fraction of stature (anthropometric mean)
 STATURE_CHAIN = ((0, 1, 2, 3), (0, 4, 5, 6), (0, 7, 8, 9, 10))  # H36M-17: right leg, left leg, pelvis → head top
 TRAJECTORY_KEY = "liftformer_trajectory"  # the calibration's key in a weights file's header
@@ -170,7 +172,16 @@ def camera_trajectory(poses: np.ndarray, pixels: np.ndarray, intrinsics: Intrins
     if calibration.smooth_s > 0 and len(depth) > 1:
         sigma = calibration.smooth_s * fps
         depth = _causal_smooth(depth, sigma) if calibration.causal else gaussian_filter1d(depth, sigma, mode="nearest")
-    return solve_root(poses, rays, weights, depth=np.maximum(depth, 0.1))
+    near = int((depth < MIN_DEPTH).sum())
+    if near:
+        say_too_near(f"in {near} of {plural(len(depth), 'frame')}")
+    return solve_root(poses, rays, weights, depth=np.maximum(depth, MIN_DEPTH))
+
+
+def say_too_near(where: str) -> None:
+    """The one warning line for roots placed nearer than :data:`MIN_DEPTH` (``where``: which frames)."""
+    print(f"warning: trajectory: the root came out nearer the camera than {MIN_DEPTH:g} m {where} and is held there: "
+          "is the camera's focal length right (--focal, --fov)?", file=sys.stderr)
 
 
 class AlphaBeta:
@@ -207,6 +218,7 @@ class RootFollower:
         self.depth = AlphaBeta(calibration.smooth_s * fps)
         self.statures_sum, self.count = 0.0, 0  # the lifted statures so far (a running mean: constant time a frame)
         self.scales: list[float] = []  # the body scale each pushed pose was placed with
+        self.too_near = False  # whether a root was held at MIN_DEPTH yet (said once)
 
     def push(self, pose: np.ndarray, pixels: np.ndarray, filled: np.ndarray | None = None) -> np.ndarray:
         pose = np.asarray(pose, dtype=np.float64)[None]
@@ -220,7 +232,10 @@ class RootFollower:
         depth = self.depth.push(float(solve_root(pose, rays, weights)[0, 2])) if self.calibration.smooth_s > 0 else None
         if depth is None:
             return solve_root(pose, rays, weights)[0]
-        return solve_root(pose, rays, weights, depth=np.array([max(depth, 0.1)]))[0]
+        if depth < MIN_DEPTH and not self.too_near:
+            self.too_near = True
+            say_too_near(f"from streamed frame {len(self.scales) - 1} on")
+        return solve_root(pose, rays, weights, depth=np.array([max(depth, MIN_DEPTH)]))[0]
 
 
 __all__ = ["DEFAULT_FOV", "TRAJECTORY_KEY", "AlphaBeta", "Calibration", "Intrinsics", "RootFollower", "body_scale",

@@ -9,15 +9,18 @@ every frame MediaPipe's landmark subgraph (:class:`~liftformer.inference.sources
 them there and gives the next region. A follower that loses its person keeps the last region (people come back
 where they were); :class:`Crowd` re-aims it where a census finds them, starts followers for people nobody
 follows, and drops a follower that found nobody for ``LOST_AFTER`` frames or that landed on a body an older
-follower has (:func:`~liftformer.inference.sources.regions.same_person`).
+follower has (:func:`~liftformer.inference.sources.regions.same_person`). A body far larger than the follower's person
+was is not taken (:meth:`Follower.believes`): the follower keeps its region, as after a miss, until a census re-aims it.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import Executor
 
 import numpy as np
 
+from liftformer.inference.sources.bodies import RECENT, extents, runs_away, skeleton
 from liftformer.inference.sources.graphs import RoiLandmarker
 from liftformer.inference.sources.regions import SAME_PERSON, SAME_REGION, Roi, hips, same_person, torso_distance
 
@@ -33,6 +36,7 @@ class Follower:
         self.roi, self.missed, self.identity = roi, 0, identity
         self.last: np.ndarray | None = None
         self.next: Roi | None = None  # the region the latest look predicts, taken when the look is accepted
+        self.sizes: deque[float] = deque(maxlen=RECENT)  # the latest accepted bodies' extents (pixels)
 
     def look(self, landmarker: RoiLandmarker, frame: np.ndarray) -> np.ndarray | None:
         """The person in this follower's region; where the landmark model sees nobody, in the region ``WIDER`` times
@@ -49,6 +53,14 @@ class Follower:
     def accept(self, person: np.ndarray) -> None:
         self.last, self.missed = person, 0
         self.roi = self.next or Roi.around(person)
+        size = float(extents(skeleton(person, "blazepose")))
+        if np.isfinite(size):
+            self.sizes.append(size)
+
+    def believes(self, person: np.ndarray, image: tuple[int, int]) -> bool:
+        """Whether ``person``, found in this follower's region of an ``image`` (height, width), can be its person: not a
+        body that :func:`~liftformer.inference.sources.bodies.runs_away` from their size."""
+        return not runs_away(float(extents(skeleton(person, "blazepose"))), self.sizes, image)
 
     def drift(self, person: np.ndarray | None) -> float:
         """How far ``person`` is from this follower's person of the frame before (torso lengths; inf after a miss)."""
@@ -106,7 +118,7 @@ class Crowd:
         ids: list[int] = []
         first = {id(f) for f, _ in continuing}
         for follower, found in continuing + [(f, p) for f, p in looks if id(f) not in first]:
-            if found is not None and not any(same_person(found, other) for other in kept):
+            if found is not None and follower.believes(found, frame.shape[:2]) and not any(same_person(found, other) for other in kept):
                 follower.accept(found)
                 kept.append(found)
                 ids.append(follower.identity)

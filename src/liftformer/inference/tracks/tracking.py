@@ -24,6 +24,7 @@ from scipy.optimize import linear_sum_assignment
 from liftformer.errors import DataError
 from liftformer.inference.sources.keypoints import Keypoints2D, PeopleKeypoints
 from liftformer.inference.tracks.hygiene import Finding
+from liftformer.inference.tracks.plausibility import drop_implausible, plausible_person
 from liftformer.inference.tracks.smoothing import smooth_keypoints
 from liftformer.inference.tracks.tail_swaps import find_tail_swaps
 
@@ -202,6 +203,7 @@ class Selection:
     people: list[tuple[int | None, Keypoints2D]]
     notes: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    dropped: dict[int, int] = field(default_factory=dict)  # frames dropped as not a body, by cause (plausibility's codes)
 
 
 def _smoothed(kp: Keypoints2D, unsmoothed: np.ndarray | None) -> Keypoints2D:
@@ -213,31 +215,38 @@ def _smoothed(kp: Keypoints2D, unsmoothed: np.ndarray | None) -> Keypoints2D:
 
 
 def select_people(source: Keypoints2D, person: str = "largest", min_frames: int = 1, max_age: int = 15,
-                  min_score: float = 0.0) -> Selection:
+                  min_score: float = 0.0, layout: str | None = None, check_bodies: bool = True) -> Selection:
     """Track ``source`` if it holds several people in some frame (a :class:`PeopleKeypoints`), and choose
     ``person``: an id, ``largest`` (default) or ``all`` (tracks of at least ``min_frames`` detected frames;
-    shorter ones are noted and skipped). One-line DataError for an id that does not exist or when nobody is left."""
+    shorter ones are noted and skipped). Frames that are not a body are dropped first (:func:`drop_implausible`,
+    :func:`plausible_person`; ``layout``: ``--layout``, else the source's; not when ``check_bodies`` is False, as
+    before those checks, for comparison). One-line DataError for an id that does not exist or when nobody is left."""
     if isinstance(source, PeopleKeypoints) and max((len(f) for f in source.people), default=0) > 1:
         return choose_people(source.people, source, person, min_frames, max_age, min_score, source.unsmoothed,
-                             source.identities)
+                             source.identities, layout, check_bodies)
     if person not in ("largest", "all", "1"):
         raise DataError(f"--person {person}: no such person; {source.source or 'the input'} holds one person, id 1")
-    return Selection([(None, _smoothed(source, source.unsmoothed) if isinstance(source, PeopleKeypoints) else source)])
+    kp, notes, dropped = plausible_person(source, layout) if check_bodies else (source, [], {})
+    unsmoothed = source.unsmoothed if isinstance(source, PeopleKeypoints) else None
+    return Selection([(None, _smoothed(kp, unsmoothed))], notes, dropped=dropped)
 
 
 def choose_people(frames: list[np.ndarray], like: Keypoints2D, person: str = "largest", min_frames: int = 1,
                   max_age: int = 15, min_score: float = 0.0, unsmoothed: np.ndarray | None = None,
-                  identities: list[np.ndarray] | None = None) -> Selection:
+                  identities: list[np.ndarray] | None = None, layout: str | None = None, check_bodies: bool = True) -> Selection:
     """Track per-frame detections (P_t, J, 3) and choose ``person`` as :func:`select_people` does; metadata
     (layout, size, fps, source) from ``like``; notes name who enters, leaves, or is too short to lift. The chosen
     people's keypoints are smoothed over time on the ``unsmoothed`` (T,) frames (after tracking, per person)."""
     tracks = track_people(frames, max_age, min_score, identities)
-    findings = repair_tail_swaps(tracks)
     if not tracks:
         raise DataError(f"{like.source}: no person in any frame")
+    tracks, dropped, counts = drop_implausible(tracks, like, max_age, layout) if check_bodies else (tracks, [], {})
+    findings = repair_tail_swaps(tracks)
+    if not tracks:
+        raise DataError(f"{like.source}: no plausible body in any frame ({'; '.join(dropped)})")
     ids = _listed(tr.id for tr in tracks)
     end = len(frames) - 1
-    notes = [f"tracked {len(tracks)} people (ids {ids}) in {len(frames)} frames"]
+    notes = [f"tracked {len(tracks)} people (ids {ids}) in {len(frames)} frames", *dropped]
     lines = []
     for tr in tracks:
         moves = [f"enters at frame {tr.first}"] * (tr.first > 0) + [f"leaves after frame {tr.last}"] * (tr.last < end)
@@ -249,7 +258,8 @@ def choose_people(frames: list[np.ndarray], like: Keypoints2D, person: str = "la
         present[tr.frames] = True
     edges = np.diff(np.concatenate([[1], present.astype(np.int8), [1]]))
     runs = zip(np.flatnonzero(edges == -1), np.flatnonzero(edges == 1))
-    notes += _bounded([f"no one in frames {start}-{stop - 1}" for start, stop in runs], "runs of frames without anyone")
+    notes += _bounded([f"no one in frame {start}" if stop - start == 1 else f"no one in frames {start}-{stop - 1}"
+                       for start, stop in runs], "runs of frames without anyone")
     if person == "largest":
         chosen = [max(tracks, key=lambda tr: tr.mean_area() * len(tr.frames))]
     elif person == "all":
@@ -267,7 +277,7 @@ def choose_people(frames: list[np.ndarray], like: Keypoints2D, person: str = "la
         if not chosen:
             raise DataError(f"--person {person}: no such person; the ids are {ids}")
     notes.append(f"lifting person{'s' * (len(chosen) > 1)} {_listed(tr.id for tr in chosen)}")
-    return Selection([(tr.id, _smoothed(tr.keypoints(like), unsmoothed)) for tr in chosen], notes, findings)
+    return Selection([(tr.id, _smoothed(tr.keypoints(like), unsmoothed)) for tr in chosen], notes, findings, counts)
 
 
 def _listed(ids: Iterable[int]) -> str:

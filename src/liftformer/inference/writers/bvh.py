@@ -77,7 +77,8 @@ def fill_missing(poses: np.ndarray) -> tuple[np.ndarray, int]:
     poses = np.asarray(poses, dtype=np.float64)
     good = np.flatnonzero(np.isfinite(poses).all(axis=(1, 2)))
     if not len(good):
-        raise DataError(f"BVH export: none of the {len(poses)} frames has every joint: nothing to write")
+        which = "the one frame lacks a joint" if len(poses) == 1 else f"none of the {len(poses)} frames has every joint"
+        raise DataError(f"BVH export: {which}: nothing to write")
     t = np.arange(len(poses))
     after = np.clip(np.searchsorted(good, t), 0, len(good) - 1)
     before = np.clip(after - 1, 0, len(good) - 1)
