@@ -52,6 +52,16 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
                    help="also write the motion as BVH (Y up, the floor fitted to the feet at Y=0, the root travelling)")
     p.add_argument("--bvh-units", choices=tuple(BVH_UNITS), default="m",
                    help="BVH length unit: m (default; Blender's import scale 1) or cm (MotionBuilder and most game tools)")
+    p.add_argument("--angles", default=None, metavar="OUT.csv",
+                   help="also write joint and segment angles (degrees, a row per frame; also put in the npz, the JSON and each "
+                   "--stream line): knee, hip, elbow, shoulder, trunk, pelvis and Sports2D's segments; no ankle or wrist "
+                   "(Human3.6M-17 has no feet or hands). In the floor-fitted world frame; with --no-trajectory and in "
+                   "--stream lines, the camera taken as upright")
+    p.add_argument("--angles-plot", default=None, metavar="OUT.png",
+                   help="also plot the main angles over time, the feet's contact phases shaded")
+    p.add_argument("--trc", default=None, metavar="OUT.trc",
+                   help="also write OpenSim's marker file: a marker at each joint, metres, Y up from the fitted floor, the "
+                   "root's path included, the video's rate (readable by OpenSim and Pose2Sim)")
     p.add_argument("--orbit", type=non_negative_float, default=0.0, metavar="DEG_PER_S",
                    help="turn the render's 3D view about the vertical at this many degrees per second (default 0: a fixed view)")
     p.add_argument("--verbose", action="store_true", help="let the detector (MediaPipe/TFLite) print its own log lines")
@@ -117,7 +127,9 @@ def run(args: argparse.Namespace) -> int:
     options = lift_options(args)
     paths = output_paths(args.out, args.json, args.csv, Path(source).stem)
     plan = OutputPlan(paths["npz"], paths.get("json"), paths.get("csv"), Path(args.render) if args.render else None, args.orbit,
-                      Path(args.bvh) if args.bvh else None, BVH_UNITS[args.bvh_units])
+                      Path(args.bvh) if args.bvh else None, BVH_UNITS[args.bvh_units],
+                      Path(args.angles) if args.angles else None, Path(args.angles_plot) if args.angles_plot else None,
+                      Path(args.trc) if args.trc else None)
     plan.check({"input": None if webcam else source, "--checkpoint": options.checkpoint})
     if args.verbose:  # detector.py quiets MediaPipe's glog and TFLite unless these are set
         os.environ.update(GLOG_minloglevel="0", TF_CPP_MIN_LOG_LEVEL="0")
@@ -144,7 +156,7 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
     from liftformer.inference.lifting.streaming import keypoint_file_source, people_video_source, video_source
     from liftformer.inference.lifting.trajectory import Intrinsics
     from liftformer.inference.live import Crowd, PersonStream
-    from liftformer.inference.offline import check_heights, report_gaps, video_frames
+    from liftformer.inference.offline import check_heights, clip_angles, report_gaps, video_frames
     from liftformer.inference.sources.bodies import describe
     from liftformer.inference.writers.plan import render_output, write_outputs
 
@@ -168,7 +180,7 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
 
     def person(pid: int, first_frame: int) -> PersonStream:
         return PersonStream(model, src.layout, src.image_size, src.fps, options.for_person(pid if several else None), camera,
-                            calibration, first_frame)
+                            calibration, first_frame, angles=bool(plan.angles or plan.angles_plot))
 
     crowd = Crowd(person, options.max_gap if several else None)
     if not several:
@@ -222,7 +234,7 @@ def _stream(source: str, options: LiftOptions, plan: OutputPlan, is_video: bool,
         ms = 1000 * np.array(stream.latencies)
         print(f"streamed {plural(len(clip.poses), 'frame')}{who}: lifting latency median {np.median(ms):.2f} ms, "
               f"p95 {np.percentile(ms, 95):.2f} ms per frame", file=sys.stderr)
-        write_outputs(plan_of(label), clip, sys.stderr)  # stdout carries only JSON lines
+        write_outputs(plan_of(label), clip, sys.stderr, f"person {label}" if several else "", clip_angles(plan, clip))  # stdout: JSON lines
         clips.append(clip)
     if plan.render:
         render_output(plan, clips, video_frames(None if webcam or not is_video else source), sys.stderr)

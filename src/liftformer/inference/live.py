@@ -13,19 +13,22 @@ from typing import Any
 
 import numpy as np
 
+from liftformer.inference.lifting.angles import body_angles
 from liftformer.inference.lifting.streaming import KeypointStream, StreamResult
 from liftformer.inference.lifting.trajectory import Calibration, Intrinsics, RootFollower
 from liftformer.inference.options import LiftOptions
 from liftformer.inference.sources.bodies import OK, BodyCheck
-from liftformer.inference.writers.outputs import rounded
+from liftformer.inference.writers.angles import world_poses
+from liftformer.inference.writers.outputs import angle_values, rounded
 from liftformer.inference.writers.plan import Lifted
 
 
 class PersonStream:
-    """One person streamed from input frame ``first_frame`` on (``calibration``: also their root, in ``camera``)."""
+    """One person streamed from input frame ``first_frame`` on (``calibration``: also their root, in ``camera``; ``angles``:
+    each line with the pose's joint angles)."""
 
     def __init__(self, model: Any, layout: str, image_size: tuple[int, int], fps: float, options: LiftOptions,
-                 camera: Intrinsics, calibration: Calibration | None, first_frame: int = 0) -> None:
+                 camera: Intrinsics, calibration: Calibration | None, first_frame: int = 0, angles: bool = False) -> None:
         self.stream = KeypointStream(model, layout, image_size, options.min_score, options.max_gap, options.flip, first_frame)
         self.follower = None if calibration is None else RootFollower(camera, calibration, fps, options.stature)
         self.camera, self.fps, self.image_size, self.start = camera, fps, image_size, first_frame
@@ -33,6 +36,7 @@ class PersonStream:
         self.roots: list[np.ndarray] = []
         self.latencies: list[float] = []
         self.bodies = BodyCheck(layout, *image_size)  # a detection that is not a body is not the person
+        self.angles = angles  # whether each line carries the pose's angles (the camera taken as upright)
 
     def push(self, points: np.ndarray | None) -> dict | None:
         """The next input frame's (J, 3) keypoints (None: the person is not in it; nor when they are not a body,
@@ -51,6 +55,8 @@ class PersonStream:
         if root is not None:  # from the past frames only, as the pose
             self.roots.append(root)
             line["root_3d"] = rounded(root, 4)
+        if self.angles:  # the floor is fitted once the stream ends: until then the camera is taken as upright
+            line["angles"] = angle_values(body_angles(world_poses(result.pose[None], None)), 0)
         self.results.append(result)
         return line
 

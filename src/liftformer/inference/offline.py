@@ -56,7 +56,7 @@ def lift_people(source: str | Keypoints2D, options: LiftOptions, plan: OutputPla
     clips: list[Lifted] = []
     for each, (person, kp) in zip(plans, selection.people):  # hygiene → lift → place, then write
         clips.append(lift_person(kp, options.for_person(person), model, log, calibration, camera_said=bool(clips)))
-        write_outputs(each, clips[-1], log)
+        write_outputs(each, clips[-1], log, f"person {person}", clip_angles(each, clips[-1]))
     if plan.render:
         render_output(plan, clips, video_frames(video), log)
     return 0
@@ -82,10 +82,21 @@ def lift_and_save(kp: Keypoints2D, options: LiftOptions, plan: OutputPlan, video
         model = load_model(options.checkpoint)
         calibration = load_trajectory(options.checkpoint) if options.trajectory else None
     clip = lift_person(kp, options, model, log, calibration)
-    write_outputs(plan, clip, log)
+    write_outputs(plan, clip, log, angles=clip_angles(plan, clip))
     if plan.render:
         render_output(plan, [clip], video_frames(video), log)
     return 0
+
+
+def clip_angles(plan: OutputPlan, clip: Lifted) -> dict[str, np.ndarray] | None:
+    """The joint and segment angles of a lifted ``clip`` (in its floor-fitted world frame; the camera taken as upright
+    without one) when ``plan`` writes them (``--angles``, ``--angles-plot``), else None."""
+    if not (plan.angles or plan.angles_plot):
+        return None
+    from liftformer.inference.lifting.angles import body_angles
+    from liftformer.inference.writers.angles import world_poses
+
+    return body_angles(world_poses(clip.poses, clip.placement))
 
 
 def video_frames(video: str | None) -> Any:

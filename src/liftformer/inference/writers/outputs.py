@@ -46,7 +46,12 @@ def rounded(values: np.ndarray | tuple | list, decimals: int) -> list:
     return np.round(np.asarray(values, dtype=np.float64), decimals).tolist()
 
 
-def _frame_indices(frames: np.ndarray | None, count: int) -> np.ndarray:
+def angle_values(angles: dict[str, np.ndarray], t: int) -> dict[str, float | None]:
+    """Frame ``t``'s angles for a JSON document: degrees, 2 decimals, None where undefined."""
+    return {name: round(float(v[t]), 2) if np.isfinite(v[t]) else None for name, v in angles.items()}
+
+
+def frame_indices(frames: np.ndarray | None, count: int) -> np.ndarray:
     if frames is None:
         return np.arange(count)
     frames = np.asarray(frames, dtype=np.int64)
@@ -63,14 +68,16 @@ def save_npz(
     fps: float,
     frames: np.ndarray | None = None,
     placement: Placement | None = None,
+    angles: dict[str, np.ndarray] | None = None,
 ) -> None:
     """``poses_3d`` (T, 17, 3) root-relative metres, ``keypoints_2d`` (T, 17, 2) pixels, ``interpolated``
     (T, 17) joints not detected in their frame, ``frames`` (T,) input frame indices, skeleton; with a placement
     also ``root_3d`` (T, 3) and ``poses_3d_camera`` (T, 17, 3), camera space in metres, the intrinsics used
     (``focal_px``, ``principal_point_px``, ``camera``: how they were chosen) and the floor-fitted world frame
     (``world_rotation``, ``world_origin``: world = rotation @ (camera - origin), y up, floor at y = 0) and
-    ``foot_contacts`` (T, 2) bool, right and left foot on the floor."""
-    frames = _frame_indices(frames, len(poses_3d))
+    ``foot_contacts`` (T, 2) bool, right and left foot on the floor; with ``angles`` also ``angles`` (T, A), degrees
+    (NaN where undefined) and ``angle_names`` (A,)."""
+    frames = frame_indices(frames, len(poses_3d))
     extra = {} if placement is None else {
         "root_3d": placement.root.astype(np.float32), "poses_3d_camera": placement.camera_poses(poses_3d).astype(np.float32),
         "focal_px": np.array(placement.focal, np.float32), "principal_point_px": np.array(placement.center, np.float32),
@@ -78,6 +85,8 @@ def save_npz(
         "world_origin": placement.origin.astype(np.float32),
         **({} if placement.contacts is None else {"foot_contacts": np.asarray(placement.contacts, bool)}),
     }
+    if angles is not None:
+        extra |= {"angles": np.stack(list(angles.values()), -1).astype(np.float32), "angle_names": np.array(list(angles))}
 
     def write(tmp: str) -> None:
         with open(tmp, "wb") as f:
@@ -93,11 +102,12 @@ def save_npz(
 
 def save_json(
     path: str | os.PathLike, poses_3d: np.ndarray, pixels_2d: np.ndarray, fps: float, frames: np.ndarray | None = None,
-    placement: Placement | None = None,
+    placement: Placement | None = None, angles: dict[str, np.ndarray] | None = None,
 ) -> None:
     """The poses (5 decimals) and 2D keypoints (2 decimals) of every frame, with its input frame index; with a
-    placement also each frame's ``root_3d`` and ``pose_3d_camera`` and the document's ``camera`` and ``world``."""
-    frames = _frame_indices(frames, len(poses_3d))
+    placement also each frame's ``root_3d`` and ``pose_3d_camera`` and the document's ``camera`` and ``world``; with
+    ``angles`` each frame's ``angles`` (degrees, 2 decimals; null where undefined)."""
+    frames = frame_indices(frames, len(poses_3d))
     rows = [{"frame": int(t), "pose_3d": rounded(p, 5), "keypoints_2d": rounded(k, 2)} for t, p, k in zip(frames, poses_3d, pixels_2d)]
     doc: dict = {
         "skeleton": {"joints": list(H36M_17.joint_names), "parents": list(H36M_17.parents)},
@@ -113,6 +123,9 @@ def save_json(
                          "chosen": placement.camera_note, "root_3d and pose_3d_camera": "metres, camera axes"}
         doc["world"] = {"rotation": rounded(placement.rotation, 6), "origin": rounded(placement.origin, 4),
                         "meaning": "world = rotation @ (camera - origin): x right, y up, z towards the camera, floor at y = 0"}
+    if angles is not None:
+        for t, row in enumerate(rows):
+            row["angles"] = angle_values(angles, t)
     doc["frames"] = rows
 
     def write(tmp: str) -> None:
@@ -127,7 +140,7 @@ def save_csv(path: str | os.PathLike, poses_3d: np.ndarray, frames: np.ndarray |
     camera-space x, y, z when a trajectory is known."""
     header = ["frame"] + [f"{name}_{axis}" for name in H36M_17.joint_names for axis in "xyz"]
     header += [f"root_{axis}" for axis in "xyz"] if root is not None else []
-    frames = _frame_indices(frames, len(poses_3d))
+    frames = frame_indices(frames, len(poses_3d))
     roots = np.zeros((len(poses_3d), 0)) if root is None else np.asarray(root)
 
     def write(tmp: str) -> None:

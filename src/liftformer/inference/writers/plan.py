@@ -26,16 +26,22 @@ class OutputPlan:
     orbit: float = 0.0  # degrees per second the render's 3D view turns (0: fixed)
     bvh: Path | None = None
     bvh_scale: float = 1.0  # BVH units per metre (100: centimetres)
-    FILES: ClassVar[tuple[str, ...]] = ("npz", "json", "csv", "render", "bvh")
+    angles: Path | None = None  # the joint and segment angles, CSV (also put in the npz and JSON)
+    angles_plot: Path | None = None  # their curves, PNG
+    trc: Path | None = None  # OpenSim's markers at the joints
+    FILES: ClassVar[tuple[str, ...]] = ("npz", "json", "csv", "render", "bvh", "angles", "angles_plot", "trc")
 
     def check(self, inputs: dict[str, str | None], labels: dict[str, str] | None = None) -> None:
         """One-line error unless every output is writable and none is an input or another output;
         ``labels`` name each output (npz, json, csv, render, bvh) as the user gave it."""
         from liftformer.fileio import check_not_folder, check_outputs
+        from liftformer.inference.writers.angles import check_angle_paths
         from liftformer.inference.writers.bvh import check_bvh_path
         from liftformer.inference.writers.render import check_render_path
+        from liftformer.inference.writers.trc import check_trc_path
 
-        labels = {"npz": "--out", "json": "--json", "csv": "--csv", "render": "--render", "bvh": "--bvh", **(labels or {})}
+        labels = {"npz": "--out", "json": "--json", "csv": "--csv", "render": "--render", "bvh": "--bvh", "angles": "--angles",
+                  "angles_plot": "--angles-plot", "trc": "--trc", **(labels or {})}
         paths = {name: getattr(self, name) for name in self.FILES if getattr(self, name) is not None}
         stem = f"{Path(inputs.get('input') or 'poses').stem}_3d"
         for name, path in paths.items():  # first: a folder is not a bad suffix
@@ -44,6 +50,9 @@ class OutputPlan:
             check_render_path(self.render)
         if self.bvh is not None:
             check_bvh_path(self.bvh)
+        check_angle_paths(self.angles, self.angles_plot)
+        if self.trc is not None:
+            check_trc_path(self.trc)
         check_outputs({labels[name]: path for name, path in paths.items()}, inputs)
 
     def for_person(self, person: int | str) -> OutputPlan:
@@ -72,17 +81,21 @@ class Lifted:
         return 0 if self.frames is None else int(self.frames[0])
 
 
-def write_outputs(plan: OutputPlan, clip: Lifted, log: TextIO | None = None) -> None:
-    """Write npz, JSON, CSV and BVH, naming each on ``log`` (default stdout) as soon as it exists."""
+def write_outputs(plan: OutputPlan, clip: Lifted, log: TextIO | None = None, who: str = "",
+                  angles: dict[str, np.ndarray] | None = None) -> None:
+    """Write npz, JSON, CSV, BVH and, given the clip's ``angles`` (:func:`~liftformer.inference.offline.clip_angles`),
+    the angles' CSV and plot (``who``: the person, in its title), naming each on ``log`` (default stdout) as soon as
+    it exists."""
+    from liftformer.inference.writers.angles import plot_angles, save_angles_csv, world_poses
     from liftformer.inference.writers.bvh import save_bvh
-    from liftformer.inference.writers.outputs import save_csv, save_json, save_npz
+    from liftformer.inference.writers.outputs import frame_indices, save_csv, save_json, save_npz
 
     log = log or sys.stdout
     place = clip.placement
-    save_npz(plan.npz, clip.poses, clip.pixels, clip.filled, clip.fps, clip.frames, place)
+    save_npz(plan.npz, clip.poses, clip.pixels, clip.filled, clip.fps, clip.frames, place, angles)
     print(f"wrote {plan.npz}", file=log, flush=True)
     if plan.json:
-        save_json(plan.json, clip.poses, clip.pixels, clip.fps, clip.frames, place)
+        save_json(plan.json, clip.poses, clip.pixels, clip.fps, clip.frames, place, angles)
         print(f"wrote {plan.json}", file=log, flush=True)
     if plan.csv:
         save_csv(plan.csv, clip.poses, clip.frames, None if place is None else place.root)
@@ -93,6 +106,20 @@ def write_outputs(plan: OutputPlan, clip: Lifted, log: TextIO | None = None) -> 
         else:
             save_bvh(plan.bvh, place.camera_poses(clip.poses), clip.fps, place.root, plan.bvh_scale, (place.rotation, place.origin))
         print(f"wrote {plan.bvh}", file=log, flush=True)
+    frames = frame_indices(clip.frames, len(clip.poses))
+    if plan.trc:
+        from liftformer.inference.writers.trc import save_trc
+
+        save_trc(plan.trc, world_poses(clip.poses, place), frames, clip.fps)
+        print(f"wrote {plan.trc}", file=log, flush=True)
+    if plan.angles and angles is not None:
+        save_angles_csv(plan.angles, angles, frames, np.asarray(np.asarray(clip.filled).reshape(len(frames), -1).any(1)), clip.fps)
+        print(f"wrote {plan.angles}", file=log, flush=True)
+    if plan.angles_plot and angles is not None:
+        frame = "the floor-fitted world frame" if place is not None else "the camera taken as upright (--no-trajectory)"
+        plot_angles(plan.angles_plot, angles, frames, clip.fps, None if place is None else place.contacts,
+                    f"joint angles{' of ' + who if who else ''}, in {frame}")
+        print(f"wrote {plan.angles_plot}", file=log, flush=True)
 
 
 def on_common_frames(clips: list[Lifted], arrays: list[tuple[np.ndarray, ...]] | None = None) -> tuple[list[np.ndarray], int]:
