@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""A yardstick for joint angles: each camera's lifted angles against the same angles of the 4-view triangulation.
+
+On a Pose2Sim clip (default Demo_MultiPerson; see real_yardstick.py for where to get it and for the reference:
+every person's detections triangulated from all four calibrated cameras), each camera is lifted on its own by the
+package's offline pipeline (the default detector, tracking, the body checks, hygiene, the shipped model, the floor-
+fitted world frame) and its angles (:mod:`liftformer.inference.lifting.angles`) are compared, frame by frame, with
+the same angles of the triangulated person it is paired with (the reference's up: the calibration's z axis, as
+Qualisys and Pose2Sim set it). The reference's pelvis and hips are where detectors mark them; the lifted poses' are Human3.6M's joint
+centres, so the lifted hips are first moved where detectors mark them (``--hips-offset``, fitted on Human3.6M's
+training subjects by ``real_yardstick.py --hips-from``: 0.052 of the torso lower, 0.74 of the width; ``0 1``: as
+lifted). Beside each 3D figure, the 2D baseline: the same angle measured in the image plane from the 2D the lift
+used, as Sports2D measures it (the knee and the elbow from their three points, the hip between the trunk and the
+thigh, the trunk's tilt from the image's vertical), which is right only for a limb moving in a plane facing the
+camera. RMSE and bias (lifted minus reference) in degrees, per angle, camera and person.
+
+    python benchmarks/angle_yardstick.py [--demo DIR] [--detector fused] [--hips-offset 0.052 0.74]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import platform
+import sys
+from contextlib import redirect_stderr
+from pathlib import Path
+
+import numpy as np
+
+from liftformer.data.calibration import read_qca
+from liftformer.evaluation.definitions import HipOffset, to_detector_hips
+from liftformer.inference.lifting.angles import body_angles
+from liftformer.inference.lifting.pretrained import load_model, load_trajectory
+from liftformer.inference.offline import lift_person
+from liftformer.inference.options import LiftOptions
+from liftformer.inference.sources.read import DETECTORS
+from liftformer.inference.sources.video import probe_video
+from liftformer.inference.tracks.tracking import select_people
+from liftformer.inference.writers.angles import world_poses
+
+sys.path.insert(0, str(Path(__file__).parent))
+from real_yardstick import assign, detections, find_clip, fit_sizes, triangulated_people  # noqa: E402
+
+COMPARED = ("knee_flexion_right", "knee_flexion_left", "hip_flexion_right", "hip_flexion_left", "elbow_flexion_right",
+            "elbow_flexion_left", "trunk_flexion", "trunk_lateral_lean", "trunk_tilt")
+IN_2D = {"knee": (1, 2, 3), "hip": (8, 1, 2), "elbow": (14, 15, 16)}  # right side, H36M-17; the left mirrors it
+LEFT = {1: 4, 2: 5, 3: 6, 14: 11, 15: 12, 16: 13, 8: 8}
+
+
+UPRIGHT = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])  # calibration (z up) → y up
+
+
+def angles_with_tilt(world: np.ndarray) -> dict[str, np.ndarray]:
+    """body_angles plus ``trunk_tilt``: the pelvis-to-thorax line's angle from the vertical, unsigned."""
+    out = body_angles(world)
+    torso = world[:, 8] - world[:, 0]
+    out["trunk_tilt"] = np.degrees(np.arccos(np.clip(torso[:, 1] / np.linalg.norm(torso, axis=-1), -1, 1)))
+    return out
+
+
+def image_angles(pixels: np.ndarray) -> dict[str, np.ndarray]:
+    """The 2D baseline's angles of (T, 17, 2) pixels: flexion as 180 minus the three points' angle, the trunk's tilt."""
+    def flexion(a: int, b: int, c: int) -> np.ndarray:
+        u, v = pixels[:, a] - pixels[:, b], pixels[:, c] - pixels[:, b]
+        cos = np.sum(u * v, -1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+        return 180.0 - np.degrees(np.arccos(np.clip(cos, -1, 1)))
+
+    out = {}
+    for name, (a, b, c) in IN_2D.items():
+        out[f"{name}_flexion_right"] = flexion(a, b, c)
+        out[f"{name}_flexion_left"] = flexion(LEFT[a], LEFT[b], LEFT[c])
+    torso = pixels[:, 8] - pixels[:, 0]
+    out["trunk_tilt"] = np.degrees(np.arccos(np.clip(-torso[:, 1] / np.linalg.norm(torso, axis=-1), -1, 1)))
+    return out
+
+
+def camera_rows(cam, view, truth: np.ndarray, people: list[int], model, calibration, hips: HipOffset) -> list[tuple]:
+    """Per person: (name, RMSE and bias of each compared angle for the lift, the same for the 2D, frames)."""
+    options = LiftOptions(focal=float(cam.focal[0]))
+    with redirect_stderr(io.StringIO()):
+        selection = select_people(view, "all", 1, min_score=options.min_score)
+        tracks, clips = [], []
+        for pid, kp in selection.people:
+            clip = lift_person(kp, options, model, io.StringIO(), calibration)
+            frames = np.arange(len(clip.poses)) if clip.frames is None else np.asarray(clip.frames)
+            tracks.append((pid or 1, frames, clip.poses, clip.pixels, None, None))
+            clips.append(clip)
+    owner = assign(cam, truth, tracks, people)
+    lifted = [angles_with_tilt(to_detector_hips(world_poses(c.poses, c.placement), hips)) for c in clips]
+    flat = [image_angles(np.asarray(c.pixels, dtype=np.float64)) for c in clips]
+    rows = []
+    for person in people:
+        pairs = sorted((int(tracks[k][1][row]), k, row) for (k, row), i in owner.items() if i == person)
+        if not pairs:
+            continue
+        reference_poses = np.stack([truth[t, person] for t, _, _ in pairs])
+        reference = angles_with_tilt(reference_poses @ UPRIGHT.T)
+        stats = {}
+        for name in COMPARED:
+            mine = np.array([lifted[k][name][row] for _, k, row in pairs])
+            flat_name = name if name in flat[0] else None
+            seen = np.array([flat[k][flat_name][row] for _, k, row in pairs]) if flat_name else None
+            stats[name] = (_rmse_bias(mine, reference[name]), None if seen is None else _rmse_bias(seen, reference[name]))
+        rows.append((f"person {person + 1}", stats, len(pairs)))
+    return rows
+
+
+def _rmse_bias(values: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
+    d = values - reference
+    d = d[np.isfinite(d)]
+    return (float(np.sqrt(np.mean(d**2))), float(np.mean(d))) if len(d) else (float("nan"), float("nan"))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--demo", default=".cache/pose2sim/Pose2Sim/Demo_MultiPerson")
+    p.add_argument("--cache", default=".cache/yardstick")
+    p.add_argument("--detector", choices=tuple(DETECTORS), default=LiftOptions.detector)
+    p.add_argument("--hips-offset", nargs=2, type=float, default=(0.052, 0.74), metavar=("DOWN", "WIDTH"))
+    p.add_argument("--checkpoint", default=None)
+    args = p.parse_args()
+    if not Path(args.demo, "videos").is_dir():
+        print(f"skipped: no Pose2Sim clip in {args.demo} (see real_yardstick.py's docstring)")
+        return
+    clip = find_clip(Path(args.demo))
+    infos = [probe_video(v) for v in clip.videos]
+    cams = fit_sizes(read_qca(clip.calibration), clip, infos)
+    views = [detections(v, i, Path(args.cache), clip.name, args.detector) for v, i in zip(clip.videos, infos)]
+    truth, _ = triangulated_people(cams, [views])
+    people = [i for i in range(truth.shape[1]) if np.isfinite(truth[:, i, 0, 0]).sum() >= 0.5 * len(truth)]
+    model, calibration = load_model(args.checkpoint), load_trajectory(args.checkpoint)
+    hips = HipOffset(*args.hips_offset)
+    print(f"{platform.processor() or platform.machine()}; {clip.name}, detector {args.detector}, hips moved {hips.down:g} "
+          f"down, {hips.width:g} wide; RMSE / bias (lifted - reference), degrees; the 2D baseline in brackets\n")
+    print("| camera | person | frames | " + " | ".join(COMPARED) + " |\n|" + " --- |" * (3 + len(COMPARED)))
+    summary: dict[str, list] = {name: [] for name in COMPARED}
+    for cam, view in zip(cams, views):
+        for person, stats, frames in camera_rows(cam, view, truth, people, model, calibration, hips):
+            cells = []
+            for name in COMPARED:
+                (rmse, bias), flat = stats[name]
+                summary[name].append((rmse, None if flat is None else flat[0]))
+                cells.append(f"{rmse:.1f} / {bias:+.1f}" + ("" if flat is None else f" ({flat[0]:.1f} / {flat[1]:+.1f})"))
+            print(f"| {cam.name} | {person} | {frames} | " + " | ".join(cells) + " |")
+    means = []
+    for name in COMPARED:
+        mine = np.nanmean([r for r, _ in summary[name]])
+        flats = [f for _, f in summary[name] if f is not None]
+        means.append(f"**{mine:.1f}**" + (f" ({np.nanmean(flats):.1f})" if flats else ""))
+    print("| **mean RMSE** | | | " + " | ".join(means) + " |")
+
+
+if __name__ == "__main__":
+    main()
