@@ -8,7 +8,9 @@ the trunk's (the same from the shoulders). Conventions (:data:`ANGLES` lists the
 - **Zero at upright standing, arms hanging**, for every joint angle; degrees.
 - ``knee_flexion``, ``elbow_flexion``: the angle between the two segments (hip-knee and knee-ankle; shoulder-elbow
   and elbow-wrist); 0 straight, positive bent (never negative: three points give no hyperextension sign).
-- ``hip_flexion`` / ``hip_abduction``: the thigh (hip → knee) in the pelvis frame: flexion, its angle from straight
+- ``hip_flexion`` / ``hip_abduction``: the thigh (hip → knee) in the pelvis frame, whose up axis is the pelvis-to-
+  thorax line (Human3.6M-17 has no markers that tilt the pelvis alone, so the hip is measured against the trunk,
+  as Sports2D's trunk-thigh hip is): flexion, its angle from straight
   down projected on the sagittal plane (positive: knee forward; 90 horizontal, over 90 higher); abduction, its
   angle out of the sagittal plane (positive: away from the midline; within ±90). Flexion then abduction, as a
   sequence of two rotations: a thigh raised forward and out reads both. Flexion is undefined (NaN) for a limb
