@@ -14,7 +14,7 @@ FLOORS = ("assets", "weights", "errors", "fileio", "threads", "data", "model", "
           "__init__", "cli")
 MAX_LINES = 300
 # Inside liftformer.inference the stages are floors too (docs/architecture.md): options first, the offline job last.
-STAGES = ("options", "sources", "tracks", "lifting", "writers", "offline", "live", "opensim")
+STAGES = ("options", "sources", "tracks", "lifting", "writers", "offline", "live", "batch", "opensim")
 COMPAT = ("pretrained", "streaming", "render", "bvh")  # inference.X re-exports a stage's module for older imports
 
 

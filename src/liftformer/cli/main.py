@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from liftformer import __version__
-from liftformer.cli import bench, demo, evaluate, export, info, lift, opensim, prepare, train
+from liftformer.cli import batch, bench, demo, evaluate, export, info, lift, opensim, prepare, train
 from liftformer.cli.options import check_device, silence_stdout
 from liftformer.errors import LiftformerError
 
-COMMANDS = (demo, lift, opensim, export, info, prepare, train, evaluate, bench)
+COMMANDS = (demo, lift, batch, opensim, export, info, prepare, train, evaluate, bench)
 
 
 class OneLineParser(argparse.ArgumentParser):
