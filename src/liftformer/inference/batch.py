@@ -18,10 +18,12 @@ import io
 import multiprocessing
 import os
 import re
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import redirect_stderr
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -241,16 +243,23 @@ def run_batch(tasks: Sequence[Task], options: LiftOptions, out: Path, workers: i
             finished(lift_one(task, options, out.resolve(), versions))
     else:
         # spawned, not forked: a fork of a process whose torch thread pool has run deadlocks in the child
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        # Ctrl-C is the driver's to handle: workers ignore it and finish the input in hand
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts) as pool:
             futures: list[Future] = [pool.submit(lift_one, task, options, out.resolve(), versions) for task in pending]
             try:
                 for future in _as_completed(futures):
                     finished(future.result())
+            except BrokenProcessPool:
+                raise DataError(f"a worker process died (out of memory, or a crash in a native library); {manifest} holds "
+                                "the inputs that finished: run again to go on, with fewer --workers") from None
             except BaseException:
-                for future in futures:
-                    future.cancel()
+                pool.shutdown(wait=False, cancel_futures=True)
                 raise
     return [rows[i] for i in order if i in rows]
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _as_completed(futures: list[Future]) -> Iterable[Future]:
