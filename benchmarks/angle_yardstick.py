@@ -28,19 +28,17 @@ from pathlib import Path
 
 import numpy as np
 
-from liftformer.data.calibration import read_qca
 from liftformer.evaluation.definitions import HipOffset, to_detector_hips
 from liftformer.inference.lifting.angles import body_angles
 from liftformer.inference.lifting.pretrained import load_model, load_trajectory
 from liftformer.inference.offline import lift_person
 from liftformer.inference.options import LiftOptions
 from liftformer.inference.sources.read import DETECTORS
-from liftformer.inference.sources.video import probe_video
 from liftformer.inference.tracks.tracking import select_people
 from liftformer.inference.writers.angles import world_poses
 
 sys.path.insert(0, str(Path(__file__).parent))
-from real_yardstick import assign, detections, find_clip, fit_sizes, triangulated_people  # noqa: E402
+from real_yardstick import assign, clip_reference  # noqa: E402
 
 COMPARED = ("knee_flexion_right", "knee_flexion_left", "hip_flexion_right", "hip_flexion_left", "elbow_flexion_right",
             "elbow_flexion_left", "trunk_flexion", "trunk_lateral_lean", "trunk_tilt")
@@ -123,12 +121,7 @@ def main() -> None:
     if not Path(args.demo, "videos").is_dir():
         print(f"skipped: no Pose2Sim clip in {args.demo} (see real_yardstick.py's docstring)")
         return
-    clip = find_clip(Path(args.demo))
-    infos = [probe_video(v) for v in clip.videos]
-    cams = fit_sizes(read_qca(clip.calibration), clip, infos)
-    views = [detections(v, i, Path(args.cache), clip.name, args.detector) for v, i in zip(clip.videos, infos)]
-    truth, _ = triangulated_people(cams, [views])
-    people = [i for i in range(truth.shape[1]) if np.isfinite(truth[:, i, 0, 0]).sum() >= 0.5 * len(truth)]
+    clip, cams, views, truth, people = clip_reference(Path(args.demo), Path(args.cache), args.detector)
     model, calibration = load_model(args.checkpoint), load_trajectory(args.checkpoint)
     hips = HipOffset(*args.hips_offset)
     print(f"{platform.processor() or platform.machine()}; {clip.name}, detector {args.detector}, hips moved {hips.down:g} "

@@ -25,17 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
-from liftformer.data.calibration import read_qca
 from liftformer.inference.options import LiftOptions
 from liftformer.inference.sources.read import DETECTORS
-from liftformer.inference.sources.video import probe_video
 from liftformer.inference.tracks.hygiene import apply_hygiene
 from liftformer.inference.tracks.prepare import prepare_keypoints
 from liftformer.inference.tracks.swaps import SWAP_GROUPS
 from liftformer.inference.tracks.tracking import select_people
 
 sys.path.insert(0, str(Path(__file__).parent))
-from real_yardstick import CLEAR, assign, detections, find_clip, fit_sizes, projection_matrix, reproject, triangulated_people  # noqa: E402
+from real_yardstick import CLEAR, assign, clip_reference, projection_matrix, reproject  # noqa: E402
 
 
 def side(seen: np.ndarray, pixels: np.ndarray, group: tuple) -> bool | None:
@@ -118,12 +116,7 @@ def main() -> None:
     if not Path(args.demo, "videos").is_dir():
         print(f"skipped: no Pose2Sim clip in {args.demo} (see real_yardstick.py's docstring)")
         return
-    clip = find_clip(Path(args.demo))
-    infos = [probe_video(v) for v in clip.videos]
-    cams = fit_sizes(read_qca(clip.calibration), clip, infos)
-    views = [detections(v, i, Path(args.cache), clip.name, args.detector) for v, i in zip(clip.videos, infos)]
-    truth, _ = triangulated_people(cams, [views])
-    people = [i for i in range(truth.shape[1]) if np.isfinite(truth[:, i, 0, 0]).sum() >= 0.5 * len(truth)]
+    clip, cams, views, truth, people = clip_reference(Path(args.demo), Path(args.cache), args.detector)
     print(f"{platform.processor() or platform.machine()}; {clip.name}, detector {args.detector}; group-frames detected, "
           "left and right against the reference's reprojection")
     tracks = [camera_tracks(cam, view, truth, people, LiftOptions()) for cam, view in zip(cams, views)]

@@ -48,6 +48,7 @@ from scipy.optimize import linear_sum_assignment
 from liftformer.cli.main import OneLineParser
 from liftformer.cli.options import stature_metres
 from liftformer.data.calibration import read_qca
+from liftformer.data.camera import Camera
 from liftformer.data.formats import load_positions_2d
 from liftformer.data.layouts import to_h36m
 from liftformer.data.skeleton import H36M_17
@@ -62,10 +63,22 @@ from liftformer.inference.sources.keypoints import Keypoints2D, PeopleKeypoints
 from liftformer.inference.sources.read import DETECTORS
 from liftformer.inference.sources.video import probe_video
 from liftformer.inference.tracks.tracking import select_people
-from pose2sim_clip import detections, find_clip, fit_sizes
+from pose2sim_clip import Clip, detections, find_clip, fit_sizes
 
 CLEAR = 0.6  # a left/right reading is clear when the other one is this much nearer the reprojection
 MATCH = 0.25  # a lifted track frame can be the triangulated person whose reprojection is this near (mean, in body heights)
+
+
+def clip_reference(demo: Path, cache: Path, detector: str) -> tuple[Clip, list[Camera], list[PeopleKeypoints], np.ndarray, list[int]]:
+    """A clip's cameras, each view's detections by ``detector`` (cached in ``cache``), their triangulation (T, P, 17, 3)
+    and the people found in at least half its frames: what the benchmarks beside this one compare against."""
+    clip = find_clip(demo)
+    infos = [probe_video(v) for v in clip.videos]
+    cams = fit_sizes(read_qca(clip.calibration), clip, infos)
+    views = [detections(v, i, cache, clip.name, detector) for v, i in zip(clip.videos, infos)]
+    truth, _ = triangulated_people(cams, [views])
+    people = [i for i in range(truth.shape[1]) if np.isfinite(truth[:, i, 0, 0]).sum() >= 0.5 * len(truth)]
+    return clip, cams, views, truth, people
 
 
 def h36m_people(view: PeopleKeypoints, t: int) -> np.ndarray:
