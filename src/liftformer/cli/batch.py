@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import sys
 from pathlib import Path
 
 from liftformer.cli.lift import add_lift_arguments, lift_options
 from liftformer.cli.options import positive_int
+from liftformer.errors import DataError
 
 OUTPUT_FLAGS = {"render": "a side-by-side render, NAME_3d.mp4", "bvh": "the motion as BVH, NAME_3d.bvh",
                 "trc": "OpenSim's markers, NAME_3d.trc", "angles": "the joint angles, NAME_angles.csv",
@@ -30,6 +32,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=positive_int, default=None, metavar="N",
                    help="inputs lifted at once, each in its own process (default: from the cores and memory, said on stderr)")
     p.add_argument("--redo", action="store_true", help="lift every input again, even those an earlier run completed")
+    p.add_argument("--ray", default=None, metavar="ADDRESS|auto",
+                   help="run on an existing Ray cluster (host:port of its head, or auto), one task per input, retried when a "
+                   "worker is lost; --out must be a path every node sees (needs the [ray] extra)")
     p.set_defaults(func=run)
 
 
@@ -37,20 +42,25 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from liftformer import __version__
-    from liftformer.inference.batch import KINDS, check_out, collect_inputs, default_workers, plan_tasks, report, run_batch
+    from liftformer.inference import batch as job
     from liftformer.inference.lifting.pretrained import shipped_weights_path
 
-    check_out(Path(args.out), args.inputs)
-    files = collect_inputs(args.inputs)
-    kinds = [k for k in KINDS if getattr(args, k, False)]
+    job.check_out(Path(args.out), args.inputs)
+    files = job.collect_inputs(args.inputs)
+    kinds = [k for k in job.KINDS if getattr(args, k, False)]
     out = Path(args.out)
-    tasks = plan_tasks(files, out, kinds)
+    tasks = job.plan_tasks(files, out, kinds)
     options = lift_options(args)
+    # the intra-op threads lift alone would use here, given to every worker (Ray sets 1 for a task of one CPU): a
+    # different count sums in another order, and the poses would differ in their last bit
+    options = dataclasses.replace(options, threads=options.thread_count(False))
     weights = Path(options.checkpoint) if options.checkpoint else shipped_weights_path(False)
     model = f"{weights.name}:{hashlib.sha256(weights.read_bytes()).hexdigest()[:12]}" if weights.is_file() else weights.name
+    if args.ray and args.workers:
+        raise DataError("--workers and --ray: a Ray cluster runs as many inputs at once as it has CPUs: drop --workers")
     workers = args.workers
-    if workers is None:
-        workers, why = default_workers()
+    if workers is None and not args.ray:
+        workers, why = job.default_workers()
         workers = min(workers, len(tasks))
         print(f"batch: {workers} worker{'s' * (workers > 1)} ({why}; --workers N to choose)", file=sys.stderr)
     bar = tqdm(total=len(tasks), desc="inputs", unit="input", file=sys.stderr, disable=None)
@@ -60,12 +70,15 @@ def run(args: argparse.Namespace) -> int:
         bar.set_postfix_str(f"{Path(row.input).name}: {row.status}")
 
     try:
-        rows = run_batch(tasks, options, out, workers, args.redo, (__version__, model), step)
+        if args.ray:
+            rows = job.run_batch_ray(tasks, options, out, args.ray, args.redo, (__version__, model), step)
+        else:
+            rows = job.run_batch(tasks, options, out, workers or 1, args.redo, (__version__, model), step)
     except KeyboardInterrupt:
         bar.close()
         print(f"batch: interrupted; {out / 'manifest.csv'} holds the inputs that finished (run again to go on)", file=sys.stderr)
         return 130
     bar.close()
     print(f"wrote {out / 'manifest.csv'}")
-    report(rows)
+    job.report(rows)
     return 1 if any(r.status == "failed" for r in rows) else 0

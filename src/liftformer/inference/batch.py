@@ -215,6 +215,33 @@ def run_batch(tasks: Sequence[Task], options: LiftOptions, out: Path, workers: i
     """Lift every task (:func:`lift_one`) on ``workers`` processes (1: in this one), skipping those an earlier run
     completed unless ``redo``; ``out/manifest.csv`` rewritten as each finishes. Ctrl-C stops it: the manifest holds
     what finished and the exception goes on."""
+
+    def submit(pending: list[Task], finished: Callable[[Row], None]) -> None:
+        if workers <= 1 or len(pending) <= 1:
+            for task in pending:
+                finished(lift_one(task, options, out.resolve(), versions))
+            return
+        # spawned, not forked: a fork of a process whose torch thread pool has run deadlocks in the child. Ctrl-C is the
+        # driver's to handle: workers ignore it and finish the input in hand
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts) as pool:
+            futures: list[Future] = [pool.submit(lift_one, task, options, out.resolve(), versions) for task in pending]
+            try:
+                for future in _as_completed(futures):
+                    finished(future.result())
+            except BrokenProcessPool:
+                raise DataError(f"a worker process died (out of memory, or a crash in a native library); {out / MANIFEST} "
+                                "holds the inputs that finished: run again to go on, with fewer --workers") from None
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+
+    return _batch(tasks, out, redo, progress, submit)
+
+
+def _batch(tasks: Sequence[Task], out: Path, redo: bool, progress: Callable[[Row], None] | None,
+           submit: Callable[[list[Task], Callable[[Row], None]], None]) -> list[Row]:
+    """The bookkeeping of a batch, whoever runs it: what an earlier run completed is skipped (unless ``redo``), the rest
+    goes to ``submit`` with the callback that records each finished row; the manifest is rewritten as each finishes."""
     out.mkdir(parents=True, exist_ok=True)
     manifest = out / MANIFEST
     earlier = {} if redo else read_manifest(manifest)
@@ -232,30 +259,78 @@ def run_batch(tasks: Sequence[Task], options: LiftOptions, out: Path, workers: i
     order = [str(t.input) for t in tasks]
 
     def finished(row: Row) -> None:
+        if row.input in rows:  # a task run twice (a retried worker): its first result stands
+            return
         rows[row.input] = row
         write_manifest(manifest, [rows[i] for i in order if i in rows])
         if progress:
             progress(row)
 
     write_manifest(manifest, [rows[i] for i in order if i in rows])
-    if workers <= 1 or len(pending) <= 1:
-        for task in pending:
-            finished(lift_one(task, options, out.resolve(), versions))
-    else:
-        # spawned, not forked: a fork of a process whose torch thread pool has run deadlocks in the child
-        # Ctrl-C is the driver's to handle: workers ignore it and finish the input in hand
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts) as pool:
-            futures: list[Future] = [pool.submit(lift_one, task, options, out.resolve(), versions) for task in pending]
-            try:
-                for future in _as_completed(futures):
-                    finished(future.result())
-            except BrokenProcessPool:
-                raise DataError(f"a worker process died (out of memory, or a crash in a native library); {manifest} holds "
-                                "the inputs that finished: run again to go on, with fewer --workers") from None
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+    submit(pending, finished)
     return [rows[i] for i in order if i in rows]
+
+
+def run_batch_ray(tasks: Sequence[Task], options: LiftOptions, out: Path, address: str, redo: bool = False,
+                  versions: tuple[str, str] = ("", ""), progress: Callable[[Row], None] | None = None,
+                  cpus: float = 1.0, memory: int = MEMORY_PER_WORKER) -> list[Row]:
+    """:func:`run_batch` on an existing Ray cluster (``address``: host:port, or ``auto``): one task per input asking for
+    ``cpus`` and ``memory``, retried on another node when its worker is lost (its files are rewritten whole, atomically);
+    the outputs written by the workers to ``out`` (a path every node sees), the manifest by this driver, a row per input
+    once. One-line DataError when Ray is not installed or the cluster cannot be reached."""
+    ray = ray_module()
+    connect(ray, address)
+    remote = ray.remote(num_cpus=cpus, memory=memory, max_retries=RAY_RETRIES)(lift_one)
+
+    def submit(pending: list[Task], finished: Callable[[Row], None]) -> None:
+        refs = {remote.remote(task, options, out.resolve(), versions): task for task in pending}
+        try:
+            while refs:
+                done, _ = ray.wait(list(refs), num_returns=1)
+                for ref in done:
+                    refs.pop(ref)
+                    finished(ray.get(ref))
+        except BaseException:
+            for ref in refs:
+                ray.cancel(ref, force=True)
+            raise
+        finally:
+            ray.shutdown()
+
+    return _batch(tasks, out, redo, progress, submit)
+
+
+RAY_RETRIES = 3  # a lost worker's task is run again this many times on another
+
+
+def ray_module() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise DataError("--ray needs Ray: pip install -e '.[ray]' (ray==2.60.*)") from None
+    return ray
+
+
+def connect(ray: Any, address: str) -> None:
+    """Join the cluster at ``address`` (host:port, or ``auto``: the one this machine's ``ray start`` made), refusing in one
+    line, after at most ``CONNECT_S`` seconds of trying, one that is not there."""
+    import socket
+
+    if address != "auto":
+        host, _, port = address.rpartition(":")
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_S).close()
+        except (OSError, ValueError):
+            raise DataError(f"--ray {address}: no Ray cluster answers there (host:port of its head, or auto)") from None
+    loopback = address.startswith("127.") or address.startswith("localhost")
+    try:
+        ray.init(address=address, logging_level="ERROR", log_to_driver=False,
+                 **({"_node_ip_address": "127.0.0.1"} if loopback else {}))
+    except (ConnectionError, RuntimeError, ValueError) as e:
+        raise DataError(f"--ray {address}: cannot join the cluster ({' '.join(str(e).split())[:200]})") from None
+
+
+CONNECT_S = 5.0
 
 
 def _ignore_interrupts() -> None:
