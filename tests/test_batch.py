@@ -100,7 +100,7 @@ def test_bad_batches_are_one_line_before_any_work(tmp_path, capsys, monkeypatch,
 
 
 def test_ctrl_c_keeps_a_true_manifest(tmp_path, capsys, monkeypatch):
-    from liftformer.inference import batch
+    from liftformer.inference.batch import job as batch
 
     folder, out = corpus(tmp_path), tmp_path / "out"
     (folder / "sub" / "bad.json").unlink()
