@@ -45,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
     from liftformer.inference import batch as job
     from liftformer.inference.lifting.pretrained import shipped_weights_path
 
+    if args.ray and args.workers:
+        raise DataError("--workers and --ray: a Ray cluster runs as many inputs at once as it has CPUs: drop --workers")
     job.check_out(Path(args.out), args.inputs)
     files = job.collect_inputs(args.inputs)
     kinds = [k for k in job.KINDS if getattr(args, k, False)]
@@ -56,8 +58,6 @@ def run(args: argparse.Namespace) -> int:
     options = dataclasses.replace(options, threads=options.thread_count(False))
     weights = Path(options.checkpoint) if options.checkpoint else shipped_weights_path(False)
     model = f"{weights.name}:{hashlib.sha256(weights.read_bytes()).hexdigest()[:12]}" if weights.is_file() else weights.name
-    if args.ray and args.workers:
-        raise DataError("--workers and --ray: a Ray cluster runs as many inputs at once as it has CPUs: drop --workers")
     workers = args.workers
     if workers is None and not args.ray:
         workers, why = job.default_workers()

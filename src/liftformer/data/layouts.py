@@ -90,8 +90,15 @@ def guess_layout(pixels: np.ndarray) -> str:
     """The layout of (T, J, 2) keypoints from the joint count; 17 joints: COCO or H36M-17.
 
     17 joints are told apart by joints 1 and 2: COCO's eyes are a few pixels apart, H36M's
-    right hip and right knee a thigh apart (compared with the pose's height).
+    right hip and right knee a thigh apart (compared with the pose's height). Absurd coordinates (overflowing
+    reductions) give a guess, never a numpy warning: what is wrong with them is said where they are checked.
     """
+    with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _guess_layout(pixels)
+
+
+def _guess_layout(pixels: np.ndarray) -> str:
     joints = np.shape(pixels)[-2]
     by_count = {n: name for name, n in JOINT_COUNTS.items() if name not in ("h36m", "coco")}
     if joints in by_count:

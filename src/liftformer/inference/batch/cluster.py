@@ -12,6 +12,9 @@ from liftformer.inference.batch.job import MEMORY_PER_WORKER, _batch, lift_one
 from liftformer.inference.batch.manifest import Row
 from liftformer.inference.options import LiftOptions
 
+RAY_RETRIES = 3  # a lost worker's task is run again this many times on another
+CONNECT_S = 5.0  # seconds to reach a cluster's head before it is said not to be there
+
 
 def run_batch_ray(tasks: Sequence[Task], options: LiftOptions, out: Path, address: str, redo: bool = False,
                   versions: tuple[str, str] = ("", ""), progress: Callable[[Row], None] | None = None,
@@ -42,9 +45,6 @@ def run_batch_ray(tasks: Sequence[Task], options: LiftOptions, out: Path, addres
     return _batch(tasks, out, redo, progress, submit)
 
 
-RAY_RETRIES = 3  # a lost worker's task is run again this many times on another
-
-
 def ray_module() -> Any:
     try:
         import ray
@@ -70,8 +70,5 @@ def connect(ray: Any, address: str) -> None:
                  **({"_node_ip_address": "127.0.0.1"} if loopback else {}))
     except (ConnectionError, RuntimeError, ValueError) as e:
         raise DataError(f"--ray {address}: cannot join the cluster ({' '.join(str(e).split())[:200]})") from None
-
-
-CONNECT_S = 5.0
 
 

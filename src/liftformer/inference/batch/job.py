@@ -9,8 +9,8 @@ import os
 import re
 import signal
 import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import redirect_stderr
 from dataclasses import replace
@@ -83,7 +83,7 @@ def run_batch(tasks: Sequence[Task], options: LiftOptions, out: Path, workers: i
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts) as pool:
             futures: list[Future] = [pool.submit(lift_one, task, options, out.resolve(), versions) for task in pending]
             try:
-                for future in _as_completed(futures):
+                for future in as_completed(futures):
                     finished(future.result())
             except BrokenProcessPool:
                 raise DataError(f"a worker process died (out of memory, or a crash in a native library); {out / MANIFEST} "
@@ -130,11 +130,3 @@ def _batch(tasks: Sequence[Task], out: Path, redo: bool, progress: Callable[[Row
 
 def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _as_completed(futures: list[Future]) -> Iterable[Future]:
-    from concurrent.futures import as_completed
-
-    return as_completed(futures)
-
-

@@ -8,7 +8,6 @@ a long run of them ends a track, and one line per person says what was dropped a
 from __future__ import annotations
 
 import copy
-import warnings
 from dataclasses import fields, replace
 from typing import Any, Protocol, TypeVar
 
@@ -40,11 +39,10 @@ T = TypeVar("T", bound=Track)
 
 def drop_implausible(tracks: list[T], like: Keypoints2D, max_age: int,
                      layout: str | None = None) -> tuple[list[T], list[str], dict[int, int]]:
-    """``tracks`` without the frames that are not a body (:mod:`~liftformer.inference.tracks.plausibility`; image size,
-    frame rate and layout from ``like`` unless ``layout`` is given), a line per person that lost any and the frames
-    dropped by cause. A run of
-    more than ``max_age`` dropped frames ends the track (the tracker's patience: as if the detector had not seen
-    them); what follows it is a new person with the next free id. A track left with no frame is gone."""
+    """``tracks`` without the frames that are not a body (:mod:`~liftformer.inference.sources.bodies`; image size, frame
+    rate and layout from ``like`` unless ``layout`` is given), a line per person that lost any and the frames dropped
+    by cause. A run of more than ``max_age`` dropped frames ends the track (the tracker's patience: as if the detector
+    had not seen them); what follows it is a new person with the next free id. A track left with no frame is gone."""
     layout = layout or _layout(like)
     if layout is None:
         return tracks, [], {}
@@ -96,9 +94,7 @@ def _layout(kp: Keypoints2D) -> str | None:
     if kp.layout:
         return kp.layout
     try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return guess_layout(np.where(kp.valid[..., None], kp.pixels, np.nan))
+        return guess_layout(np.where(kp.valid[..., None], kp.pixels, np.nan))
     except ValueError:
         return None
 

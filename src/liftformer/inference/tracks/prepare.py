@@ -8,7 +8,6 @@ in pixels and in normalised screen coordinates.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,9 +90,7 @@ def prepare_keypoints(
     if not valid.any():
         raise DataError(f"{where}: no person detected in any frame")
     try:
-        with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():  # absurd input is reported below
-            warnings.simplefilter("ignore", RuntimeWarning)
-            layout = layout or kp.layout or guess_layout(np.where(valid[..., None], kp.pixels, np.nan))
+        layout = layout or kp.layout or guess_layout(np.where(valid[..., None], kp.pixels, np.nan))  # absurd input: below
     except ValueError as e:
         raise DataError(f"{where}: {e}") from None
     check_layout(np.where(valid[..., None], kp.pixels, np.nan), layout, where, forced)

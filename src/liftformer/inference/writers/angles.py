@@ -12,9 +12,9 @@ import numpy as np
 
 from liftformer.errors import LiftformerError
 from liftformer.fileio import atomic_write
+from liftformer.inference.writers.bvh import CAMERA_UPRIGHT
 from liftformer.inference.writers.outputs import Placement
 
-UPRIGHT_CAMERA = np.diag([1.0, -1.0, -1.0])  # camera axes (x right, y down, z away) → upright (y up, z at the camera)
 PLOTTED = (("knee flexion", ("knee_flexion_right", "knee_flexion_left")), ("hip flexion", ("hip_flexion_right", "hip_flexion_left")),
            ("elbow flexion", ("elbow_flexion_right", "elbow_flexion_left")),
            ("trunk", ("trunk_flexion", "trunk_lateral_lean")))
@@ -24,7 +24,7 @@ def world_poses(poses: np.ndarray, placement: Placement | None) -> np.ndarray:
     """(T, 17, 3) poses in the floor-fitted world frame (y up) where the person was placed, else the root-relative
     poses with the camera taken as upright (its image's vertical the world's)."""
     if placement is None:
-        return np.asarray(poses, dtype=np.float64) @ UPRIGHT_CAMERA.T
+        return np.asarray(poses, dtype=np.float64) @ CAMERA_UPRIGHT.T
     return (placement.camera_poses(poses) - placement.origin) @ placement.rotation.T
 
 

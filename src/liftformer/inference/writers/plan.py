@@ -113,7 +113,7 @@ def write_outputs(plan: OutputPlan, clip: Lifted, log: TextIO | None = None, who
         save_trc(plan.trc, world_poses(clip.poses, place), frames, clip.fps)
         print(f"wrote {plan.trc}", file=log, flush=True)
     if plan.angles and angles is not None:
-        save_angles_csv(plan.angles, angles, frames, np.asarray(np.asarray(clip.filled).reshape(len(frames), -1).any(1)), clip.fps)
+        save_angles_csv(plan.angles, angles, frames, np.asarray(np.asarray(clip.filled).any(-1)), clip.fps)
         print(f"wrote {plan.angles}", file=log, flush=True)
     if plan.angles_plot and angles is not None:
         frame = "the floor-fitted world frame" if place is not None else "the camera taken as upright (--no-trajectory)"
