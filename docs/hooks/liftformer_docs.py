@@ -4,6 +4,8 @@
   (the home page is the README: one text for GitHub and the site).
 - ``<!-- cli-reference -->`` is replaced by ``liftformer --help`` and every subcommand's help, from the parsers
   themselves (``liftformer.cli.main.build_parser``), so the reference cannot drift from the program.
+- The docstrings' Sphinx roles (``:func:`~a.b.c```) are shown as the code they name (``c``; ``a.b.c`` without the
+  tilde), not as a literal ``:func:`` before it: mkdocstrings reads the docstrings as Markdown.
 
 This folder is excluded from the built site (mkdocs.yml ``exclude_docs``).
 """
@@ -19,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 README_PLACEHOLDER = "<!-- include: README.md -->"
 CLI_PLACEHOLDER = "<!-- cli-reference -->"
 HELP_WIDTH = "80"  # argparse wraps at $COLUMNS: one width for every build
+SPHINX_ROLE = re.compile(r":(?:func|meth|class|mod|attr|data|obj|exc):<code>(~?)([^<]+)</code>")
 
 
 def readme_for_site() -> str:
@@ -52,6 +55,15 @@ def cli_reference() -> str:
             os.environ.pop("COLUMNS", None)
         else:
             os.environ["COLUMNS"] = before
+
+
+def _role(match: re.Match[str]) -> str:
+    name = match[2].rsplit(".", 1)[-1] if match[1] else match[2]
+    return f"<code>{name}</code>"
+
+
+def on_page_content(html: str, page, config, files) -> str:  # noqa: ANN001 (mkdocs' hook signature)
+    return SPHINX_ROLE.sub(_role, html)
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ANN001 (mkdocs' hook signature)
