@@ -202,3 +202,42 @@ def test_an_unknown_detector_name_is_refused():
 
     with pytest.raises(ValueError, match="unknown detector 'movenet'"):
         people_detector("movenet")
+
+
+class OneMoveNet:
+    """MoveNet finding the one person FakeBlazePose follows, a few pixels off it."""
+
+    def __init__(self) -> None:
+        self.rng, self.frames = np.random.default_rng(5), 0
+
+    def people(self, frame: np.ndarray) -> np.ndarray:
+        self.frames += 1
+        return standing(103, self.rng)[None]
+
+
+def test_movenet_runs_on_every_other_frame_while_blazepose_follows_everyone_it_finds():
+    blaze, moved = FakeBlazePose(), OneMoveNet()
+    detector = FusedDetector(blaze, moved)  # type: ignore[arg-type]
+    frame = np.zeros((240, 320, 3), np.uint8)
+    people = [detector.detect_people(frame) for _ in range(5)]  # frames 0-4: MoveNet on 0, 2, 4
+    assert moved.frames == 3 and all(p.shape == (1, 17, 3) for p in people) and detector.identities.tolist() == [1]
+    blaze.identities = np.array([2])
+    blaze.detect_people = lambda frame: as_blazepose(standing(100, blaze.rng))[None]  # type: ignore[method-assign]
+    detector.detect_people(frame)  # frame 5: BlazePose's people changed (a new follower), so MoveNet looks at once
+    assert moved.frames == 4
+    detector.close()
+
+
+def test_a_carried_frame_holds_the_last_correction_and_agrees_left_and_right():
+    from liftformer.inference.sources.fusion import carried
+
+    rng = np.random.default_rng(6)
+    then, movenet_then = standing(100, rng), standing(104, rng)
+    now = standing(110, rng)
+    out = carried(as_blazepose(now)[None], np.array([7]), {7: (then, movenet_then)})
+    np.testing.assert_allclose(out[0, :, :2], now[:, :2] + (movenet_then[:, :2] - then[:, :2]) / 2)
+    np.testing.assert_allclose(out[0, :, 2], np.maximum(now[:, 2], movenet_then[:, 2]))
+    mirrored = carried(as_blazepose(now[FLIP])[None], np.array([7]), {7: (then, movenet_then)})
+    np.testing.assert_allclose(mirrored, out)  # BlazePose mirrored this frame: agreed with MoveNet's last, as fused
+    alone = carried(as_blazepose(now)[None], np.array([8]), {7: (then, movenet_then)})
+    np.testing.assert_allclose(alone[0], blazepose_to_coco(as_blazepose(now)[None])[0])  # nothing held: as found

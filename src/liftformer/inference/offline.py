@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
@@ -99,14 +99,15 @@ def clip_angles(plan: OutputPlan, clip: Lifted) -> dict[str, np.ndarray] | None:
     return body_angles(world_poses(clip.poses, clip.placement))
 
 
-def video_frames(video: str | None) -> Any:
-    """The frames of ``video`` from frame 0 (a render's background), or None."""
+def video_frames(video: str | None) -> Callable[[tuple[int, int]], Iterator[np.ndarray]] | None:
+    """The frames of ``video`` from frame 0 scaled to a size (width, height) by the decoder (a render's
+    background), or None."""
     if video is None:
         return None
     from liftformer.inference.sources.video import iter_frames
     from liftformer.threads import prefetched
 
-    return prefetched(iter_frames(video))  # decoded while the renderer draws
+    return lambda size: prefetched(iter_frames(video, size))  # decoded while the renderer draws
 
 
 def clean_person(kp: Keypoints2D, options: LiftOptions) -> tuple[Prepared, tuple[int, int]]:

@@ -22,6 +22,7 @@ from liftformer.inference.sources.multipose import MediaPipeMultiPoseDetector
 
 TORSO = [5, 6, 11, 12]  # COCO-17 shoulders and hips
 PAIRED = 0.6  # two detections whose shoulders and hips lie this close (mean, in torso lengths) are one person
+MOVENET_EVERY = 2  # frames between two of MoveNet's while everyone it finds is followed by BlazePose too
 SIDES = (((1, 2), (3, 4)), ((5, 6), (7, 8), (9, 10)), ((11, 12), (13, 14), (15, 16)))  # COCO-17 left/right pairs: face, arms, legs
 
 
@@ -46,24 +47,52 @@ def fuse(blazepose: np.ndarray, movenet: np.ndarray, identities: np.ndarray | No
     """One frame's people from BlazePose's (P, 33, 3) and MoveNet's (Q, 17, 3) detections: (N, 17, 3) COCO-17 pixel
     x, y and score (pairs averaged, the higher score kept; the unpaired as found, BlazePose's first) and (N,) ids
     (BlazePose's ``identities`` where given, -1 for MoveNet's unpaired and where none were given)."""
+    return _fused(blazepose, movenet, identities)[:2]
+
+
+def _fused(blazepose: np.ndarray, movenet: np.ndarray, identities: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, np.ndarray, np.ndarray]]]:
+    """:func:`fuse`'s people and ids, and each pair as (BlazePose's id, its agreed COCO-17 keypoints, MoveNet's)."""
     coco = blazepose_to_coco(blazepose) if len(blazepose) else np.zeros((0, 17, 3))
     ids = np.full(len(coco), -1, dtype=np.int64) if identities is None or len(identities) != len(coco) else np.asarray(identities)
-    out, out_ids, paired = [], [], set()
+    out, out_ids, paired, pairs = [], [], set(), []
     if len(coco) and len(movenet):
         cost = np.array([[_torso_distance(b, m) for m in movenet] for b in coco])
         for r, c in zip(*linear_sum_assignment(np.nan_to_num(cost, nan=1e6))):
             if cost[r, c] < PAIRED:
                 b, m = agree(coco[r], movenet[c]), movenet[c]
-                mean = (b + m) / 2
-                mean[:, 2] = np.maximum(b[:, 2], m[:, 2])
-                out.append(mean)
+                out.append(_mean(b, m))
                 out_ids.append(ids[r])
                 paired |= {("b", int(r)), ("m", int(c))}
+                pairs.append((int(ids[r]), b, m))
     out += [b for r, b in enumerate(coco) if ("b", r) not in paired]
     out_ids += [ids[r] for r in range(len(coco)) if ("b", r) not in paired]
     out += [m for c, m in enumerate(movenet) if ("m", c) not in paired]
     out_ids += [-1] * (len(movenet) - sum(1 for kind, _ in paired if kind == "m"))
-    return np.array(out, dtype=np.float64).reshape(-1, 17, 3), np.array(out_ids, dtype=np.int64)
+    return np.array(out, dtype=np.float64).reshape(-1, 17, 3), np.array(out_ids, dtype=np.int64), pairs
+
+
+def _mean(blazepose: np.ndarray, movenet: np.ndarray) -> np.ndarray:
+    """A pair's (17, 3) keypoints averaged, the higher score of the two kept."""
+    mean = (blazepose + movenet) / 2
+    mean[:, 2] = np.maximum(blazepose[:, 2], movenet[:, 2])
+    return mean
+
+
+def carried(blazepose: np.ndarray, identities: np.ndarray, held: dict[int, tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """One frame's (P, 17, 3) COCO-17 people from BlazePose's (P, 33, 3) alone, each person ``held`` (BlazePose id →
+    their agreed keypoints and MoveNet's, at the last frame MoveNet ran) corrected as that frame was: left and right
+    agreed with MoveNet's of then, then moved by half of MoveNet's difference from them then (what averaging
+    would have added, held one frame); the others as found."""
+    coco = blazepose_to_coco(blazepose) if len(blazepose) else np.zeros((0, 17, 3))
+    out = coco.copy()
+    for k, identity in enumerate(identities.tolist()):
+        if identity in held:
+            then, movenet = held[identity]
+            now = agree(coco[k], movenet)
+            out[k, :, :2] = now[:, :2] + (movenet[:, :2] - then[:, :2]) / 2
+            out[k, :, 2] = np.maximum(now[:, 2], movenet[:, 2])
+    return out
 
 
 def _torso_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -75,8 +104,11 @@ def _torso_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class FusedDetector:
-    """BlazePose's followers and MoveNet on every frame (MoveNet on its own thread meanwhile), :func:`fuse`\\ d.
-    Keypoints are never smoothed over time here (``smoothed`` False: the tracked people are smoothed).
+    """BlazePose's followers on every frame and MoveNet (on its own thread meanwhile) on every ``movenet_every``-th,
+    :func:`fuse`\\ d; on the frames between, each person MoveNet and BlazePose both found is :func:`carried` with the
+    correction of the frame before. MoveNet runs on every frame while it finds someone BlazePose does not follow and
+    on the frame after BlazePose's people change (someone lost or new). Keypoints are never smoothed over time
+    here (``smoothed`` False: the tracked people are smoothed).
 
     ``identities`` number people 1, 2, … in the order they appear, never one id twice in a frame: a BlazePose
     follower keeps one id; a person only MoveNet finds keeps the id of the one of the frame before whose shoulders
@@ -86,19 +118,38 @@ class FusedDetector:
     layout = "coco"
     smoothed = False
 
-    def __init__(self, blazepose: MediaPipeMultiPoseDetector | None = None, movenet: MoveNet | None = None) -> None:
+    def __init__(self, blazepose: MediaPipeMultiPoseDetector | None = None, movenet: MoveNet | None = None,
+                 movenet_every: int = MOVENET_EVERY) -> None:
         self._movenet = movenet or MoveNet()  # first: a missing install is refused before BlazePose starts
         self._blazepose = blazepose or MediaPipeMultiPoseDetector()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="movenet")
         self.identities = np.zeros(0, dtype=np.int64)
         self._of_follower: dict[int, int] = {}  # BlazePose follower id → id given
         self._last: list[tuple[int, np.ndarray]] = []  # the frame before's people (id, keypoints)
-        self._given = 0
+        self._given, self._frames, self._every = 0, 0, max(1, movenet_every)
+        self._held: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # BlazePose id → (agreed, MoveNet's) at MoveNet's last frame
+        self._alone = True  # MoveNet's last frame held someone BlazePose did not (or nothing is held yet)
+        self._followed: list[int] = []  # BlazePose's ids of the frame before
 
     def detect_people(self, frame_rgb: np.ndarray) -> np.ndarray:
-        other = self._pool.submit(self._movenet.people, frame_rgb)
+        t, self._frames = self._frames, self._frames + 1
+        due = t % self._every == 0 or self._alone
+        other = self._pool.submit(self._movenet.people, frame_rgb) if due else None
         blazepose = self._blazepose.detect_people(frame_rgb)
-        people, followers = fuse(blazepose, other.result(), getattr(self._blazepose, "identities", None))
+        ids = getattr(self._blazepose, "identities", None)
+        followed = [] if ids is None or len(ids) != len(blazepose) else sorted(ids.tolist())
+        if other is None and (ids is None or followed != self._followed):  # someone lost or new: MoveNet looks now
+            other = self._pool.submit(self._movenet.people, frame_rgb)
+        self._followed = followed
+        if other is None:
+            assert ids is not None
+            people = carried(blazepose, ids, self._held)
+            followers = np.asarray(ids, dtype=np.int64)
+        else:
+            found = other.result()
+            people, followers, pairs = _fused(blazepose, found, ids)
+            self._held = {identity: (b, m) for identity, b, m in pairs if identity >= 0}
+            self._alone = len(pairs) < len(found) or not self._held
         self.identities = self._name(people, followers)
         return people
 

@@ -8,7 +8,9 @@ line naming the source and the problem.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
 import math
 import os
 import re
@@ -80,9 +82,11 @@ def video_stream_frames(path: str | os.PathLike) -> int | None:
     return int(counts[-1]) if counts and done.returncode == 0 and not done.stderr.strip() else None
 
 
-def iter_frames(path: str | os.PathLike) -> Iterator[np.ndarray]:
-    """Yield every frame as an RGB uint8 (H, W, 3) array; the source is opened (and checked) now."""
-    return _frames(path, _open(path))
+def iter_frames(path: str | os.PathLike, size: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+    """Yield every frame as an RGB uint8 (H, W, 3) array; the source is opened (and checked) now. ``size`` (width,
+    height): frames scaled by ffmpeg itself, with its area filter (a render's background at a third of the cost
+    of full frames scaled here)."""
+    return _frames(path, _open(path, size))
 
 
 def _frames(path: str | os.PathLike, reader: Any) -> Iterator[np.ndarray]:
@@ -106,8 +110,8 @@ def _uri(path: str | os.PathLike) -> str:
     return f"<video{int(str(path).strip())}>" if is_webcam(path) else str(path)
 
 
-def _open(path: str | os.PathLike) -> Any:
-    """An imageio ffmpeg reader, or a one-line DataError."""
+def _open(path: str | os.PathLike, size: tuple[int, int] | None = None) -> Any:
+    """An imageio ffmpeg reader (frames scaled to ``size``, width and height, when given), or a one-line DataError."""
     if not is_webcam(path):
         p = Path(path)
         if not p.exists():
@@ -120,7 +124,11 @@ def _open(path: str | os.PathLike) -> Any:
     try:
         import imageio.v2 as imageio
 
-        return imageio.get_reader(_uri(path), format="ffmpeg")
+        if size is None:
+            return imageio.get_reader(_uri(path), format="ffmpeg")
+        with _quiet("imageio_ffmpeg"):  # it warns that the size asked for is not the video's
+            return imageio.get_reader(_uri(path), format="ffmpeg", size=(int(size[0]), int(size[1])),
+                                      output_params=["-sws_flags", "area"])
     except ImportError:
         raise DataError(f"{path}: video input needs imageio and imageio-ffmpeg (pip install imageio imageio-ffmpeg)") from None
     except Exception as e:  # noqa: BLE001 — any ffmpeg failure is a bad video
@@ -129,6 +137,18 @@ def _open(path: str | os.PathLike) -> Any:
             raise DataError(f"{path}: no video stream (the file holds {others} only)") from None
         what = "cannot open camera" if is_webcam(path) else "cannot read video"
         raise DataError(f"{path}: {what} ({_reason(e)})") from None
+
+
+@contextlib.contextmanager
+def _quiet(logger: str) -> Iterator[None]:
+    """The Python logger ``logger`` holds its warnings in this block (errors still show)."""
+    log = logging.getLogger(logger)
+    level = log.level
+    log.setLevel(max(level, logging.ERROR))
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def _image_kind(path: Path) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
@@ -149,12 +149,13 @@ def _shown(clip: Lifted, world: Placement) -> tuple[np.ndarray, np.ndarray, np.n
     return poses, clip.pixels, roots * flip
 
 
-def render_output(plan: OutputPlan, clips: list[Lifted], video_frames: Iterator[np.ndarray] | None = None,
+def render_output(plan: OutputPlan, clips: list[Lifted],
+                  video_frames: Callable[[tuple[int, int]], Iterator[np.ndarray]] | None = None,
                   log: TextIO | None = None) -> None:
-    """Render everyone in ``clips`` into ``plan.render`` from the first lifted input frame on (over
-    ``video_frames``, the input video's frames from frame 0, when given), with a frames/s progress bar on stderr
-    when it is a terminal. GIFs are drawn 480 pixels high (they are large)."""
-    from liftformer.inference.writers.render import render_frames, write_video
+    """Render everyone in ``clips`` into ``plan.render`` from the first lifted input frame on (over the input
+    video's frames from frame 0, scaled to the render's panel, (width, height), by ``video_frames`` when given),
+    with a frames/s progress bar on stderr when it is a terminal. GIFs are drawn 480 pixels high (they are large)."""
+    from liftformer.inference.writers.render import render_frames, video_panel, write_video
 
     path = plan.render
     if path is None:
@@ -167,9 +168,9 @@ def render_output(plan: OutputPlan, clips: list[Lifted], video_frames: Iterator[
         poses, pixels, first = clips[0].poses, clips[0].pixels, clips[0].first
     else:
         (poses, pixels), first = on_common_frames(clips)
-    frames = None if video_frames is None else islice(video_frames, first, None)
     fps, size = clips[0].fps, clips[0].size
     height = 480 if path.suffix.lower() == ".gif" else None
+    frames = None if video_frames is None else islice(video_frames(video_panel(size, height)), first, None)
     images = render_frames(poses, pixels, size, frames=frames, fps=fps, height=height, orbit=plan.orbit, first_frame=first,
                            roots=roots)
     if sys.stderr.isatty():

@@ -54,14 +54,20 @@ def _multiple_of_16(value: float) -> int:
     return max(64, int(round(value / 16)) * 16)
 
 
+def video_panel(image_size: tuple[int, int], height: int | None = None) -> tuple[int, int]:
+    """(width, height) of a render's input panel over a video of ``image_size`` (width, height): ``height`` (default
+    min(720, the video's)), the width in proportion, both multiples of 16."""
+    out_h = _multiple_of_16(height or min(720, image_size[1]))
+    return _multiple_of_16(out_h * image_size[0] / image_size[1]), out_h
+
+
 def make_layout(image_size: tuple[int, int], pixels_2d: np.ndarray, video: bool, height: int | None = None) -> Layout:
     """The layout for a render: with a video the left panel is the frame scaled to ``height`` (default
     min(720, frame height)); without one it is square and frames the 2D's extent over the sequence
     (default height 480). Sides are multiples of 16 (what video encoders want)."""
     width_px, height_px = image_size
     if video:
-        out_h = _multiple_of_16(height or min(720, height_px))
-        in_w = _multiple_of_16(out_h * width_px / height_px)
+        in_w, out_h = video_panel(image_size, height)
         return Layout(out_h, in_w, (in_w / width_px, out_h / height_px), (0.0, 0.0))
     out_h = _multiple_of_16(height or 480)
     finite = np.asarray(pixels_2d).reshape(-1, 2)
