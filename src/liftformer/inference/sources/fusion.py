@@ -107,8 +107,9 @@ class FusedDetector:
     """BlazePose's followers on every frame and MoveNet (on its own thread meanwhile) on every ``movenet_every``-th,
     :func:`fuse`\\ d; on the frames between, each person MoveNet and BlazePose both found is :func:`carried` with the
     correction of the frame before. MoveNet runs on every frame while it finds someone BlazePose does not follow and
-    on the frame after BlazePose's people change (someone lost or new). Keypoints are never smoothed over time
-    here (``smoothed`` False: the tracked people are smoothed).
+    on the frame after BlazePose's people change (someone lost or new); while it finds no one BlazePose does not
+    follow, BlazePose's own census is not run. Keypoints are never smoothed over time here (``smoothed`` False: the
+    tracked people are smoothed).
 
     ``identities`` number people 1, 2, … in the order they appear, never one id twice in a frame: a BlazePose
     follower keeps one id; a person only MoveNet finds keeps the id of the one of the frame before whose shoulders
@@ -135,6 +136,8 @@ class FusedDetector:
         t, self._frames = self._frames, self._frames + 1
         due = t % self._every == 0 or self._alone
         other = self._pool.submit(self._movenet.people, frame_rgb) if due else None
+        if isinstance(self._blazepose, MediaPipeMultiPoseDetector):  # MoveNet is the census while all it finds are followed
+            self._blazepose.census_wanted = self._alone
         blazepose = self._blazepose.detect_people(frame_rgb)
         ids = getattr(self._blazepose, "identities", None)
         followed = [] if ids is None or len(ids) != len(blazepose) else sorted(ids.tolist())

@@ -74,6 +74,7 @@ class MediaPipeMultiPoseDetector:
         self._max_people, self._frames = max_people, 0
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="detect") if workers > 1 else None
         self._last: np.ndarray | None = None  # the one person's latest keypoints while the legacy graph follows them
+        self.census_wanted = True  # cleared by another detector that sees everyone followed (no census is then run)
         self.smoothed = True  # whether the last frame's keypoints were smoothed over time (by the legacy graph)
         self.identities = np.zeros(0, dtype=np.int64)  # (P,) who each of the last frame's people is: 1 for the one person
         # the legacy graph follows, then the followers' ids (the one person's follower keeps 1)
@@ -82,7 +83,7 @@ class MediaPipeMultiPoseDetector:
         frame = np.ascontiguousarray(frame_rgb, dtype=np.uint8)
         t, self._frames = self._frames, self._frames + 1
         census: Future | None = None
-        if self._census is not None and t % CENSUS_EVERY == 0:
+        if self._census is not None and t % CENSUS_EVERY == 0 and self.census_wanted:
             if self._crowd is None:
                 seen = self._count(frame)
                 if len(seen) > 1:  # several in view: from now on each is followed on their own
