@@ -148,7 +148,10 @@ def render_frames(
     width_2d, width_3d = max(2.0, layout.height / 170), max(2.0, layout.height / 150)
     font = max(10, layout.height // 32)
     label_3d = "3D, root-relative" if roots is None else "3D, placed from 2D"
-    static_grid = None if orbit else view.project(grid, azimuth)[0]
+    floor_3d = None  # a fixed view's floor, drawn once
+    if not orbit:
+        floor_3d = np.empty((layout.height, layout.height, 3), dtype=np.uint8)
+        _draw_people_3d(floor_3d, view, shown[:0, 0], bones, colours, width_3d, azimuth, view.project(grid, azimuth)[0])
     panel_2d = layout.to_panel(pixels)
     for t in range(count):
         out = np.empty((layout.height, layout.width, 3), dtype=np.uint8)
@@ -163,8 +166,11 @@ def render_frames(
                           np.r_[np.full(b, width_2d + 2), np.full(b, width_2d)])
         draw_text(left, (font // 2, font // 2), f"2D used, frame {first_frame + t}", font)
         angle = azimuth + orbit * t / fps
-        grid_px = static_grid if static_grid is not None else view.project(grid, angle)[0]
-        _draw_people_3d(right, view, shown[:, t], bones, colours, width_3d, angle, grid_px)
+        if floor_3d is None:
+            _draw_people_3d(right, view, shown[:, t], bones, colours, width_3d, angle, view.project(grid, angle)[0])
+        else:
+            right[...] = floor_3d
+            _draw_people_3d(right, view, shown[:, t], bones, colours, width_3d, angle)
         draw_text(right, (font // 2, font // 2), label_3d, font)
         yield out
 
@@ -181,11 +187,15 @@ def _paint_input(panel: np.ndarray, frame: np.ndarray | None) -> None:
 
 
 def _draw_people_3d(panel: np.ndarray, view: View3D, points: np.ndarray, bones: np.ndarray, colours: np.ndarray,
-                    width: float, azimuth: float, grid_px: np.ndarray) -> None:
-    """The floor grid, then every person's bones far to near (painter's order), into ``panel``."""
+                    width: float, azimuth: float, grid_px: np.ndarray | None = None) -> None:
+    """The floor grid (``grid_px``; None: the floor is in ``panel`` already), then every person's bones far to near
+    (painter's order), into ``panel``."""
     px, depth = view.project(points, azimuth)  # (P, J, 2), (P, J)
     segs = px[:, bones].reshape(-1, 2, 2)
     order = np.argsort(-depth[:, bones].mean(-1).ravel(), kind="stable")
+    if grid_px is None:
+        draw_segments(panel, segs[order], colours[order], np.full(len(order), width))
+        return
     g = len(grid_px)
     draw_segments(panel, np.concatenate([grid_px, segs[order]]),
                   np.concatenate([np.broadcast_to(GRID_COLOUR, (g, 3)), colours[order]]),
