@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Training memory: the peak resident memory and the time of the first training step of the README's
-# HumanEva-I command (the 18.96M paper model, batch 5120) as the memory planner runs it, and of smaller
+# Training memory: the peak resident memory and the time of the first training step of the paper's
+# HumanEva-I command (docs/training/training.md: the 18.96M paper model, batch 5120) as the memory
+# planner runs it, and of smaller
 # batches with and without gradient accumulation, beside the planner's estimate. Each run stops after
 # its first step (--max-minutes 0.01); /usr/bin/time -v gives the peak RSS of the whole process.
 # Usage: benchmarks/training_memory.sh [OUT_DIR]   (data: $LIFTFORMER_DATA or ../shared/data)
@@ -38,6 +39,6 @@ PY
 )
   echo "| $batch | $micro | $estimate | $rss | $step |"
 }
-run paper_auto                                   # the README's command: batch 5120, micro-batches as planned
+run paper_auto                                   # the paper's HumanEva-I command: batch 5120, micro-batches as planned
 run b1024_whole --batch-size 1024 --micro-batches 1
 run b1024_four --batch-size 1024 --micro-batches 4

@@ -6,7 +6,7 @@ That second part is measured, not guessed: a forward pass under ``torch.autograd
 sums the bytes of every tensor autograd saves (each storage once), on the run's device and dtype, for 8
 windows and for 4: the difference is what a window adds. ``SAVED_TO_PEAK`` covers what the backward pass adds
 on top (gradients of activations, workspaces): on this project's CPU the measured peak of a real step
-of the 18.96M paper model was 1.06× the saved bytes at batch 1024 (BENCHMARKS.md, *Training memory*).
+of the 18.96M paper model was 1.06× the saved bytes at batch 1024 (docs/benchmarks/training.md, *Training memory*).
 
 Memory available: on CUDA the allocator's free memory (``torch.cuda.mem_get_info``); else the
 cgroup's limit less its usage (reclaimable page cache not counted) where a limit is set, and the
