@@ -1,7 +1,7 @@
 """mkdocs hook (mkdocs.yml ``hooks:``): the pages that are generated rather than written.
 
-- ``<!-- include: README.md -->`` is replaced by the README, its links made relative to the docs folder
-  (the home page is the README: one text for GitHub and the site).
+- A page that starts with ``<!-- include: README.md`` becomes the README, its links made relative to the docs
+  folder (the home page is the README: one text for GitHub and the site).
 - ``<!-- cli-reference -->`` is replaced by ``liftformer --help`` and every subcommand's help, from the parsers
   themselves (``liftformer.cli.main.build_parser``), so the reference cannot drift from the program.
 - The docstrings' Sphinx roles (``:func:`~a.b.c```) are shown as the code they name (``c``; ``a.b.c`` without the
@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-README_PLACEHOLDER = "<!-- include: README.md -->"
+README_PLACEHOLDER = "<!-- include: README.md"
 CLI_PLACEHOLDER = "<!-- cli-reference -->"
 HELP_WIDTH = "80"  # argparse wraps at $COLUMNS: one width for every build
 SPHINX_ROLE = re.compile(r":(?:func|meth|class|mod|attr|data|obj|exc):<code>(~?)([^<]+)</code>")
@@ -67,8 +67,8 @@ def on_page_content(html: str, page, config, files) -> str:  # noqa: ANN001 (mkd
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ANN001 (mkdocs' hook signature)
-    if README_PLACEHOLDER in markdown:
-        markdown = markdown.replace(README_PLACEHOLDER, readme_for_site())
+    if markdown.startswith(README_PLACEHOLDER):
+        return readme_for_site()
     if CLI_PLACEHOLDER in markdown:
         markdown = markdown.replace(CLI_PLACEHOLDER, cli_reference())
     return markdown
