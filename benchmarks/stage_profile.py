@@ -34,7 +34,8 @@ STAGES = {  # stage → (module, attribute) of the calls that are that stage, in
     "one person (legacy graph)": [("liftformer.inference.sources.detector", "MediaPipePoseDetector.detect")],
     "followers": [("liftformer.inference.sources.followers", "Crowd.detect")],
     "MoveNet": [("liftformer.inference.sources.movenet", "MoveNet.people")],
-    "fusion": [("liftformer.inference.sources.fusion", "fuse"), ("liftformer.inference.sources.fusion", "FusedDetector._name")],
+    "fusion": [("liftformer.inference.sources.fusion", "fuse"), ("liftformer.inference.sources.fusion", "_fused"),
+               ("liftformer.inference.sources.fusion", "carried"), ("liftformer.inference.sources.fusion", "FusedDetector._name")],
     "tracking": [("liftformer.inference.tracks.tracking", "select_people")],
     "hygiene": [("liftformer.inference.offline", "clean_person")],
     "lifting": [("liftformer.inference.lifting.sequence", "lift_sequence")],
@@ -126,7 +127,8 @@ def instrumented(clock: Clock) -> Iterator[None]:
     for stage, targets in STAGES.items():
         for module, attribute in targets:
             owner, name = _resolve(module, attribute)
-            patch(owner, name, clock.timed(stage, getattr(owner, name)))
+            if hasattr(owner, name):  # an older checkout may lack a function (profiled with another's code)
+                patch(owner, name, clock.timed(stage, getattr(owner, name)))
     for module in (multipose, render, threads):
         patch(module, "prefetched", lambda items, size=4: iter(items))
     for module in (multipose, fusion):
@@ -185,14 +187,17 @@ def profile(video: str, render: bool, detector: str) -> None:
 
     info = probe_video(video)
     with tempfile.TemporaryDirectory() as tmp:
-        lift(video, Path(tmp), False, detector)  # warm-up: imports, model files, page cache
+        one, two = Path(tmp, "sequential"), Path(tmp, "shipped")
+        one.mkdir(), two.mkdir()
+        lift(video, two, False, detector)  # warm-up: imports, model files, page cache
         d_wall, d_cpu, d_child, frames = decode_alone(video)
         clock = Clock()
         before = children_cpu()
         with instrumented(clock):
-            sequential = lift(video, Path(tmp), render, detector)
+            sequential = lift(video, one, render, detector)
         children = children_cpu() - before
-        shipped = lift(video, Path(tmp), render, detector)
+        shipped = lift(video, two, render, detector)
+        same = same_outputs(one, two)
     print(f"\n{Path(video).name}: {info.width}x{info.height}, {frames} frames at {info.fps:g} fps; detector {detector}; "
           f"{'with' if render else 'without'} --render")
     print(f"{'stage':34s} {'ms/frame':>9s} {'cores':>6s} {'share':>6s}")
@@ -208,7 +213,24 @@ def profile(video: str, render: bool, detector: str) -> None:
     if render:
         print(f"{'  x264 encoder (child CPU)':34s} {1000 * encode_cpu / frames:9.2f} cpu-ms/frame (runs beside the above)")
     print(f"one after another: {sequential:.2f} s = {frames / sequential:.2f} frames/s; "
-          f"as shipped (threads): {shipped:.2f} s = {frames / shipped:.2f} frames/s")
+          f"as shipped (threads): {shipped:.2f} s = {frames / shipped:.2f} frames/s; "
+          f"the two runs' npz outputs {'identical' if same else 'DIFFER'}")
+
+
+def same_outputs(one: Path, two: Path) -> bool:
+    """Whether two runs wrote the same npz files with the same arrays."""
+    import numpy as np
+
+    names = sorted(p.name for p in one.glob("*.npz"))
+    if not names or names != sorted(p.name for p in two.glob("*.npz")):
+        return False
+    for name in names:
+        with np.load(one / name) as a, np.load(two / name) as b:
+            if sorted(a.files) != sorted(b.files):
+                return False
+            if not all(np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind in "fc") for k in a.files):
+                return False
+    return True
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from liftformer.inference.sources.multipose import MediaPipeMultiPoseDetector
 TORSO = [5, 6, 11, 12]  # COCO-17 shoulders and hips
 PAIRED = 0.6  # two detections whose shoulders and hips lie this close (mean, in torso lengths) are one person
 MOVENET_EVERY = 2  # frames between two of MoveNet's while everyone it finds is followed by BlazePose too
+LONE_FRAMES = 10  # MoveNet runs on every frame until this many after it last found someone BlazePose does not follow
 SIDES = (((1, 2), (3, 4)), ((5, 6), (7, 8), (9, 10)), ((11, 12), (13, 14), (15, 16)))  # COCO-17 left/right pairs: face, arms, legs
 
 
@@ -106,10 +107,10 @@ def _torso_distance(a: np.ndarray, b: np.ndarray) -> float:
 class FusedDetector:
     """BlazePose's followers on every frame and MoveNet (on its own thread meanwhile) on every ``movenet_every``-th,
     :func:`fuse`\\ d; on the frames between, each person MoveNet and BlazePose both found is :func:`carried` with the
-    correction of the frame before. MoveNet runs on every frame while it finds someone BlazePose does not follow and
-    on the frame after BlazePose's people change (someone lost or new); while it finds no one BlazePose does not
-    follow, BlazePose's own census is not run. Keypoints are never smoothed over time here (``smoothed`` False: the
-    tracked people are smoothed).
+    correction of the frame before. MoveNet runs on every frame while it finds someone BlazePose does not follow
+    (and ``LONE_FRAMES`` after: they may be missed for a frame or two) and on the frame after BlazePose's people
+    change (someone lost or new); otherwise MoveNet is the census, and BlazePose's own is not run. Keypoints are
+    never smoothed over time here (``smoothed`` False: the tracked people are smoothed).
 
     ``identities`` number people 1, 2, … in the order they appear, never one id twice in a frame: a BlazePose
     follower keeps one id; a person only MoveNet finds keeps the id of the one of the frame before whose shoulders
@@ -129,15 +130,15 @@ class FusedDetector:
         self._last: list[tuple[int, np.ndarray]] = []  # the frame before's people (id, keypoints)
         self._given, self._frames, self._every = 0, 0, max(1, movenet_every)
         self._held: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # BlazePose id → (agreed, MoveNet's) at MoveNet's last frame
-        self._alone = True  # MoveNet's last frame held someone BlazePose did not (or nothing is held yet)
+        self._alone_at = 0  # the last frame MoveNet found someone BlazePose did not follow (or held no one)
         self._followed: list[int] = []  # BlazePose's ids of the frame before
 
     def detect_people(self, frame_rgb: np.ndarray) -> np.ndarray:
         t, self._frames = self._frames, self._frames + 1
-        due = t % self._every == 0 or self._alone
+        due = t % self._every == 0 or t - self._alone_at <= LONE_FRAMES
         other = self._pool.submit(self._movenet.people, frame_rgb) if due else None
         if isinstance(self._blazepose, MediaPipeMultiPoseDetector):  # MoveNet is the census while all it finds are followed
-            self._blazepose.census_wanted = self._alone
+            self._blazepose.census_wanted = t - self._alone_at <= LONE_FRAMES
         blazepose = self._blazepose.detect_people(frame_rgb)
         ids = getattr(self._blazepose, "identities", None)
         followed = [] if ids is None or len(ids) != len(blazepose) else sorted(ids.tolist())
@@ -152,7 +153,8 @@ class FusedDetector:
             found = other.result()
             people, followers, pairs = _fused(blazepose, found, ids)
             self._held = {identity: (b, m) for identity, b, m in pairs if identity >= 0}
-            self._alone = len(pairs) < len(found) or not self._held
+            if len(pairs) < len(found) or not self._held:
+                self._alone_at = t
         self.identities = self._name(people, followers)
         return people
 

@@ -1,6 +1,6 @@
 """BVH export of lifted poses: a skeleton with constant bone lengths and per-frame joint rotations.
 
-Conventions (documented in the README, *BVH export*):
+Conventions (documented in the guide, docs/guide/bvh.md):
 
 - **World.** With a trajectory, an upright frame fitted to the clip's floor (``world``; y up, the floor at
   y = 0, z towards the camera: :mod:`liftformer.inference.lifting.ground`). Without one, camera axes
