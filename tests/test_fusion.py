@@ -18,7 +18,7 @@ from liftformer.data.layouts import BLAZEPOSE_TO_COCO, blazepose_to_coco
 from liftformer.data.skeleton import COCO_17
 from liftformer.errors import DataError
 from liftformer.inference.sources import movenet
-from liftformer.inference.sources.fusion import SIDES, FusedDetector, agree, fuse
+from liftformer.inference.sources.fusion import LONE_FRAMES, SIDES, FusedDetector, agree, fuse
 from liftformer.inference.sources.multipose import detect_video_people
 
 FLIP = list(COCO_17.flip_permutation)
@@ -219,12 +219,14 @@ def test_movenet_runs_on_every_other_frame_while_blazepose_follows_everyone_it_f
     blaze, moved = FakeBlazePose(), OneMoveNet()
     detector = FusedDetector(blaze, moved)  # type: ignore[arg-type]
     frame = np.zeros((240, 320, 3), np.uint8)
-    people = [detector.detect_people(frame) for _ in range(5)]  # frames 0-4: MoveNet on 0, 2, 4
-    assert moved.frames == 3 and all(p.shape == (1, 17, 3) for p in people) and detector.identities.tolist() == [1]
+    people = [detector.detect_people(frame) for _ in range(LONE_FRAMES + 1)]  # MoveNet on each of the first frames
+    assert moved.frames == LONE_FRAMES + 1
+    people += [detector.detect_people(frame) for _ in range(4)]  # then on every other frame
+    assert moved.frames == LONE_FRAMES + 3 and all(p.shape == (1, 17, 3) for p in people) and detector.identities.tolist() == [1]
     blaze.identities = np.array([2])
     blaze.detect_people = lambda frame: as_blazepose(standing(100, blaze.rng))[None]  # type: ignore[method-assign]
-    detector.detect_people(frame)  # frame 5: BlazePose's people changed (a new follower), so MoveNet looks at once
-    assert moved.frames == 4
+    detector.detect_people(frame)  # an odd frame, but BlazePose's people changed (a new follower): MoveNet looks at once
+    assert moved.frames == LONE_FRAMES + 4
     detector.close()
 
 

@@ -108,7 +108,8 @@ class FusedDetector:
     """BlazePose's followers on every frame and MoveNet (on its own thread meanwhile) on every ``movenet_every``-th,
     :func:`fuse`\\ d; on the frames between, each person MoveNet and BlazePose both found is :func:`carried` with the
     correction of the frame before. MoveNet runs on every frame while it finds someone BlazePose does not follow
-    (and ``LONE_FRAMES`` after: they may be missed for a frame or two) and on the frame after BlazePose's people
+    (and ``LONE_FRAMES`` after: they may be missed for a frame or two; so on the first ``LONE_FRAMES`` frames of a
+    video too) and on the frame after BlazePose's people
     change (someone lost or new); otherwise MoveNet is the census, and BlazePose's own is not run. Keypoints are
     never smoothed over time here (``smoothed`` False: the tracked people are smoothed).
 
@@ -130,7 +131,7 @@ class FusedDetector:
         self._last: list[tuple[int, np.ndarray]] = []  # the frame before's people (id, keypoints)
         self._given, self._frames, self._every = 0, 0, max(1, movenet_every)
         self._held: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # BlazePose id → (agreed, MoveNet's) at MoveNet's last frame
-        self._alone_at = 0  # the last frame MoveNet found someone BlazePose did not follow (or held no one)
+        self._alone_at = 0  # the last frame MoveNet found someone BlazePose did not follow or held no one (the first)
         self._followed: list[int] = []  # BlazePose's ids of the frame before
 
     def detect_people(self, frame_rgb: np.ndarray) -> np.ndarray:
