@@ -81,6 +81,19 @@ def test_iter_frames(video: Path) -> None:
     assert np.all(np.diff(centres) > 0)
 
 
+def test_iter_frames_scaled_by_the_decoder(video: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """A render's background: frames at the size asked for, the same picture (the square still moves right), and no
+    warning from imageio that the size is not the video's."""
+    full = list(iter_frames(video))
+    small = list(iter_frames(video, (WIDTH // 2, HEIGHT // 2)))
+    assert len(small) == FRAMES and all(f.shape == (HEIGHT // 2, WIDTH // 2, 3) for f in small)
+    for big, half in zip(full, small):
+        assert np.abs(big[::2, ::2].astype(int).mean() - half.astype(int).mean()) < 4
+    centres = [np.nonzero(f[12].mean(-1) > 128)[0].mean() for f in small]
+    assert np.all(np.diff(centres) > 0)
+    assert "frame size" not in capfd.readouterr().err
+
+
 def test_detect_video_fake_detector(video: Path) -> None:
     detector = FakeDetector()
     kp = detect_video(video, detector, progress=False)

@@ -108,10 +108,10 @@ class FusedDetector:
     """BlazePose's followers on every frame and MoveNet (on its own thread meanwhile) on every ``movenet_every``-th,
     :func:`fuse`\\ d; on the frames between, each person MoveNet and BlazePose both found is :func:`carried` with the
     correction of the frame before. MoveNet runs on every frame while it finds someone BlazePose does not follow
-    (and ``LONE_FRAMES`` after: they may be missed for a frame or two; so on the first ``LONE_FRAMES`` frames of a
-    video too) and on the frame after BlazePose's people
-    change (someone lost or new); otherwise MoveNet is the census, and BlazePose's own is not run. Keypoints are
-    never smoothed over time here (``smoothed`` False: the tracked people are smoothed).
+    (and ``LONE_FRAMES`` after: they may be missed for a frame or two; so on a video's first ``LONE_FRAMES`` frames
+    too) and on the frame after BlazePose's people change (someone lost or new); otherwise MoveNet is the census,
+    and BlazePose's own is not run. Keypoints are never smoothed over time here (``smoothed`` False: the tracked
+    people are smoothed).
 
     ``identities`` number people 1, 2, … in the order they appear, never one id twice in a frame: a BlazePose
     follower keeps one id; a person only MoveNet finds keeps the id of the one of the frame before whose shoulders
