@@ -11,7 +11,7 @@ yardstick's P-MPJPE below either detector's alone, against either detector's own
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -133,11 +133,26 @@ class FusedDetector:
         self._held: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # BlazePose id → (agreed, MoveNet's) at MoveNet's last frame
         self._alone_at = 0  # the last frame MoveNet found someone BlazePose did not follow or held no one (the first)
         self._followed: list[int] = []  # BlazePose's ids of the frame before
+        self._next: np.ndarray | None = None  # the frame after the next one asked about (upcoming)
+        self._ahead: Future | None = None  # MoveNet's look at the next frame, begun early
+
+    def upcoming(self, frame_rgb: np.ndarray) -> None:
+        """The frame after the one :meth:`detect_people` is given next: MoveNet, if it is sure to run there, looks at
+        it as soon as it is done with that one (its thread never waits for BlazePose; the results are the same)."""
+        self._next = frame_rgb
+
+    def _due(self, t: int) -> bool:
+        """Whether MoveNet runs on frame ``t`` (later frames of MoveNet's only make it more so)."""
+        return t % self._every == 0 or t - self._alone_at <= LONE_FRAMES
 
     def detect_people(self, frame_rgb: np.ndarray) -> np.ndarray:
         t, self._frames = self._frames, self._frames + 1
-        due = t % self._every == 0 or t - self._alone_at <= LONE_FRAMES
-        other = self._pool.submit(self._movenet.people, frame_rgb) if due else None
+        other, self._ahead = self._ahead, None  # MoveNet's look at this frame, when it began early
+        if other is None and self._due(t):
+            other = self._pool.submit(self._movenet.people, frame_rgb)
+        if self._next is not None and self._due(t + 1):  # queued behind this frame's
+            self._ahead = self._pool.submit(self._movenet.people, self._next)
+        self._next = None
         if isinstance(self._blazepose, MediaPipeMultiPoseDetector):  # MoveNet is the census while all it finds are followed
             self._blazepose.census_wanted = t - self._alone_at <= LONE_FRAMES
         blazepose = self._blazepose.detect_people(frame_rgb)

@@ -14,7 +14,7 @@ parameters (:mod:`~liftformer.inference.tracks.smoothing`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -40,7 +40,9 @@ class PeopleDetector(Protocol):
     """Finds every person in the frames of one video, given in order. A detector may also say, in a bool attribute
     ``smoothed`` read after each frame, whether that frame's keypoints were smoothed over time (taken as True if
     absent; the chosen people are smoothed on the frames where it was False), and in ``identities`` ((P,) int or
-    None) which person it followed each detection as (tracking keeps one id's detections together)."""
+    None) which person it followed each detection as (tracking keeps one id's detections together). One with a
+    method ``upcoming(frame)`` is shown each frame before the one it is asked about (work on it may start early;
+    the results must not depend on it)."""
 
     layout: str  # a name from liftformer.data.layouts.LAYOUTS
 
@@ -171,8 +173,10 @@ def detect_video_people(path: str | os.PathLike, detector: PeopleDetector | None
         people: list[np.ndarray] = []
         unsmoothed: list[bool] = []
         identities: list[np.ndarray | None] = []
-        for frame in bar:
+        for frame, following in ahead(bar):
             shapes.append(frame.shape[:2])
+            if following is not None and hasattr(detector, "upcoming"):
+                detector.upcoming(following)
             people.append(np.asarray(detector.detect_people(frame), dtype=np.float64))
             unsmoothed.append(not getattr(detector, "smoothed", True))
             identities.append(getattr(detector, "identities", None))
@@ -198,6 +202,16 @@ def detect_video_people(path: str | os.PathLike, detector: PeopleDetector | None
     return PeopleKeypoints(largest[..., :2], largest[..., 2], detector.layout, int(width), int(height), info.fps, str(path),
                            people=people, unsmoothed=np.array(unsmoothed) if any(unsmoothed) else None,
                            identities=_identities(identities, people))
+
+
+def ahead(frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    """Each frame with the one after it (None after the last)."""
+    it = iter(frames)
+    frame = next(it, None)
+    while frame is not None:
+        following = next(it, None)
+        yield frame, following
+        frame = following
 
 
 def _identities(given: list[np.ndarray | None], people: list[np.ndarray]) -> list[np.ndarray] | None:
