@@ -200,16 +200,17 @@ def profile(video: str, render: bool, detector: str) -> None:
         same = same_outputs(one, two)
     print(f"\n{Path(video).name}: {info.width}x{info.height}, {frames} frames at {info.fps:g} fps; detector {detector}; "
           f"{'with' if render else 'without'} --render")
-    print(f"{'stage':34s} {'ms/frame':>9s} {'cores':>6s} {'share':>6s}")
-    rows = [("decode (ffmpeg, alone)", d_wall, d_cpu + d_child)]
-    rows += [(name, clock.wall[name], clock.cpu[name]) for name in ["decode (pipe read)", *STAGES] if clock.calls[name]]
+    print(f"{'stage':34s} {'ms/frame':>9s} {'cores':>6s} {'share':>6s} {'calls':>6s}")
+    rows = [("decode (ffmpeg, alone)", d_wall, d_cpu + d_child, frames)]
+    rows += [(name, clock.wall[name], clock.cpu[name], clock.calls[name]) for name in ["decode (pipe read)", *STAGES]
+             if clock.calls[name]]
     accounted = sum(clock.wall.values())
-    rows.append(("other (Python glue, startup)", sequential - accounted, float("nan")))
+    rows.append(("other (Python glue, startup)", sequential - accounted, float("nan"), 0))
     passes = 2 if render else 1
     encode_cpu = children - passes * d_child
-    for name, wall, cpu in rows:
+    for name, wall, cpu, calls in rows:
         print(f"{name:34s} {1000 * wall / frames:9.2f} {cpu / wall if wall > 0 and cpu == cpu else float('nan'):6.2f} "
-              f"{wall / sequential:6.1%}")
+              f"{wall / sequential:6.1%} {calls or '':>6}")
     if render:
         print(f"{'  x264 encoder (child CPU)':34s} {1000 * encode_cpu / frames:9.2f} cpu-ms/frame (runs beside the above)")
     print(f"one after another: {sequential:.2f} s = {frames / sequential:.2f} frames/s; "

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from liftformer.inference.sources.multipose import PeopleDetector
 
 DETECTORS = {"fused": "BlazePose and MoveNet MultiPose averaged (the default; both in the [video] extra)",
-             "blazepose": "BlazePose's followers alone (1.3-1.6x faster, less accurate on real footage)"}
+             "blazepose": "BlazePose's followers alone (1.2-1.6x faster, less accurate on real footage)"}
 
 
 def is_video(path: str) -> bool:
