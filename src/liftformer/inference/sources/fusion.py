@@ -138,7 +138,7 @@ class FusedDetector:
 
     def upcoming(self, frame_rgb: np.ndarray) -> None:
         """The frame after the one :meth:`detect_people` is given next: MoveNet, if it is sure to run there, looks at
-        it as soon as it is done with that one (its thread never waits for BlazePose; the results are the same)."""
+        it as soon as it is done with that one (its thread need not wait for BlazePose; the results are the same)."""
         self._next = frame_rgb
 
     def _due(self, t: int) -> bool:
