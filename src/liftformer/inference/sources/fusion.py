@@ -143,7 +143,11 @@ class FusedDetector:
 
     def _due(self, t: int) -> bool:
         """Whether MoveNet runs on frame ``t`` (later frames of MoveNet's only make it more so)."""
-        return t % self._every == 0 or t - self._alone_at <= LONE_FRAMES
+        return t % self._every == 0 or self._lone_lately(t)
+
+    def _lone_lately(self, t: int) -> bool:
+        """Whether MoveNet found someone BlazePose did not follow (or held no one) within ``LONE_FRAMES`` before ``t``."""
+        return t - self._alone_at <= LONE_FRAMES
 
     def detect_people(self, frame_rgb: np.ndarray) -> np.ndarray:
         t, self._frames = self._frames, self._frames + 1
@@ -154,7 +158,7 @@ class FusedDetector:
             self._ahead = self._pool.submit(self._movenet.people, self._next)
         self._next = None
         if isinstance(self._blazepose, MediaPipeMultiPoseDetector):  # MoveNet is the census while all it finds are followed
-            self._blazepose.census_wanted = t - self._alone_at <= LONE_FRAMES
+            self._blazepose.census_wanted = self._lone_lately(t)
         blazepose = self._blazepose.detect_people(frame_rgb)
         ids = getattr(self._blazepose, "identities", None)
         followed = [] if ids is None or len(ids) != len(blazepose) else sorted(ids.tolist())
