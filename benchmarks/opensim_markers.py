@@ -6,7 +6,9 @@ Each camera of a Pose2Sim clip (default Demo_MultiPerson; detections cached by r
 opensim``'s job (the project's model sized to their markers, OpenSim 4.6's inverse kinematics). Per camera and
 person: the marker error (RMS over markers, its mean and largest over frames; the largest single marker error), and
 the RMSE between the model's ``knee_flexion`` and the three-point knee angle of the same lift
-(:mod:`liftformer.inference.lifting.angles`), right and left.
+(:mod:`liftformer.inference.lifting.angles`), right and left; and how far the lift is from rigid, which inverse
+kinematics of a rigid model cannot follow: each bone's length range over the track (5th to 95th percentile) over its
+median, for the median bone and the most variable one.
 
     python benchmarks/opensim_markers.py [--demo DIR] [--detector fused]     # needs the [opensim] extra
 """
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from liftformer.data.skeleton import H36M_17
 from liftformer.inference.lifting.angles import body_angles
 from liftformer.inference.lifting.pretrained import load_model, load_trajectory
 from liftformer.inference.offline import lift_person
@@ -39,6 +42,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from real_yardstick import detections, find_clip  # noqa: E402
 
 
+def bone_spread(poses: np.ndarray) -> np.ndarray:
+    """(16,) each H36M-17 bone's length range over the (T, 17, 3) track, 5th to 95th percentile, over its median."""
+    children = [j for j, parent in enumerate(H36M_17.parents) if parent >= 0]
+    bones = np.linalg.norm(poses[:, children] - poses[:, [H36M_17.parents[j] for j in children]], axis=-1)
+    return (np.percentile(bones, 95, axis=0) - np.percentile(bones, 5, axis=0)) / np.median(bones, axis=0)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--demo", default=".cache/pose2sim/Pose2Sim/Demo_MultiPerson")
@@ -53,7 +63,8 @@ def main() -> None:
     options = LiftOptions()
     print(f"{platform.processor() or platform.machine()}; {clip.name}, detector {args.detector}; the shipped model, OpenSim 4.6\n")
     print("| camera | person | frames | marker RMS, mean / largest (cm) | largest marker error (cm) | knee: model vs three points, "
-          "RMSE right / left (deg) |\n| --- | --- | --- | --- | --- | --- |")
+          "RMSE right / left (deg) | bone length range / median: median bone, most variable |\n"
+          "| --- | --- | --- | --- | --- | --- | --- |")
     summary = []
     with tempfile.TemporaryDirectory() as folder:
         for video in clip.videos:
@@ -70,12 +81,13 @@ def main() -> None:
                 geometric = body_angles(world)
                 knees = [float(np.sqrt(np.nanmean((kinematics.coordinates[:, kinematics.names.index(f"knee_flexion_{s[0]}")]
                                                    - geometric[f"knee_flexion_{s}"]) ** 2))) for s in ("right", "left")]
-                summary.append((rms.mean(), rms.max(), 100 * kinematics.errors.max(), *knees))
+                spread = bone_spread(world)
+                summary.append((rms.mean(), rms.max(), 100 * kinematics.errors.max(), *knees, np.median(spread), spread.max()))
                 print(f"| {video.stem} | {pid} | {len(rms)} | {rms.mean():.2f} / {rms.max():.2f} | {100 * kinematics.errors.max():.2f} | "
-                      f"{knees[0]:.1f} / {knees[1]:.1f} |")
+                      f"{knees[0]:.1f} / {knees[1]:.1f} | {np.median(spread):.2f}, {spread.max():.2f} |")
     s = np.array(summary)
     print(f"| **all** | | | **{s[:, 0].mean():.2f}** / {s[:, 1].max():.2f} | **{s[:, 2].max():.2f}** | {s[:, 3].mean():.1f} / "
-          f"{s[:, 4].mean():.1f} |")
+          f"{s[:, 4].mean():.1f} | {np.median(s[:, 5]):.2f}, {s[:, 6].min():.2f}-{s[:, 6].max():.2f} |")
 
 
 if __name__ == "__main__":

@@ -136,6 +136,7 @@ def lift_person(kp: Keypoints2D, options: LiftOptions, model: Any, log: TextIO |
               f"{model.config.receptive_field}-frame window: lifted with edge padding (less reliable)", file=sys.stderr)
     flip = (H36M_17, H36M_17) if options.flip else None
     poses = lift_sequence(model, prepared.keypoints, batch_size=options.batch_size, flip=flip)
+    prepared, poses = held_to_own_bones(prepared, poses, kp)
     cfg = model.config
     print(f"lifted {len(poses)} frames in {time.perf_counter() - t0:.1f} s with a {model.num_parameters() / 1e6:.2f}M-parameter, "
           f"n={cfg.receptive_field} {'causal ' if cfg.causal else ''}{type(model).__name__}", file=log or sys.stdout,
@@ -144,6 +145,22 @@ def lift_person(kp: Keypoints2D, options: LiftOptions, model: Any, log: TextIO |
     report_gaps(prepared.notes, prepared.filled, prepared.long_gaps, fps, "interpolated")
     place = None if calibration is None else place_person(poses, prepared, size, fps, options, calibration, camera_said)
     return Lifted(poses, prepared.pixels, prepared.filled, kp.frames, fps, size, place)
+
+
+def held_to_own_bones(prepared: Prepared, poses: np.ndarray, kp: Keypoints2D) -> tuple[Prepared, np.ndarray]:
+    """The lifted frames whose bones are far from the person's own (:mod:`~liftformer.inference.lifting.bones`)
+    replaced by the frames beside them and marked filled; a line on stderr says how many."""
+    from liftformer.data.skeleton import H36M_17
+    from liftformer.inference.lifting.bones import MAX_DEVIATION, replace_implausible
+
+    poses, filled, bad = replace_implausible(poses, prepared.filled, H36M_17.parents)
+    if bad.any():
+        frames = np.arange(len(poses)) if kp.frames is None else np.asarray(kp.frames)
+        print(f"3D check of {kp.source or 'the input'}: {int(bad.sum())} of {plural(len(poses), 'frame')} (the first at frame "
+              f"{int(frames[np.argmax(bad)])}) lifted with bones on average over {np.exp(MAX_DEVIATION) - 1:.0%} off the person's own: "
+              "replaced by the frames beside them, marked interpolated", file=sys.stderr)
+        prepared = dataclasses.replace(prepared, filled=filled)
+    return prepared, poses
 
 
 def place_person(poses: np.ndarray, prepared: Prepared, size: tuple[int, int], fps: float, options: LiftOptions,
