@@ -14,7 +14,10 @@ used, as Sports2D measures it (the knee and the elbow from their three points, t
 thigh, the trunk's tilt from the image's vertical), which is right only for a limb moving in a plane facing the
 camera. RMSE and bias (lifted minus reference) in degrees, per angle, camera and person.
 
-    python benchmarks/angle_yardstick.py [--demo DIR] [--detector fused] [--hips-offset 0.052 0.74]
+``--rays`` tries a variant: every lifted joint moved onto its 2D detection's ray at its lifted depth (the
+image-plane geometry made exact, the depth the lifter's), the hips then left where the detector marks them.
+
+    python benchmarks/angle_yardstick.py [--demo DIR] [--detector fused] [--hips-offset 0.052 0.74] [--rays]
 """
 
 from __future__ import annotations
@@ -73,7 +76,18 @@ def image_angles(pixels: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def camera_rows(cam, view, truth: np.ndarray, people: list[int], model, calibration, hips: HipOffset) -> list[tuple]:
+def on_rays(clip) -> np.ndarray:
+    """A lifted clip's world poses with every joint moved onto its 2D's camera ray at its lifted depth."""
+    place = clip.placement
+    camera = place.camera_poses(clip.poses)
+    pixels = np.asarray(clip.pixels, dtype=np.float64)
+    for axis in (0, 1):
+        camera[..., axis] = (pixels[..., axis] - place.center[axis]) / place.focal[axis] * camera[..., 2]
+    return (camera - place.origin) @ place.rotation.T
+
+
+def camera_rows(cam, view, truth: np.ndarray, people: list[int], model, calibration, hips: HipOffset,
+                rays: bool = False) -> list[tuple]:
     """Per person: (name, RMSE and bias of each compared angle for the lift, the same for the 2D, frames)."""
     options = LiftOptions(focal=float(cam.focal[0]))
     with redirect_stderr(io.StringIO()):
@@ -85,7 +99,10 @@ def camera_rows(cam, view, truth: np.ndarray, people: list[int], model, calibrat
             tracks.append((pid or 1, frames, clip.poses, clip.pixels, None, None))
             clips.append(clip)
     owner = assign(cam, truth, tracks, people)
-    lifted = [angles_with_tilt(to_detector_hips(world_poses(c.poses, c.placement), hips)) for c in clips]
+    if rays:  # the hips on the detector's rays are the detector's hips already
+        lifted = [angles_with_tilt(on_rays(c)) for c in clips]
+    else:
+        lifted = [angles_with_tilt(to_detector_hips(world_poses(c.poses, c.placement), hips)) for c in clips]
     flat = [image_angles(np.asarray(c.pixels, dtype=np.float64)) for c in clips]
     rows = []
     for person in people:
@@ -117,6 +134,7 @@ def main() -> None:
     p.add_argument("--detector", choices=tuple(DETECTORS), default=LiftOptions.detector)
     p.add_argument("--hips-offset", nargs=2, type=float, default=(0.052, 0.74), metavar=("DOWN", "WIDTH"))
     p.add_argument("--checkpoint", default=None)
+    p.add_argument("--rays", action="store_true", help="every lifted joint moved onto its 2D's ray at its lifted depth")
     args = p.parse_args()
     if not Path(args.demo, "videos").is_dir():
         print(f"skipped: no Pose2Sim clip in {args.demo} (see real_yardstick.py's docstring)")
@@ -124,12 +142,13 @@ def main() -> None:
     clip, cams, views, truth, people = clip_reference(Path(args.demo), Path(args.cache), args.detector)
     model, calibration = load_model(args.checkpoint), load_trajectory(args.checkpoint)
     hips = HipOffset(*args.hips_offset)
-    print(f"{platform.processor() or platform.machine()}; {clip.name}, detector {args.detector}, hips moved {hips.down:g} "
-          f"down, {hips.width:g} wide; RMSE / bias (lifted - reference), degrees; the 2D baseline in brackets\n")
+    how = "every joint on its 2D's ray" if args.rays else f"hips moved {hips.down:g} down, {hips.width:g} wide"
+    print(f"{platform.processor() or platform.machine()}; {clip.name}, detector {args.detector}, {how}; RMSE / bias (lifted - "
+          "reference), degrees; the 2D baseline in brackets\n")
     print("| camera | person | frames | " + " | ".join(COMPARED) + " |\n|" + " --- |" * (3 + len(COMPARED)))
     summary: dict[str, list] = {name: [] for name in COMPARED}
     for cam, view in zip(cams, views):
-        for person, stats, frames in camera_rows(cam, view, truth, people, model, calibration, hips):
+        for person, stats, frames in camera_rows(cam, view, truth, people, model, calibration, hips, args.rays):
             cells = []
             for name in COMPARED:
                 (rmse, bias), flat = stats[name]

@@ -174,6 +174,19 @@ def test_lift_fused_without_movenet_is_one_line_before_detection(tmp_path, capsy
     assert not (tmp_path / "out.npz").exists()
 
 
+def test_an_id_survives_blazepose_losing_a_person_movenet_carrying_them_and_a_new_follower_taking_them_up():
+    rng = np.random.default_rng(5)
+    detector = FusedDetector(FakeBlazePose(), FakeMoveNet())  # type: ignore[arg-type]
+    a, b = standing(100, rng), standing(400, rng)
+    assert detector._name(np.stack([a, b]), np.array([5, 6])).tolist() == [1, 2]
+    assert detector._name(np.stack([a, b]), np.array([-1, 6])).tolist() == [1, 2]  # follower 5 lost a: MoveNet alone
+    assert detector._name(np.stack([a, b]), np.array([-1, 6])).tolist() == [1, 2]
+    assert detector._name(np.stack([a, b]), np.array([9, 6])).tolist() == [1, 2]  # a new follower takes a up: still 1
+    assert detector._name(np.stack([a, b]), np.array([9, -1])).tolist() == [1, 2]
+    assert detector._name(np.stack([a, b]), np.array([9, 6])).tolist() == [1, 2]  # 6 back where person 2 is
+    detector.close()
+
+
 def test_ids_are_never_given_twice_in_a_frame():
     rng = np.random.default_rng(6)
     detector = FusedDetector(FakeBlazePose(), FakeMoveNet())  # type: ignore[arg-type]

@@ -116,7 +116,7 @@ class FusedDetector:
     ``identities`` number people 1, 2, … in the order they appear, never one id twice in a frame: a BlazePose
     follower keeps one id; a person only MoveNet finds keeps the id of the one of the frame before whose shoulders
     and hips are within ``PAIRED`` torso lengths (and keeps it when a new follower takes them up; an id another
-    follower holds is never taken over)."""
+    follower holds is never taken over by a follower, unless MoveNet alone carried that person since)."""
 
     layout = "coco"
     smoothed = False
@@ -191,6 +191,9 @@ class FusedDetector:
                     if i not in taken and (follower < 0 or i not in held) and (d := _torso_distance(before, person)) < PAIRED]
             if near:
                 ids[k] = min(near)[1]
+                if follower < 0 and ids[k] in held:  # MoveNet carries a lost follower's person: the next follower may too
+                    self._of_follower = {f: i for f, i in self._of_follower.items() if i != ids[k]}
+                    held.discard(int(ids[k]))
             else:
                 self._given += 1
                 ids[k] = self._given
