@@ -48,9 +48,12 @@ def read_trc(path: str | os.PathLike) -> Trc:
         names = tuple(n for n in lines[3].split("\t")[2:] if n.strip())
         rows = [line.split("\t") for line in lines[5:] if line.strip()]
         data = np.array([[float(v) for v in row[: 2 + 3 * len(names)]] for row in rows], dtype=np.float64)
-    except (OSError, IndexError, ValueError) as e:
-        raise DataError(f"{where}: not a marker file OpenSim reads (.trc: {type(e).__name__}); write one with liftformer lift "
-                        "--trc") from None
+    except OSError as e:
+        raise DataError(f"{where}: cannot read ({e.strerror or type(e).__name__})") from None
+    except (IndexError, ValueError) as e:
+        what = "its header is not a .trc's (5 lines: PathFileType, the rates' names, their values, the markers, X1 Y1 Z1…)" \
+            if isinstance(e, IndexError) else "a value that is not a number"
+        raise DataError(f"{where}: not a marker file OpenSim reads: {what}; write one with liftformer lift --trc") from None
     if data.ndim != 2 or data.shape[1] != 2 + 3 * len(names) or len(data) < 2:
         raise DataError(f"{where}: a .trc needs at least 2 frames of {len(names)} markers × 3 values")
     missing = [m for m in MARKERS if m not in names]
