@@ -150,13 +150,13 @@ def test_lift_writes_the_angles_everywhere_they_are_asked(tmp_path, capsys):
     out, table, plot = tmp_path / "walk.npz", tmp_path / "walk_angles.csv", tmp_path / "walk_angles.png"
     assert main(["lift", walk, "--out", str(out), "--json", "--angles", str(table), "--angles-plot", str(plot)]) == 0
     rows = list(csv.reader(table.open()))
-    assert rows[0] == ["frame", "time_s", "interpolated", *ANGLES]
+    assert rows[0] == ["frame", "time_s", "interpolated", "interpolated_joints", *ANGLES]
     with np.load(out) as f:
         assert f["angles"].shape == (len(rows) - 1, len(ANGLES)) and f["angle_names"].tolist() == list(ANGLES)
         knees = f["angles"][:, [ANGLES.index("knee_flexion_right"), ANGLES.index("knee_flexion_left")]]
     assert knees.min() < 15 and 30 < knees.max() < 90, (knees.min(), knees.max())
     frames = json.loads(out.with_suffix(".json").read_text())["frames"]
-    assert frames[5]["angles"]["knee_flexion_right"] == pytest.approx(float(rows[6][3 + ANGLES.index("knee_flexion_right")]), abs=0.01)
+    assert frames[5]["angles"]["knee_flexion_right"] == pytest.approx(float(rows[6][4 + ANGLES.index("knee_flexion_right")]), abs=0.01)
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"wrote {table}" in capsys.readouterr().out
 
@@ -208,3 +208,37 @@ def test_trc_holds_a_marker_per_joint_in_the_world_frame(tmp_path):
         assert float(rate) == pytest.approx(float(f["fps"]))
     np.testing.assert_allclose(data[:, 2:].reshape(-1, 17, 3), world, atol=2e-5)
     assert data[:, 2:].reshape(-1, 17, 3)[..., 1].min() > -0.05  # Y up, from the floor
+
+
+def test_the_csv_names_the_joints_interpolated_and_the_plot_hatches_whole_poses(tmp_path):
+    import csv
+
+    from liftformer.data.skeleton import H36M_17
+    from liftformer.inference.writers.angles import plot_angles, save_angles_csv
+
+    angles = {name: np.linspace(0, 10, 6) for name in ANGLES}
+    filled = np.zeros((6, 17), dtype=bool)
+    filled[1, H36M_17.joint_names.index("lwrist")] = True
+    filled[2, [H36M_17.joint_names.index("lwrist"), H36M_17.joint_names.index("rknee")]] = True
+    filled[4] = True  # the whole pose: no person seen, or replaced by the 3D check
+    save_angles_csv(tmp_path / "a.csv", angles, np.arange(10, 16), filled, 50.0, H36M_17.joint_names)
+    rows = list(csv.DictReader((tmp_path / "a.csv").open()))
+    assert [r["interpolated"] for r in rows] == ["0", "1", "1", "0", "1", "0"]
+    assert [r["interpolated_joints"] for r in rows] == ["", "lwrist", "rknee;lwrist", "", "all", ""]
+    seen = {}
+
+    import matplotlib.axes
+
+    original = matplotlib.axes.Axes.axvspan
+
+    def spans(self, *args, **kwargs):
+        seen.setdefault(kwargs.get("hatch"), []).append(args)
+        return original(self, *args, **kwargs)
+
+    matplotlib.axes.Axes.axvspan = spans
+    try:
+        plot_angles(tmp_path / "a.png", angles, np.arange(10, 16), 50.0, None, "t", filled.all(-1))
+    finally:
+        matplotlib.axes.Axes.axvspan = original
+    assert len(seen["//"]) == 4 and seen["//"][0] == (14 / 50.0, 14 / 50.0)  # frame 14 on each of the 4 panels
+    assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG"

@@ -92,4 +92,12 @@ def test_the_offline_job_marks_the_frames_and_says_so(capsys):
     assert out.filled[30].all() and out.filled.sum() == 17
     assert fixed.dtype == np.float32 and not np.array_equal(fixed[30], poses[30])
     err = capsys.readouterr().err
-    assert "clip.mp4 person 2" in err and "1 of 50 frames" in err and "frame 130" in err and err.count("\n") == 1
+    assert "clip.mp4 person 2" in err and "replaced 1 of 50 frames (130)" in err and err.count("\n") == 1
+
+
+def test_frames_are_said_as_runs():
+    from liftformer.errors import frame_spans
+
+    assert frame_spans([71, *range(53, 69)]) == "53-68, 71"
+    assert frame_spans([4]) == "4"
+    assert frame_spans([1, 3, 5, 7], most=2) == "1, 3, …"

@@ -331,3 +331,15 @@ def test_import_liftformer_does_not_load_torch():
 
     code = "import sys, liftformer; assert 'torch' not in sys.modules; liftformer.LiftFormerConfig; assert 'torch' in sys.modules"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_a_misspelled_flag_is_answered_with_the_nearest_one(capsys):
+    from liftformer.cli.main import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["lift", "clip.mp4", "--persn", "all"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "unrecognized arguments: --persn all (did you mean --person?)" in err and err.count("\n") == 1
+    with pytest.raises(SystemExit):
+        main(["lift", "clip.mp4", "--zzzz"])
+    assert "did you mean" not in capsys.readouterr().err

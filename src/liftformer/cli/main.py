@@ -20,7 +20,27 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (what is wrong and where to look), exit status 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"{self.prog}: error: {message}{self._suggestion(message)} (see {self.prog} --help)\n")
+
+    def _suggestion(self, message: str) -> str:
+        """`` (did you mean --person?)`` for an unrecognized flag near one of any command's flags, else ""."""
+        import difflib
+
+        if not message.startswith("unrecognized arguments:"):
+            return ""
+        flags: set[str] = set()
+        parsers: list[argparse.ArgumentParser] = [self]
+        while parsers:
+            for action in parsers.pop()._actions:
+                flags.update(o for o in action.option_strings if o.startswith("--"))
+                if isinstance(action, argparse._SubParsersAction):
+                    parsers.extend(action.choices.values())
+        for word in message.split(":", 1)[1].split():
+            flag = word.split("=", 1)[0]
+            near = difflib.get_close_matches(flag, sorted(flags - {flag}), n=1, cutoff=0.75) if flag.startswith("--") else []
+            if near:
+                return f" (did you mean {near[0]}?)"
+        return ""
 
 
 def build_parser() -> argparse.ArgumentParser:

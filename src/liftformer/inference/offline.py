@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
-from liftformer.errors import plural
+from liftformer.errors import frame_spans, plural
 from liftformer.inference.options import LiftOptions
 from liftformer.inference.sources.keypoints import Keypoints2D
 from liftformer.inference.writers.plan import Lifted, OutputPlan, Placement, render_output, write_outputs
@@ -136,13 +136,13 @@ def lift_person(kp: Keypoints2D, options: LiftOptions, model: Any, log: TextIO |
               f"{model.config.receptive_field}-frame window: lifted with edge padding (less reliable)", file=sys.stderr)
     flip = (H36M_17, H36M_17) if options.flip else None
     poses = lift_sequence(model, prepared.keypoints, batch_size=options.batch_size, flip=flip)
-    prepared, poses = held_to_own_bones(prepared, poses, kp)
     cfg = model.config
     print(f"lifted {len(poses)} frames in {time.perf_counter() - t0:.1f} s with a {model.num_parameters() / 1e6:.2f}M-parameter, "
           f"n={cfg.receptive_field} {'causal ' if cfg.causal else ''}{type(model).__name__}", file=log or sys.stdout,
           flush=True)
     fps = options.fps or kp.fps or 50.0
     report_gaps(prepared.notes, prepared.filled, prepared.long_gaps, fps, "interpolated")
+    prepared, poses = held_to_own_bones(prepared, poses, kp)
     place = None if calibration is None else place_person(poses, prepared, size, fps, options, calibration, camera_said)
     return Lifted(poses, prepared.pixels, prepared.filled, kp.frames, fps, size, place)
 
@@ -156,9 +156,10 @@ def held_to_own_bones(prepared: Prepared, poses: np.ndarray, kp: Keypoints2D) ->
     poses, filled, bad = replace_implausible(poses, prepared.filled, H36M_17.parents)
     if bad.any():
         frames = np.arange(len(poses)) if kp.frames is None else np.asarray(kp.frames)
-        print(f"3D check of {kp.source or 'the input'}: {int(bad.sum())} of {plural(len(poses), 'frame')} (the first at frame "
-              f"{int(frames[np.argmax(bad)])}) lifted with bones on average over {np.exp(MAX_DEVIATION) - 1:.0%} off the person's own: "
-              "replaced by the frames beside them, marked interpolated", file=sys.stderr)
+        print(f"3D check of {kp.source or 'the input'}: replaced {int(bad.sum())} of {plural(len(poses), 'frame')} "
+              f"({frame_spans(frames[bad])}) whose bones were on average more than {np.exp(MAX_DEVIATION) - 1:.0%} off the "
+              "person's median lengths (a folded or stretched body) by poses interpolated from the frames beside them, "
+              "marked interpolated", file=sys.stderr)
         prepared = dataclasses.replace(prepared, filled=filled)
     return prepared, poses
 

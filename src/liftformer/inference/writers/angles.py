@@ -35,25 +35,33 @@ def check_angle_paths(csv_path: str | os.PathLike | None, plot_path: str | os.Pa
             raise LiftformerError(f"{flag} {path}: must end in {suffix}: give e.g. {Path(path).with_suffix(suffix)}")
 
 
-def save_angles_csv(path: str | os.PathLike, angles: dict[str, np.ndarray], frames: np.ndarray, interpolated: np.ndarray,
-                    fps: float) -> None:
-    """A row per frame: input frame, time (s), whether any joint of it was interpolated (not detected), then each angle
-    in degrees (2 decimals; empty where undefined)."""
+def save_angles_csv(path: str | os.PathLike, angles: dict[str, np.ndarray], frames: np.ndarray, filled: np.ndarray,
+                    fps: float, joints: tuple[str, ...]) -> None:
+    """A row per frame: input frame, time (s), whether any joint of it was interpolated (not detected) and which
+    (``joints``' names joined by ``;``, or ``all``: the whole pose, e.g. a frame the 3D check replaced), then each angle
+    in degrees (2 decimals; empty where undefined). ``filled``: (T, J) bool."""
+    filled = np.asarray(filled, dtype=bool)
+
+    def which(row: np.ndarray) -> str:
+        return "all" if row.all() else ";".join(name for name, f in zip(joints, row) if f)
+
     def write(tmp: str) -> None:
         with open(tmp, "w", newline="") as f:
             out = csv.writer(f)
-            out.writerow(["frame", "time_s", "interpolated", *angles])
+            out.writerow(["frame", "time_s", "interpolated", "interpolated_joints", *angles])
             table = np.stack(list(angles.values()), -1)
-            for t, row, filled in zip(frames, table, interpolated):
-                out.writerow([int(t), f"{t / fps:.4f}", int(filled), *("" if not np.isfinite(v) else f"{v:.2f}" for v in row)])
+            for t, row, joints_filled in zip(frames, table, filled):
+                out.writerow([int(t), f"{t / fps:.4f}", int(joints_filled.any()), which(joints_filled),
+                              *("" if not np.isfinite(v) else f"{v:.2f}" for v in row)])
 
     atomic_write(path, write)
 
 
 def plot_angles(path: str | os.PathLike, angles: dict[str, np.ndarray], frames: np.ndarray, fps: float,
-                contacts: np.ndarray | None, title: str) -> None:
+                contacts: np.ndarray | None, title: str, guessed: np.ndarray | None = None) -> None:
     """Knee, hip and elbow flexion (right and left) and the trunk's lean over time, one panel each, the frames a foot
-    is on the floor shaded (right and left in their side's colour). A PNG, written atomically."""
+    is on the floor shaded (right and left in their side's colour), the frames whose whole pose was interpolated
+    (``guessed``: (T,) bool; no person seen, or replaced by the 3D check) hatched grey. A PNG, written atomically."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -70,11 +78,16 @@ def plot_angles(path: str | os.PathLike, angles: dict[str, np.ndarray], frames: 
             for foot, colour in zip(range(2), colours):
                 for start, end in _runs(np.asarray(contacts)[:, foot]):
                     ax.axvspan(seconds[start], seconds[end - 1], color=colour, alpha=0.08, lw=0)
+        if guessed is not None:
+            for start, end in _runs(np.asarray(guessed, dtype=bool)):
+                ax.axvspan(seconds[start], seconds[end - 1], color="grey", alpha=0.15, hatch="//", lw=0)
         ax.set_ylabel(f"{what} (°)")
         ax.grid(True, alpha=0.3)
         ax.legend(loc="upper right", fontsize=8, ncol=2)
     axes[-1].set_xlabel("time (s)")
-    axes[0].set_title(title + ("; shaded: a foot on the floor (red right, blue left)" if contacts is not None else ""), fontsize=9)
+    notes = (["shaded: a foot on the floor (red right, blue left)"] if contacts is not None else []) + \
+        (["hatched: the pose interpolated"] if guessed is not None and np.any(guessed) else [])
+    axes[0].set_title("\n".join([title, "; ".join(notes)] if notes else [title]), fontsize=9)  # two lines: never cut
     fig.tight_layout()
     atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
     plt.close(fig)

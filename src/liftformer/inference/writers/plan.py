@@ -86,6 +86,7 @@ def write_outputs(plan: OutputPlan, clip: Lifted, log: TextIO | None = None, who
     """Write npz, JSON, CSV, BVH and, given the clip's ``angles`` (:func:`~liftformer.inference.offline.clip_angles`),
     the angles' CSV and plot (``who``: the person, in its title), naming each on ``log`` (default stdout) as soon as
     it exists."""
+    from liftformer.data.skeleton import H36M_17
     from liftformer.inference.writers.angles import plot_angles, save_angles_csv, world_poses
     from liftformer.inference.writers.bvh import save_bvh
     from liftformer.inference.writers.outputs import frame_indices, save_csv, save_json, save_npz
@@ -113,12 +114,12 @@ def write_outputs(plan: OutputPlan, clip: Lifted, log: TextIO | None = None, who
         save_trc(plan.trc, world_poses(clip.poses, place), frames, clip.fps)
         print(f"wrote {plan.trc}", file=log, flush=True)
     if plan.angles and angles is not None:
-        save_angles_csv(plan.angles, angles, frames, np.asarray(np.asarray(clip.filled).any(-1)), clip.fps)
+        save_angles_csv(plan.angles, angles, frames, np.asarray(clip.filled), clip.fps, H36M_17.joint_names)
         print(f"wrote {plan.angles}", file=log, flush=True)
     if plan.angles_plot and angles is not None:
         frame = "the floor-fitted world frame" if place is not None else "the camera taken as upright (--no-trajectory)"
         plot_angles(plan.angles_plot, angles, frames, clip.fps, None if place is None else place.contacts,
-                    f"joint angles{' of ' + who if who else ''}, in {frame}")
+                    f"joint angles{' of ' + who if who else ''}, in {frame}", np.asarray(np.asarray(clip.filled).all(-1)))
         print(f"wrote {plan.angles_plot}", file=log, flush=True)
 
 
