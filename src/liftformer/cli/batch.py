@@ -23,7 +23,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                               description="Each input goes through exactly liftformer lift with the same flags; its files go under "
                               "--out at its path relative to the inputs' common folder. DIR/manifest.csv has a row per input. "
                               "Exit 0 when every input is ok (or skipped: done by an earlier run), 1 when any failed, 130 on Ctrl-C.")
-    add_lift_arguments(p)
+    add_lift_arguments(p, stream=False)
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="videos, keypoint files, folders (searched recursively) or .txt "
                    "files listing one path a line")
     p.add_argument("--out", required=True, metavar="DIR", help="the output folder (not one that holds an input)")

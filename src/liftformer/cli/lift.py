@@ -41,8 +41,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def add_lift_arguments(p: argparse.ArgumentParser) -> None:
-    """Flags of ``lift``."""
+def add_lift_arguments(p: argparse.ArgumentParser, stream: bool = True) -> None:
+    """Flags of ``lift`` (``stream``: their help mentions ``--stream``, which ``batch`` has not)."""
     p.add_argument("--out", default=None,
                    help="output .npz (default: INPUT_STEM_3d.npz in the current directory; --json/--csv write siblings)")
     p.add_argument("--json", action="store_true", help="also write the poses as JSON")
@@ -73,12 +73,12 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-score", type=probability, default=0.3,
                    help="keypoints at or below this confidence count as missing (0-1; default 0.3)")
     p.add_argument("--max-gap", type=non_negative_int, default=10,
-                   help="report runs of more frames than this without a person (default 10); with --stream --person all, "
-                   "a person gone this long gets no more lines")
+                   help="report runs of more frames than this without a person (default 10)" + (
+                       "; with --stream --person all, a person gone this long gets no more lines" if stream else ""))
     p.add_argument("--person", default="largest", metavar="ID|largest|all",
                    help="with several people per frame (videos, JSON lists): a track id, the largest (default: largest mean box "
-                   "area x frames) or all (one output per id, OUT_person<ID>.npz …); --stream follows one person, or with all "
-                   "everyone a video's detector follows")
+                   "area x frames) or all (one output per id, OUT_person<ID>.npz …)" + (
+                       "; --stream follows one person, or with all everyone a video's detector follows" if stream else ""))
     p.add_argument("--max-people", type=positive_int, default=LiftOptions.max_people, metavar="N",
                    help=f"refuse a keypoint file listing more than N persons in one frame (default {LiftOptions.max_people})")
     p.add_argument("--detector", choices=tuple(DETECTORS), default=LiftOptions.detector,
@@ -99,8 +99,8 @@ def add_lift_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-trajectory", dest="trajectory", action="store_false",
                    help="root-relative poses only: no root_3d/poses_3d_camera, a BVH root that stands still, as before the trajectory")
     add_runtime_arguments(p, checkpoint="shipped", batch_size=256, device=False, batch_help="windows per forward pass (offline)",
-                          threads_help="torch intra-op threads (default: 1 with --stream, which keeps latency flat on a busy CPU; "
-                          "else torch's)")
+                          threads_help="torch intra-op threads (default: " + (
+                              "1 with --stream, which keeps latency flat on a busy CPU; else torch's)" if stream else "torch's)"))
 
 
 def lift_options(args: argparse.Namespace) -> LiftOptions:
