@@ -15,6 +15,7 @@ ones worse, so this measures, against real ground truth:
    each flagged frame's P-MPJPE against the 4-view consensus (real_yardstick.py's reference) before and after.
 
     python benchmarks/bone_check.py [--data ../shared/data] [--step 2] [--demo .cache/pose2sim/Pose2Sim/Demo_MultiPerson]
+    python benchmarks/bone_check.py --detections .cache/data_2d_h36m_gt.npz --no-demo    # ground-truth 2D (liftformer prepare)
 
 Either part is skipped, with a line saying so, when its data is absent.
 """
@@ -57,10 +58,10 @@ def projection_residual(keypoints: np.ndarray, poses: np.ndarray) -> np.ndarray:
     return np.linalg.norm(scale[:, None, None] * lifted - seen, axis=(1, 2)) / np.linalg.norm(seen, axis=(1, 2))
 
 
-def human36m(data: Path, step: int) -> None:
+def human36m(data: Path, step: int, detections: Path | None = None) -> None:
     from liftformer.data.datasets import load_split
 
-    files = data / "h36m/data_3d_h36m_17j.npz", data / "h36m/data_2d_h36m_sh_pt_mpii.npz"
+    files = data / "h36m/data_3d_h36m_17j.npz", detections or data / "h36m/data_2d_h36m_sh_pt_mpii.npz"
     if not all(f.is_file() for f in files):
         print(f"Human3.6M part skipped: {files[0]} or {files[1]} is absent")
         return
@@ -85,7 +86,7 @@ def human36m(data: Path, step: int) -> None:
             good = error[bad] < GOOD_MM
             tally[name] += (bad.sum(), error[bad].sum(), after[bad].sum(), (after[bad] > error[bad] + 5).sum(), good.sum(),
                             (good & (after[bad] > error[bad])).sum())
-    print(f"Human3.6M S9 S11 (58 sequences), 4 cameras, one frame in {step}: {frames} frames, SH detections, shipped "
+    print(f"Human3.6M S9 S11 (58 sequences), 4 cameras, one frame in {step}: {frames} frames, 2D {files[1].name}, shipped "
           f"model with flip; {time.perf_counter() - t0:.0f} s\n")
     print(f"| rule | frames flagged | MPJPE of those, before → after replacement (mm) | made worse by > 5 mm | "
           f"good poses (< {GOOD_MM:g} mm) flagged | of those, made worse |\n| --- | --- | --- | --- | --- | --- |")
@@ -131,12 +132,15 @@ def main() -> None:
     p.add_argument("--step", type=int, default=2, help="every STEP-th frame of Human3.6M")
     p.add_argument("--demo", default=".cache/pose2sim/Pose2Sim/Demo_MultiPerson")
     p.add_argument("--cache", default=".cache/yardstick")
+    p.add_argument("--detections", type=Path, default=None, help="another Human3.6M 2D file (default: the SH detections)")
+    p.add_argument("--no-demo", action="store_true", help="the Human3.6M part only")
     args = p.parse_args()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}, {os.cpu_count()} cores")
-    human36m(Path(args.data), args.step)
-    with redirect_stderr(io.StringIO()):
-        demo_clip(Path(args.demo), Path(args.cache))
+    human36m(Path(args.data), args.step, args.detections)
+    if not args.no_demo:
+        with redirect_stderr(io.StringIO()):
+            demo_clip(Path(args.demo), Path(args.cache))
 
 
 if __name__ == "__main__":
