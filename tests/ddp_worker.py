@@ -29,6 +29,7 @@ def main(out_dir: str, max_minutes: float | None = None) -> None:
     final = torch.nn.utils.parameters_to_vector(trainer.model.parameters()).detach()
     torch.save({"initial": initial, "final": final, "world_size": trainer.dist.world_size, "steps": trainer.scheduler.last_epoch},
                f"{out_dir}/rank{trainer.dist.rank}.pt")
+    dist.barrier()  # both ranks have written before either tears the group down (under load, one rank aborted once)
     dist.destroy_process_group()
 
 
