@@ -3,11 +3,11 @@
 
 angle_yardstick.py measures lifted angles on real footage against a 4-camera triangulation of detections, a
 reference with errors of its own. Here the reference is Human3.6M's motion capture (S9 and S11, 58 of the 59
-standard test sequences, every camera, one frame in ``--step``), lifted by the shipped model with flip from the 2D
-file given (ground truth projected, or real detections), and the knee and elbow flexion compared as three-point
-angles (:mod:`liftformer.inference.lifting.angles`' definition: 180 minus the angle at the joint, 0 straight):
-RMSE and bias per angle, and the bias where the true joint is nearly straight (under 30 degrees), where a
-lifter's prior toward the training set's mean pose shows as bending.
+standard test sequences, every camera), lifted at its 50 fps by the shipped model with flip from the 2D file given
+(ground truth projected, or real detections) and scored on one frame in ``--step``: the knee and elbow flexion as
+three-point angles (:mod:`liftformer.inference.lifting.angles`' definition: 180 minus the angle at the joint, 0
+straight), RMSE and bias per angle, and the bias where the true joint is nearly straight (under 30 degrees), where
+a lifter's prior toward the training set's mean pose shows as bending.
 
     liftformer prepare h36m --from-3d ../shared/data/h36m/data_3d_h36m_17j.npz --out .cache/data_2d_h36m_gt.npz
     python benchmarks/angles_h36m.py .cache/data_2d_h36m_gt.npz ../shared/data/h36m/data_2d_h36m_sh_pt_mpii.npz
@@ -62,7 +62,7 @@ def main() -> None:
         truth: dict[str, list[np.ndarray]] = {n: [] for n in JOINTS}
         for s in split.sequences:
             assert s.positions_3d is not None
-            poses = lift_sequence(model, s.keypoints[:: args.step], batch_size=1024, flip=(H36M_17, H36M_17))
+            poses = lift_sequence(model, s.keypoints, batch_size=1024, flip=(H36M_17, H36M_17))[:: args.step]  # at 50 fps
             for name, joints in JOINTS.items():
                 lifted[name].append(flexion(poses, *joints))
                 truth[name].append(flexion(s.positions_3d[:: args.step], *joints))
@@ -72,6 +72,8 @@ def main() -> None:
             d = mine - true
             cells.append(f"{np.sqrt(np.mean(d**2)):.1f} / {d.mean():+.1f} / {d[true < STRAIGHT].mean():+.1f}")
         print(f"| {path.name} | {sum(len(x) for x in lifted['knee_flexion_right'])} | " + " | ".join(cells) + " |")
+        means = ", ".join(f"{name} {np.concatenate(truth[name]).mean():.1f}" for name in JOINTS)
+        print(f"  (mean true flexion: {means})")
 
 
 if __name__ == "__main__":

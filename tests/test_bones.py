@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from liftformer.data.skeleton import H36M_17
@@ -37,7 +38,7 @@ def test_a_rigid_body_deviates_nowhere():
 
 def test_stretched_frames_are_found_and_replaced_by_their_neighbours():
     poses = synthetic_motion(60)
-    broken = folded(poses, [20, 21, 22], 1.6)  # log(1.6) = 0.47 on every bone
+    broken = folded(poses, [20, 21, 22], 1.6)  # every bone 60% longer
     filled = np.zeros((60, 17), dtype=bool)
     fixed, marked, bad = replace_implausible(broken, filled, PARENTS)
     assert np.flatnonzero(bad).tolist() == [20, 21, 22]
@@ -50,8 +51,9 @@ def test_stretched_frames_are_found_and_replaced_by_their_neighbours():
 
 def test_the_limit_is_where_it_says():
     poses = synthetic_motion(40)
-    under = folded(poses, [10], np.exp(MAX_DEVIATION * 0.9))
-    over = folded(poses, [10], np.exp(MAX_DEVIATION * 1.1))
+    under = folded(poses, [10], 1 + MAX_DEVIATION * 0.9)  # every bone 22.5% longer: the skeleton 22.5% off
+    over = folded(poses, [10], 1 + MAX_DEVIATION * 1.1)
+    assert bone_deviation(over, PARENTS)[10] == pytest.approx(MAX_DEVIATION * 1.1)
     assert not implausible_frames(under, PARENTS).any()
     assert implausible_frames(over, PARENTS)[10]
 
@@ -101,3 +103,11 @@ def test_frames_are_said_as_runs():
     assert frame_spans([71, *range(53, 69)]) == "53-68, 71"
     assert frame_spans([4]) == "4"
     assert frame_spans([1, 3, 5, 7], most=2) == "1, 3, …"
+
+
+def test_a_short_bone_off_by_a_third_is_not_a_broken_body():
+    """Lengths, not ratios: the head's bone a third longer in one frame moves the skeleton by little."""
+    poses = synthetic_motion(40)
+    head = poses.copy()
+    head[10, 10] = head[10, 9] + 1.34 * (head[10, 10] - head[10, 9])  # nose → head, about 10 cm
+    assert bone_deviation(head, PARENTS)[10] < 0.05 and not implausible_frames(head, PARENTS).any()

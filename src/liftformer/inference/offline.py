@@ -157,9 +157,9 @@ def held_to_own_bones(prepared: Prepared, poses: np.ndarray, kp: Keypoints2D) ->
     if bad.any():
         frames = np.arange(len(poses)) if kp.frames is None else np.asarray(kp.frames)
         print(f"3D check of {kp.source or 'the input'}: replaced {int(bad.sum())} of {plural(len(poses), 'frame')} "
-              f"({frame_spans(frames[bad])}) whose bones were on average more than {np.exp(MAX_DEVIATION) - 1:.0%} off the "
-              "person's median lengths (a folded or stretched body) by poses interpolated from the frames beside them, "
-              "marked interpolated", file=sys.stderr)
+              f"({frame_spans(frames[bad])}) whose bones, summed, were more than {MAX_DEVIATION:.0%} off the person's median "
+              "lengths (a folded or stretched body) by poses interpolated from the frames beside them, marked interpolated",
+              file=sys.stderr)
         prepared = dataclasses.replace(prepared, filled=filled)
     return prepared, poses
 
