@@ -41,10 +41,11 @@ import torch
 from liftformer.data.skeleton import H36M_17
 from liftformer.evaluation.metrics import p_mpjpe
 from liftformer.evaluation.multiview import SHARED_JOINTS
-from liftformer.inference.lifting.bones import MAX_DEVIATION, bone_deviation, interpolate_frames
+from liftformer.inference.lifting.bones import MAX_DEVIATION, bone_deviation, bone_lengths
 from liftformer.inference.lifting.pretrained import load_model, load_trajectory
 from liftformer.inference.lifting.sequence import lift_sequence
 from liftformer.inference.options import LiftOptions
+from liftformer.inference.tracks.prepare import interpolate_frames
 
 sys.path.insert(0, str(Path(__file__).parent))
 from real_yardstick import assign, clip_reference, lifted_tracks  # noqa: E402
@@ -63,8 +64,7 @@ def projection_residual(keypoints: np.ndarray, poses: np.ndarray) -> np.ndarray:
 
 def mean_log_ratio(poses: np.ndarray) -> np.ndarray:
     """(T,) the mean |log(bone / its median)| over the 16 bones: the measure tried first."""
-    children = [j for j, parent in enumerate(H36M_17.parents) if parent >= 0]
-    bones = np.linalg.norm(poses[:, children] - poses[:, [H36M_17.parents[j] for j in children]], axis=-1)
+    bones = bone_lengths(poses, H36M_17.parents)
     return np.abs(np.log(bones / np.median(bones, axis=0))).mean(-1)
 
 

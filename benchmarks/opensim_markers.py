@@ -27,6 +27,7 @@ import numpy as np
 
 from liftformer.data.skeleton import H36M_17
 from liftformer.inference.lifting.angles import body_angles
+from liftformer.inference.lifting.bones import bone_lengths
 from liftformer.inference.lifting.pretrained import load_model, load_trajectory
 from liftformer.inference.offline import lift_person
 from liftformer.inference.opensim.job import OpenSimOutputs, opensim_job
@@ -44,8 +45,7 @@ from real_yardstick import detections, find_clip  # noqa: E402
 
 def bone_spread(poses: np.ndarray) -> np.ndarray:
     """(16,) each H36M-17 bone's length range over the (T, 17, 3) track, 5th to 95th percentile, over its median."""
-    children = [j for j, parent in enumerate(H36M_17.parents) if parent >= 0]
-    bones = np.linalg.norm(poses[:, children] - poses[:, [H36M_17.parents[j] for j in children]], axis=-1)
+    bones = bone_lengths(poses, H36M_17.parents)
     return (np.percentile(bones, 95, axis=0) - np.percentile(bones, 5, axis=0)) / np.median(bones, axis=0)
 
 

@@ -13,12 +13,11 @@ from liftformer.inference.lifting.bones import (
     MIN_FRAMES,
     bone_deviation,
     implausible_frames,
-    interpolate_frames,
     replace_implausible,
 )
 from liftformer.inference.offline import held_to_own_bones
 from liftformer.inference.sources.keypoints import Keypoints2D
-from liftformer.inference.tracks.prepare import Prepared
+from liftformer.inference.tracks.prepare import Prepared, interpolate_frames
 
 PARENTS = H36M_17.parents
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from liftformer import __version__
@@ -28,19 +28,23 @@ class OneLineParser(argparse.ArgumentParser):
 
         if not message.startswith("unrecognized arguments:"):
             return ""
-        flags: set[str] = set()
-        parsers: list[argparse.ArgumentParser] = [self]
-        while parsers:
-            for action in parsers.pop()._actions:
-                flags.update(o for o in action.option_strings if o.startswith("--"))
-                if isinstance(action, argparse._SubParsersAction):
-                    parsers.extend(action.choices.values())
+        flags = {o for action in all_actions(self) for o in action.option_strings if o.startswith("--")}
         for word in message.split(":", 1)[1].split():
             flag = word.split("=", 1)[0]
             near = difflib.get_close_matches(flag, sorted(flags - {flag}), n=1, cutoff=0.75) if flag.startswith("--") else []
             if near:
                 return f" (did you mean {near[0]}?)"
         return ""
+
+
+def all_actions(parser: argparse.ArgumentParser) -> Iterator[argparse.Action]:
+    """Every action of ``parser`` and of its subcommands' parsers, all the way down."""
+    parsers = [parser]
+    while parsers:
+        for action in parsers.pop()._actions:
+            yield action
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,12 +60,8 @@ def given_flags(argv: Sequence[str] | None) -> frozenset[str]:
     """The destinations ``argv`` sets itself rather than leaving to their defaults (argparse keeps no such
     record: a second parse with every default suppressed holds only those)."""
     parser = build_parser()
-    parsers = [parser]
-    while parsers:
-        for action in parsers.pop()._actions:
-            action.default = argparse.SUPPRESS
-            if isinstance(action, argparse._SubParsersAction):
-                parsers.extend(action.choices.values())
+    for action in all_actions(parser):
+        action.default = argparse.SUPPRESS
     return frozenset(vars(parser.parse_args(argv)))
 
 

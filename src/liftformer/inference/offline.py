@@ -152,10 +152,11 @@ def held_to_own_bones(prepared: Prepared, poses: np.ndarray, kp: Keypoints2D) ->
     replaced by the frames beside them and marked filled; a line on stderr says how many."""
     from liftformer.data.skeleton import H36M_17
     from liftformer.inference.lifting.bones import MAX_DEVIATION, replace_implausible
+    from liftformer.inference.writers.outputs import frame_indices
 
     poses, filled, bad = replace_implausible(poses, prepared.filled, H36M_17.parents)
     if bad.any():
-        frames = np.arange(len(poses)) if kp.frames is None else np.asarray(kp.frames)
+        frames = frame_indices(kp.frames, len(poses))
         print(f"3D check of {kp.source or 'the input'}: replaced {int(bad.sum())} of {plural(len(poses), 'frame')} "
               f"({frame_spans(frames[bad])}) whose bones, summed, were more than {MAX_DEVIATION:.0%} off the person's median "
               "lengths (a folded or stretched body) by poses interpolated from the frames beside them, marked interpolated",

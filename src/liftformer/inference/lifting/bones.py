@@ -20,17 +20,23 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from liftformer.inference.tracks.prepare import interpolate_frames
+
 MAX_DEVIATION = 0.25  # a frame's summed |bone - the track's median bone| over the summed medians, over which it is replaced
 MIN_FRAMES = 10  # a track shorter than this has no median body to hold its frames to
 
 
-def bone_deviation(poses: np.ndarray, parents: Sequence[int]) -> np.ndarray:
-    """(T,) each frame's summed absolute difference of its bones (child to parent, every joint with a parent) from
-    the median lengths of the same bones over the (T, J, 3) ``poses``, over the summed medians; NaN where no bone
-    has a length."""
+def bone_lengths(poses: np.ndarray, parents: Sequence[int]) -> np.ndarray:
+    """(T, B) the length of each bone (child to parent, every joint with a parent) of (T, J, 3) ``poses``."""
     poses = np.asarray(poses, dtype=np.float64)
     children = [j for j, p in enumerate(parents) if p >= 0]
-    bones = np.linalg.norm(poses[:, children] - poses[:, [parents[j] for j in children]], axis=-1)
+    return np.linalg.norm(poses[:, children] - poses[:, [parents[j] for j in children]], axis=-1)
+
+
+def bone_deviation(poses: np.ndarray, parents: Sequence[int]) -> np.ndarray:
+    """(T,) each frame's summed absolute difference of its :func:`bone_lengths` from the median lengths of the same
+    bones over the (T, J, 3) ``poses``, over the summed medians; NaN where no bone has a length."""
+    bones = bone_lengths(poses, parents)
     median = np.median(bones, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.abs(bones - median).sum(axis=-1) / median.sum()
@@ -44,20 +50,6 @@ def implausible_frames(poses: np.ndarray, parents: Sequence[int], limit: float =
     if len(bad) < MIN_FRAMES or (~bad).sum() < 2:
         return np.zeros(len(bad), dtype=bool)
     return bad
-
-
-def interpolate_frames(values: np.ndarray, bad: np.ndarray) -> np.ndarray:
-    """A copy of (T, ...) ``values`` with the ``bad`` frames linearly interpolated, per coordinate, from the nearest
-    good frames either side (held from the nearest at either end)."""
-    out = np.array(values, dtype=np.float64, copy=True)
-    if not bad.any():
-        return out
-    t = np.arange(len(out))
-    flat = out.reshape(len(out), -1)
-    good = ~bad
-    for c in range(flat.shape[1]):
-        flat[bad, c] = np.interp(t[bad], t[good], flat[good, c])
-    return flat.reshape(out.shape)
 
 
 def replace_implausible(poses: np.ndarray, filled: np.ndarray, parents: Sequence[int],

@@ -29,6 +29,20 @@ class Prepared:
     notes: list[str] = field(default_factory=list)  # warnings for the user
 
 
+def interpolate_frames(values: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """A copy of (T, ...) ``values`` with the ``bad`` frames linearly interpolated, per coordinate, from the nearest
+    good frames either side (held from the nearest at either end)."""
+    out = np.array(values, dtype=np.float64, copy=True)
+    if not bad.any():
+        return out
+    t = np.arange(len(out))
+    flat = out.reshape(len(out), -1)
+    good = ~bad
+    for c in range(flat.shape[1]):
+        flat[bad, c] = np.interp(t[bad], t[good], flat[good, c])
+    return flat.reshape(out.shape)
+
+
 def fill_gaps(pixels: np.ndarray, valid: np.ndarray, max_gap: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Linearly interpolate every joint across frames where it is not ``valid``.
 
@@ -37,15 +51,11 @@ def fill_gaps(pixels: np.ndarray, valid: np.ndarray, max_gap: int) -> tuple[np.n
     """
     t_len, joints = valid.shape
     out = np.array(pixels, dtype=np.float64)
-    frames = np.arange(t_len)
     for j in range(joints):
         ok = valid[:, j]
         if not ok.any():
             raise ValueError(f"joint {j} is never detected")
-        if ok.all():
-            continue
-        for c in range(2):
-            out[~ok, j, c] = np.interp(frames[~ok], frames[ok], out[ok, j, c])
+        out[:, j] = interpolate_frames(out[:, j], ~ok)
     empty = np.asarray(~valid.any(1))
     gaps, start = [], None
     for t in range(t_len + 1):
