@@ -37,7 +37,7 @@ def test_each_input_is_lifted_as_lift_lifts_it_and_a_bad_one_keeps_to_its_row(tm
     rows = manifest(out)
     assert {n: r["status"] for n, r in rows.items()} == {"walk.json": "ok", "fast.json": "ok", "bad.json": "failed"}
     assert "bad.json" in rows["bad.json"]["error"] and "\n" not in rows["bad.json"]["error"]
-    assert rows["walk.json"]["persons"] == "1" and rows["walk.json"]["frames"] == "150" and len(rows["walk.json"]["sha256"]) == 64
+    assert rows["walk.json"]["persons"] == "1" and rows["walk.json"]["person_frames"] == "150" and len(rows["walk.json"]["sha256"]) == 64
     assert rows["walk.json"]["outputs"].split(";") == ["walk_3d.npz", "walk_3d.json", "walk_angles.csv"]
     assert not list(out.glob("sub/bad_*"))  # a failed input leaves no output of its own
     alone = tmp_path / "alone"
@@ -46,6 +46,22 @@ def test_each_input_is_lifted_as_lift_lifts_it_and_a_bad_one_keeps_to_its_row(tm
     for name in ("fast_3d.npz", "fast_3d.json", "fast_angles.csv"):
         assert (out / "sub" / name).read_bytes() == (alone / name).read_bytes(), name  # byte for byte
     assert "batch: 2 ok, 0 skipped, 1 failed" in capsys.readouterr().err
+
+
+def test_the_manifest_counts_an_inputs_warnings_and_the_summary_says_where_they_are(tmp_path, capsys):
+    import json
+
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    doc = json.loads(WALK.read_text())
+    (folder / "short.json").write_text(json.dumps({**doc, "frames": doc["frames"][:10]}))  # fewer than the model's window
+    shutil.copy(WALK, folder / "walk.json")
+    assert main(["batch", str(folder), "--out", str(out), "--workers", "1"]) == 0
+    rows = manifest(out)
+    log = (out / "short.log").read_text()
+    assert int(rows["short.json"]["warnings"]) == log.count("warning:") >= 1 and "fewer than the model's" in log
+    assert rows["walk.json"]["warnings"] == "0" and rows["short.json"]["person_frames"] == "10"
+    assert "batch: 2 ok, 0 skipped, 0 failed; 1 with warnings (in the .log beside its outputs)" in capsys.readouterr().err
 
 
 def test_a_second_run_skips_what_is_done_and_redoes_what_changed(tmp_path, capsys):

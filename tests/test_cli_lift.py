@@ -334,7 +334,7 @@ def test_too_many_persons_in_a_frame_is_one_line_and_notes_stay_bounded(tmp_path
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "tracked 65 people (ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 … and 55 more) in 12 frames"
     assert err[1].startswith("person 1: frames 0-11") and err[20].startswith("person 20:")
-    assert err[21] == "… 45 more people" and err[22] == "lifting person 1"
+    assert err[21] == "… 45 more people" and err[22].startswith("lifting person 1 (the largest and longest in view; --person ID")
     assert len(err) < 30
 
 

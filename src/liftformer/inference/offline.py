@@ -137,9 +137,9 @@ def lift_person(kp: Keypoints2D, options: LiftOptions, model: Any, log: TextIO |
     flip = (H36M_17, H36M_17) if options.flip else None
     poses = lift_sequence(model, prepared.keypoints, batch_size=options.batch_size, flip=flip)
     cfg = model.config
-    print(f"lifted {len(poses)} frames in {time.perf_counter() - t0:.1f} s with a {model.num_parameters() / 1e6:.2f}M-parameter, "
-          f"n={cfg.receptive_field} {'causal ' if cfg.causal else ''}{type(model).__name__}", file=log or sys.stdout,
-          flush=True)
+    print(f"lifted {len(poses)} frames of {kp.source or 'the input'} in {time.perf_counter() - t0:.1f} s with a "
+          f"{model.num_parameters() / 1e6:.2f}M-parameter, n={cfg.receptive_field} {'causal ' if cfg.causal else ''}"
+          f"{type(model).__name__}", file=log or sys.stdout, flush=True)
     fps = options.fps or kp.fps or 50.0
     report_gaps(prepared.notes, prepared.filled, prepared.long_gaps, fps, "interpolated")
     prepared, poses = held_to_own_bones(prepared, poses, kp)

@@ -51,7 +51,8 @@ def lift_one(task: Task, options: LiftOptions, out: Path, versions: tuple[str, s
     else:
         row.outputs = [str(p.resolve().relative_to(out)) for p in written]
         row.persons = len([p for p in written if p.suffix == ".npz"])
-        row.frames = sum(int(m) for m in re.findall(r"^lifted (\d+) frames", log.getvalue(), flags=re.MULTILINE))
+        row.person_frames = sum(int(m) for m in re.findall(r"^lifted (\d+) frames", log.getvalue(), flags=re.MULTILINE))
+        row.warnings = sum(line.startswith("warning:") for line in notes.getvalue().splitlines())
     atomic_write_text(out / f"{task.name}.log", notes.getvalue())
     return row
 

@@ -276,7 +276,8 @@ def choose_people(frames: list[np.ndarray], like: Keypoints2D, person: str = "la
         chosen = [tr for tr in tracks if str(tr.id) == person.strip()]
         if not chosen:
             raise DataError(f"--person {person}: no such person; the ids are {ids}")
-    notes.append(f"lifting person{'s' * (len(chosen) > 1)} {_listed(tr.id for tr in chosen)}")
+    why = " (the largest and longest in view; --person ID for another, --person all for everyone)"
+    notes.append(f"lifting person{'s' * (len(chosen) > 1)} {_listed(tr.id for tr in chosen)}" + why * (person == "largest"))
     return Selection([(tr.id, _smoothed(tr.keypoints(like), unsmoothed)) for tr in chosen], notes, findings, counts)
 
 
