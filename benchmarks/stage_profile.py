@@ -215,13 +215,16 @@ def profile(video: str, render: bool, detector: str) -> None:
         print(f"{'  x264 encoder (child CPU)':34s} {1000 * encode_cpu / frames:9.2f} cpu-ms/frame (runs beside the above)")
     print(f"one after another: {sequential:.2f} s = {frames / sequential:.2f} frames/s; "
           f"as shipped (threads): {shipped:.2f} s = {frames / shipped:.2f} frames/s; "
-          f"the two runs' npz outputs {'identical' if same else 'DIFFER'}")
+          f"the two runs' outputs (npz{', render' if render else ''}) {'identical' if same else 'DIFFER'}")
 
 
 def same_outputs(one: Path, two: Path) -> bool:
-    """Whether two runs wrote the same npz files with the same arrays."""
+    """Whether two runs wrote the same npz files with the same arrays, and the same render (byte for byte) if any."""
     import numpy as np
 
+    if (one / "r.mp4").exists() != (two / "r.mp4").exists() or (
+            (one / "r.mp4").exists() and (one / "r.mp4").read_bytes() != (two / "r.mp4").read_bytes()):
+        return False
     names = sorted(p.name for p in one.glob("*.npz"))
     if not names or names != sorted(p.name for p in two.glob("*.npz")):
         return False
