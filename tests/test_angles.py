@@ -132,6 +132,51 @@ def test_headings_are_unwrapped_over_a_full_turn():
     assert unwrap(np.array([10.0, np.nan, 350.0]))[2] == pytest.approx(-10.0)
 
 
+def camera_of(world: np.ndarray, pitch: float, roll: float) -> np.ndarray:
+    """World poses (y up, z at the camera) as a camera pitched down by ``pitch`` and rolled by ``roll`` degrees sees
+    them (camera axes: y down, z forward), 4 m in front of it."""
+    p, r = np.radians(pitch), np.radians(roll)
+    tilt = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
+    turn = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
+    return (world - [0, 1.0, 4.0]) @ np.diag([1.0, -1.0, -1.0]).T @ tilt.T @ turn.T
+
+
+@pytest.mark.parametrize("pitch, roll", [(25.0, 0.0), (-10.0, 8.0), (15.0, -12.0)])
+def test_a_pitched_or_rolled_camera_leaves_world_angles_unchanged(pitch, roll):
+    """Through the fitted floor (offline) and through a stream's running upright frame, the angles of a body seen by a
+    tilted camera are those of the body itself."""
+    from liftformer.inference.lifting.ground import RunningUp, fit_ground
+
+    world = []
+    for k in range(12):  # someone stepping sideways, knees bending (feet under the neck), an elbow bent, half-turned
+        p = standing()
+        p[2, 2] = p[5, 2] = 0.02 * k
+        p[15], p[16] = p[14] + [0.05, -0.2, 0.2], p[14] + [0.1, -0.1, 0.45]
+        c, s = np.cos(np.radians(30)), np.sin(np.radians(30))
+        world.append(p @ np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]]).T + [0.1 * k, 0, 0])
+    world = np.stack(world)
+    truth = body_angles(world)
+    seen = camera_of(world, pitch, roll)
+    offline = body_angles(fit_ground(seen).to_world(seen))
+    running = RunningUp()
+    for t in range(len(seen)):
+        rotation = running.push(seen[t] - seen[t, 0])
+    stream = body_angles((seen - seen[:, :1]) @ rotation.T)
+    for name in ANGLES:
+        np.testing.assert_allclose(offline[name], truth[name], atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(stream[name], truth[name], atol=1e-6, err_msg=name)
+
+
+def test_a_streams_rotations_continue_the_line_before():
+    from liftformer.inference.lifting.angles import unwrap_after
+
+    before = {"pelvis_rotation": 175.0, "hip_rotation_left": -170.0, "knee_flexion_left": 10.0}
+    now = unwrap_after({"pelvis_rotation": -179.0, "hip_rotation_left": 175.0, "knee_flexion_left": 12.0,
+                        "trunk_flexion": None, "shoulder_rotation": 30.0}, before)
+    assert now == {"pelvis_rotation": 181.0, "hip_rotation_left": -185.0, "knee_flexion_left": 12.0, "trunk_flexion": None,
+                   "shoulder_rotation": 30.0}
+
+
 def test_the_table_has_a_column_per_angle():
     table = angle_table(angles_of(standing(), seated()))
     assert table.shape == (2, len(ANGLES)) and len(set(ANGLES)) == len(ANGLES)
@@ -156,6 +201,8 @@ def test_lift_writes_the_angles_everywhere_they_are_asked(tmp_path, capsys):
         knees = f["angles"][:, [ANGLES.index("knee_flexion_right"), ANGLES.index("knee_flexion_left")]]
     assert knees.min() < 15 and 30 < knees.max() < 90, (knees.min(), knees.max())
     frames = json.loads(out.with_suffix(".json").read_text())["frames"]
+    with np.load(out) as f:  # each JSON frame names the joints interpolated there, as the npz marks them
+        assert [sorted(row["filled"]) for row in frames] == [np.flatnonzero(i).tolist() for i in f["interpolated"]]
     assert frames[5]["angles"]["knee_flexion_right"] == pytest.approx(float(rows[6][4 + ANGLES.index("knee_flexion_right")]), abs=0.01)
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"wrote {table}" in capsys.readouterr().out
@@ -171,6 +218,9 @@ def test_stream_lines_carry_the_angles(tmp_path, capsys):
     assert main(["lift", walk, "--stream", "--out", str(tmp_path / "s.npz"), "--angles", str(tmp_path / "s.csv")]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert lines and all(set(line["angles"]) == set(ANGLES) for line in lines)
+    for name in ("pelvis_rotation", "shoulder_rotation"):  # unwrapped line to line
+        values = [line["angles"][name] for line in lines if line["angles"][name] is not None]
+        assert values and np.abs(np.diff(values)).max() < 90, name
     assert (tmp_path / "s.csv").is_file()
 
 
@@ -185,6 +235,20 @@ def test_angle_outputs_need_their_suffix(tmp_path, capsys, flag, name):
     assert main(["lift", walk, "--out", str(tmp_path / "o.npz"), flag, str(tmp_path / name)]) == 2
     one_line_error(capsys, flag, "must end in")
     assert not (tmp_path / "o.npz").exists()
+
+
+def test_markers_the_trc_refuses_leave_no_other_output(tmp_path, capsys, monkeypatch):
+    from importlib import resources
+
+    from liftformer.cli.main import main
+    from liftformer.inference.writers import angles
+
+    monkeypatch.setattr(angles, "world_poses", lambda poses, placement: np.full(np.shape(poses), np.nan))
+    walk = str(resources.files("liftformer.assets").joinpath("demo_keypoints.json"))
+    assert main(["lift", walk, "--out", str(tmp_path / "w.npz"), "--json", "--trc", str(tmp_path / "w.trc")]) == 2
+    err = capsys.readouterr().err.splitlines()  # the notes of the lift, then the one line
+    assert err[-1] == "liftformer lift: error: w.trc: a marker is not finite: nothing written"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_trc_holds_a_marker_per_joint_in_the_world_frame(tmp_path):

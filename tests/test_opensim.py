@@ -37,6 +37,7 @@ def test_a_trc_reads_back_as_written(walk_trc):
     (lambda text: "garbage\n" * 3, "not a marker file"),
     (lambda text: text.replace("RKnee", "Knee_R"), "no marker RKnee"),
     (lambda text: text.rsplit("\n", 2)[0] + "\n" + "\t".join(["99", "1.0"] + ["nan"] * 51) + "\n", "not finite"),
+    (lambda text: "\n".join(text.splitlines()[:-40]) + "\n", "header says NumFrames 150 but it holds 110 frames"),
 ])
 def test_bad_marker_files_are_one_line(tmp_path, walk_trc, change, needle):
     bad = tmp_path / "bad.trc"
@@ -51,6 +52,20 @@ def test_a_person_too_small_to_scale_is_refused(tmp_path, walk_trc):
     small.write_text(trc_text(trc.markers * 0.1, np.arange(len(trc.times)), trc.rate, "small.trc"))
     with pytest.raises(DataError, match="too small to scale"):
         measure(read_trc(small))
+
+
+def test_markers_that_coincide_are_refused_without_a_warning(tmp_path, walk_trc):
+    import warnings
+
+    trc = read_trc(walk_trc)
+    markers = trc.markers.copy()
+    markers[:, MARKERS.index("RHip")] = markers[:, MARKERS.index("LHip")]
+    flat = tmp_path / "flat.trc"
+    flat.write_text(trc_text(markers, np.arange(len(trc.times)), trc.rate, "flat.trc"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(DataError, match="markers RHip and LHip coincide"):
+            measure(read_trc(flat))
 
 
 def test_opensim_refuses_in_one_line_before_any_work(tmp_path, capsys, walk_trc):

@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from liftformer.inference.lifting.angles import body_angles
+from liftformer.inference.lifting.angles import body_angles, unwrap_after
+from liftformer.inference.lifting.ground import RunningUp
 from liftformer.inference.lifting.streaming import KeypointStream, StreamResult
 from liftformer.inference.lifting.trajectory import Calibration, Intrinsics, RootFollower
 from liftformer.inference.options import LiftOptions
 from liftformer.inference.sources.bodies import OK, BodyCheck
-from liftformer.inference.writers.angles import world_poses
+from liftformer.inference.writers.bvh import CAMERA_UPRIGHT
 from liftformer.inference.writers.outputs import angle_values, rounded
 from liftformer.inference.writers.plan import Lifted
 
@@ -36,7 +37,9 @@ class PersonStream:
         self.roots: list[np.ndarray] = []
         self.latencies: list[float] = []
         self.bodies = BodyCheck(layout, *image_size)  # a detection that is not a body is not the person
-        self.angles = angles  # whether each line carries the pose's angles (the camera taken as upright)
+        self.angles = angles  # whether each line carries the pose's angles (in the upright frame of the frames so far)
+        self.up = RunningUp()
+        self.last_angles: dict[str, float] = {}  # the latest defined values, to unwrap the rotations against
 
     def push(self, points: np.ndarray | None) -> dict | None:
         """The next input frame's (J, 3) keypoints (None: the person is not in it; nor when they are not a body,
@@ -55,10 +58,19 @@ class PersonStream:
         if root is not None:  # from the past frames only, as the pose
             self.roots.append(root)
             line["root_3d"] = rounded(root, 4)
-        if self.angles:  # the floor is fitted once the stream ends: until then the camera is taken as upright
-            line["angles"] = angle_values(body_angles(world_poses(result.pose[None], None)), 0)
+        if self.angles:
+            line["angles"] = self.line_angles(result.pose)
         self.results.append(result)
         return line
+
+    def line_angles(self, pose: np.ndarray) -> dict[str, float | None]:
+        """A pose's angles in the upright frame of the frames so far (:class:`~liftformer.inference.lifting.ground.RunningUp`;
+        the floor is fitted once the stream ends), the rotations unwrapped against the line before's."""
+        rotation = self.up.push(pose)
+        world = np.asarray(pose, dtype=np.float64)[None] @ (CAMERA_UPRIGHT if rotation is None else rotation).T
+        values = unwrap_after(angle_values(body_angles(world), 0), self.last_angles)
+        self.last_angles.update({k: v for k, v in values.items() if v is not None})
+        return values
 
     def clip(self, fix_feet: bool, trim: bool = False) -> Lifted:
         """What was streamed, as a clip to write (placed in camera space when the root was followed); ``trim``: without

@@ -107,6 +107,17 @@ def unwrap(degrees: np.ndarray) -> np.ndarray:
     return out
 
 
+def unwrap_after(angles: dict[str, float | None], before: dict[str, float]) -> dict[str, float | None]:
+    """One frame's ``angles`` with those unwrapped over time (:data:`UNWRAPPED`) moved by whole turns to lie within
+    180° of ``before``'s (the frame before's, e.g. a stream's line before); the others, and any without one, as given."""
+    out = dict(angles)
+    for name, value in angles.items():
+        then = before.get(name)
+        if value is not None and then is not None and name.removesuffix("_right").removesuffix("_left") in UNWRAPPED:
+            out[name] = round(then + (value - then + 180.0) % 360.0 - 180.0, 2)
+    return out
+
+
 def body_angles(world: np.ndarray) -> dict[str, np.ndarray]:
     """Every angle of :data:`ANGLES` (T,) for (T, 17, 3) Human3.6M-17 poses in an upright world frame (y up),
     degrees (module docstring for the conventions); NaN where undefined."""

@@ -66,10 +66,31 @@ def fit_ground(poses: np.ndarray) -> Ground:
         if np.degrees(np.arccos(np.clip(candidate @ body_up, -1.0, 1.0))) <= MAX_TILT:
             up, from_feet = candidate, True
     floor = np.median(lower @ up) - ANKLE_HEIGHT * stature(poses - poses[:, :1])
-    back = _unit(-np.array([0.0, 0.0, 1.0]) - (-np.array([0.0, 0.0, 1.0]) @ up) * up)  # towards the camera, on the floor
-    x = np.cross(up, back)
     origin = poses[0, 0] - (poses[0, 0] @ up - floor) * up
-    return Ground(np.stack([x, up, back]), origin, from_feet)
+    return Ground(upright(up), origin, from_feet)
+
+
+def upright(up: np.ndarray) -> np.ndarray:
+    """The (3, 3) rotation into the world frame whose y is ``up`` (a camera-space unit vector): its rows the world's x,
+    y and z (towards the camera, level) in camera axes."""
+    back = _unit(-np.array([0.0, 0.0, 1.0]) - (-np.array([0.0, 0.0, 1.0]) @ up) * up)  # towards the camera, on the floor
+    return np.stack([np.cross(up, back), up, back])
+
+
+class RunningUp:
+    """A stream's upright frame from the frames so far: the mean of their ankles-to-neck directions as up (what
+    :func:`fit_ground` falls back on when the feet do not span the floor; a stream cannot wait for them to)."""
+
+    def __init__(self) -> None:
+        self._sum = np.zeros(3)
+
+    def push(self, pose: np.ndarray) -> np.ndarray | None:
+        """One (17, 3) camera-space pose in; the rotation into the upright frame so far (None before any whole body)."""
+        axis = np.asarray(pose, dtype=np.float64)[NECK] - np.asarray(pose, dtype=np.float64)[list(ANKLES)].mean(0)
+        length = float(np.linalg.norm(axis))
+        if np.isfinite(axis).all() and length > 0:
+            self._sum += axis / length
+        return upright(_unit(self._sum)) if self._sum.any() else None
 
 
 def _unit_rows(v: np.ndarray) -> np.ndarray:

@@ -44,7 +44,7 @@ def read_trc(path: str | os.PathLike) -> Trc:
     where = str(path)
     try:
         lines = Path(path).read_text(errors="replace").splitlines()
-        rate, units = float(lines[2].split("\t")[0]), lines[2].split("\t")[4].strip()
+        rate, stated, units = float(lines[2].split("\t")[0]), int(lines[2].split("\t")[2]), lines[2].split("\t")[4].strip()
         names = tuple(n for n in lines[3].split("\t")[2:] if n.strip())
         rows = [line.split("\t") for line in lines[5:] if line.strip()]
         data = np.array([[float(v) for v in row[: 2 + 3 * len(names)]] for row in rows], dtype=np.float64)
@@ -56,6 +56,9 @@ def read_trc(path: str | os.PathLike) -> Trc:
         raise DataError(f"{where}: not a marker file OpenSim reads: {what}; write one with liftformer lift --trc") from None
     if data.ndim != 2 or data.shape[1] != 2 + 3 * len(names) or len(data) < 2:
         raise DataError(f"{where}: a .trc needs at least 2 frames of {len(names)} markers × 3 values")
+    if stated != len(data):
+        raise DataError(f"{where}: its header says NumFrames {stated} but it holds {len(data)} frames (cut short or edited?): "
+                        "write it again with liftformer lift --trc")
     missing = [m for m in MARKERS if m not in names]
     if missing:
         raise DataError(f"{where}: no marker {', '.join(missing)}: the model's markers are Human3.6M-17's ({', '.join(MARKERS)})")
@@ -97,6 +100,10 @@ class Body:
 def measure(trc: Trc) -> Body:
     """The :class:`Body` of the person in ``trc``; one-line DataError when it is too small to scale a model to."""
     m = trc.marker
+    for right, left in (("RHip", "LHip"), ("RShoulder", "LShoulder"), ("Hip", "Spine"), ("Hip", "Neck")):
+        if (np.linalg.norm(m(right) - m(left), axis=-1) < 1e-6).any():
+            raise DataError(f"{trc.path}: markers {right} and {left} coincide in some frames: not a body OpenSim can fit "
+                            "(write the markers with liftformer lift --trc)")
     pelvis = segment_frame(m("RHip"), m("LHip"), m("Hip"), m("Spine"))
     torso = segment_frame(m("RShoulder"), m("LShoulder"), m("Hip"), m("Neck"))
     lengths = {bone: float(np.median(np.concatenate([np.linalg.norm(m(b) - m(a), axis=-1) for a, b in zip(ends[::2], ends[1::2])])))

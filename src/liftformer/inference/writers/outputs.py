@@ -115,13 +115,17 @@ def save_npz(
 
 def save_json(
     path: str | os.PathLike, poses_3d: np.ndarray, pixels_2d: np.ndarray, fps: float, frames: np.ndarray | None = None,
-    placement: Placement | None = None, angles: dict[str, np.ndarray] | None = None,
+    placement: Placement | None = None, angles: dict[str, np.ndarray] | None = None, filled: np.ndarray | None = None,
 ) -> None:
-    """The poses (5 decimals) and 2D keypoints (2 decimals) of every frame, with its input frame index; with a
+    """The poses (5 decimals) and 2D keypoints (2 decimals) of every frame, with its input frame index and, given
+    ``filled`` (T, J), the joints interpolated there (``filled``: their indices, as in ``--stream`` lines); with a
     placement also each frame's ``root_3d`` and ``pose_3d_camera`` and the document's ``camera`` and ``world``; with
     ``angles`` each frame's ``angles`` (degrees, 2 decimals; null where undefined)."""
     frames = frame_indices(frames, len(poses_3d))
     rows = [{"frame": int(t), "pose_3d": rounded(p, 5), "keypoints_2d": rounded(k, 2)} for t, p, k in zip(frames, poses_3d, pixels_2d)]
+    if filled is not None:
+        for row, joints in zip(rows, np.asarray(filled, dtype=bool)):
+            row["filled"] = np.flatnonzero(joints).tolist()
     doc: dict = {
         "skeleton": {"joints": list(H36M_17.joint_names), "parents": list(H36M_17.parents)},
         "units": "metres, camera axes (x right, y down, z forward), root-relative",

@@ -87,16 +87,23 @@ def write_outputs(plan: OutputPlan, clip: Lifted, log: TextIO | None = None, who
     the angles' CSV and plot (``who``: the person, in its title), naming each on ``log`` (default stdout) as soon as
     it exists."""
     from liftformer.data.skeleton import H36M_17
+    from liftformer.fileio import atomic_write_text
     from liftformer.inference.writers.angles import plot_angles, save_angles_csv, world_poses
     from liftformer.inference.writers.bvh import save_bvh
     from liftformer.inference.writers.outputs import frame_indices, save_csv, save_json, save_npz
 
     log = log or sys.stdout
     place = clip.placement
+    frames = frame_indices(clip.frames, len(clip.poses))
+    trc = None
+    if plan.trc:  # made first: markers it refuses (not finite) leave no other file behind
+        from liftformer.inference.writers.trc import trc_text
+
+        trc = trc_text(world_poses(clip.poses, place), frames, clip.fps, Path(plan.trc).name)
     save_npz(plan.npz, clip.poses, clip.pixels, clip.filled, clip.fps, clip.frames, place, angles)
     print(f"wrote {plan.npz}", file=log, flush=True)
     if plan.json:
-        save_json(plan.json, clip.poses, clip.pixels, clip.fps, clip.frames, place, angles)
+        save_json(plan.json, clip.poses, clip.pixels, clip.fps, clip.frames, place, angles, clip.filled)
         print(f"wrote {plan.json}", file=log, flush=True)
     if plan.csv:
         save_csv(plan.csv, clip.poses, clip.frames, None if place is None else place.root)
@@ -107,11 +114,8 @@ def write_outputs(plan: OutputPlan, clip: Lifted, log: TextIO | None = None, who
         else:
             save_bvh(plan.bvh, place.camera_poses(clip.poses), clip.fps, place.root, plan.bvh_scale, (place.rotation, place.origin))
         print(f"wrote {plan.bvh}", file=log, flush=True)
-    frames = frame_indices(clip.frames, len(clip.poses))
-    if plan.trc:
-        from liftformer.inference.writers.trc import save_trc
-
-        save_trc(plan.trc, world_poses(clip.poses, place), frames, clip.fps)
+    if plan.trc and trc is not None:
+        atomic_write_text(plan.trc, trc)
         print(f"wrote {plan.trc}", file=log, flush=True)
     if plan.angles and angles is not None:
         save_angles_csv(plan.angles, angles, frames, np.asarray(clip.filled), clip.fps, H36M_17.joint_names)
