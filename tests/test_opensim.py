@@ -8,7 +8,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from conftest import one_line_error
+from conftest import exit_code, one_line_error
 from liftformer.cli.main import main
 from liftformer.errors import DataError
 from liftformer.inference.opensim.markers import measure, read_trc
@@ -68,6 +68,16 @@ def test_markers_that_coincide_are_refused_without_a_warning(tmp_path, walk_trc)
             measure(read_trc(flat))
 
 
+def test_a_given_height_scales_the_markers_about_the_floor(walk_trc):
+    from liftformer.inference.lifting.trajectory import stature
+    from liftformer.inference.opensim.markers import scaled_to
+
+    trc = read_trc(walk_trc)
+    tall, measured = scaled_to(trc, 1.9)
+    assert stature(tall.markers) == pytest.approx(1.9) and measured == pytest.approx(stature(trc.markers))
+    assert measure(tall).lengths["thigh"] == pytest.approx(measure(trc).lengths["thigh"] * 1.9 / measured, rel=1e-6)
+
+
 def test_opensim_refuses_in_one_line_before_any_work(tmp_path, capsys, walk_trc):
     assert main(["opensim", str(tmp_path / "none.trc")]) == 2
     one_line_error(capsys, "none.trc", "no such file")
@@ -75,6 +85,8 @@ def test_opensim_refuses_in_one_line_before_any_work(tmp_path, capsys, walk_trc)
     garbage.write_text("not a trc")
     assert main(["opensim", str(garbage), "--out", str(tmp_path / "g")]) == 2
     one_line_error(capsys, "g.trc")
+    assert exit_code(["opensim", str(garbage), "--person-height", "3"]) == 2
+    one_line_error(capsys, "--person-height", "metres in (0.5, 2.5)")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.trc"]  # nothing partial written
 
 
@@ -97,6 +109,10 @@ def test_inverse_kinematics_tracks_the_markers_and_agrees_with_the_geometric_kne
     knee = motion[:, names.index("knee_flexion_r")]
     assert np.sqrt(np.mean((knee - geometric) ** 2)) < 5.0  # the model's knee, a pin, reads what three points read
     assert (prefix.parent / "walk_model.osim").read_text().count("<Marker name=") == 17
+    assert main(["opensim", str(walk_trc), "--out", str(tmp_path / "tall"), "--person-height", "1.9"]) == 0
+    assert f"{walk_trc}: markers scaled by" in capsys.readouterr().err  # the same angles, a larger model
+    tall = np.array([line.split("\t") for line in open(tmp_path / "tall_ik.mot").read().splitlines()[header + 1:]], dtype=np.float64)
+    np.testing.assert_allclose(tall[:, names.index("knee_flexion_r")], knee, atol=0.5)
 
 
 def test_opensim_missing_is_one_line(tmp_path, capsys, walk_trc, monkeypatch):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from liftformer.cli.options import positive_float
+from liftformer.cli.options import positive_float, stature_metres
 from liftformer.errors import DataError
 
 
@@ -20,6 +20,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="write PREFIX_model.osim, PREFIX_ik.mot and PREFIX_marker_errors.csv (default: beside IN.trc, its stem)")
     p.add_argument("--mass", type=positive_float, default=70.0, metavar="KG",
                    help="the person's mass, for the segments' masses (default 70; inverse kinematics does not use it)")
+    p.add_argument("--person-height", type=stature_metres, default=None, metavar="METRES",
+                   help="the person's standing height: the markers are scaled to it before the model is (default: as "
+                        "lifted, whose size lift --person-height or the shipped model's prior set)")
     p.set_defaults(func=run)
 
 
@@ -35,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     check_outputs({"--out (model)": outputs.model, "--out (motion)": outputs.motion, "--out (errors)": outputs.errors},
                   {"IN.trc": trc})
     opensim_module()  # a missing install: one line before any work
-    kinematics = opensim_job(str(trc), outputs, args.mass)
+    kinematics = opensim_job(str(trc), outputs, args.mass, height=args.person_height)
     rms, worst = kinematics.rms(), np.unravel_index(int(np.argmax(kinematics.errors)), kinematics.errors.shape)
     print(f"inverse kinematics of {len(kinematics.times)} frames: marker RMS {100 * rms.mean():.2f} cm mean, "
           f"{100 * rms.max():.2f} cm at most; largest marker error {100 * kinematics.errors.max():.2f} cm "

@@ -141,7 +141,7 @@ def lift_person(kp: Keypoints2D, options: LiftOptions, model: Any, log: TextIO |
           f"{model.num_parameters() / 1e6:.2f}M-parameter, n={cfg.receptive_field} {'causal ' if cfg.causal else ''}"
           f"{type(model).__name__}", file=log or sys.stdout, flush=True)
     fps = options.fps or kp.fps or 50.0
-    report_gaps(prepared.notes, prepared.filled, prepared.long_gaps, fps, "interpolated")
+    report_gaps(prepared.notes, prepared.filled, prepared.long_gaps, fps, "interpolated", f" of {kp.source}" if kp.source else "")
     prepared, poses = held_to_own_bones(prepared, poses, kp)
     place = None if calibration is None else place_person(poses, prepared, size, fps, options, calibration, camera_said)
     return Lifted(poses, prepared.pixels, prepared.filled, kp.frames, fps, size, place)

@@ -10,7 +10,7 @@ from typing import TextIO
 from liftformer.errors import DataError
 from liftformer.fileio import atomic_write
 from liftformer.inference.opensim.ik import Kinematics, inverse_kinematics, save_marker_errors, save_mot
-from liftformer.inference.opensim.markers import measure, read_trc
+from liftformer.inference.opensim.markers import measure, read_trc, scaled_to
 from liftformer.inference.opensim.model import build_model
 
 
@@ -29,10 +29,16 @@ class OpenSimOutputs:
                    prefix.with_name(f"{prefix.name}_marker_errors.csv"))
 
 
-def opensim_job(trc_path: str, outputs: OpenSimOutputs, mass: float = 70.0, log: TextIO | None = None) -> Kinematics:
-    """Read ``trc_path``, build the person's model, track the markers, write ``outputs`` (only once all succeeded); a
-    one-line DataError for a file or model OpenSim refuses. Written files are named on ``log`` (default stdout)."""
+def opensim_job(trc_path: str, outputs: OpenSimOutputs, mass: float = 70.0, log: TextIO | None = None,
+                height: float | None = None) -> Kinematics:
+    """Read ``trc_path`` (its markers scaled to the person's ``height`` in metres when given, said on stderr), build the
+    person's model, track the markers, write ``outputs`` (only once all succeeded); a one-line DataError for a file or
+    model OpenSim refuses. Written files are named on ``log`` (default stdout)."""
     trc = read_trc(trc_path)
+    if height is not None:
+        trc, measured = scaled_to(trc, height)
+        print(f"{trc_path}: markers scaled by {height / measured:.3f}: the person measured {measured:.2f} m, "
+              f"--person-height {height:.2f} m", file=sys.stderr)
     body = measure(trc)
     try:
         model = build_model(body, mass, Path(trc_path).stem)

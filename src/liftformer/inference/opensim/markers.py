@@ -10,7 +10,7 @@ medians of the distances between joint centres.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +69,19 @@ def read_trc(path: str | os.PathLike) -> Trc:
     if not np.isfinite(rate) or rate <= 0:
         raise DataError(f"{where}: DataRate {rate} is not a positive rate")
     return Trc(data[:, 1], markers, names, rate, where)
+
+
+def scaled_to(trc: Trc, height: float) -> tuple[Trc, float]:
+    """``trc`` with every marker scaled about its origin (the floor under the first root: the floor stays at y = 0) so
+    that the person's standing height, as ``lift --person-height`` reads it
+    (:func:`~liftformer.inference.lifting.trajectory.stature`), is ``height`` metres; and the height measured before."""
+    from liftformer.inference.lifting.trajectory import stature
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        measured = stature(np.stack([trc.marker(name) for name in MARKERS], 1))
+    if not measured > 0:
+        raise DataError(f"{trc.path}: the person's height cannot be measured from its markers (do they coincide?)")
+    return replace(trc, markers=trc.markers * (height / measured)), measured
 
 
 def segment_frame(right: np.ndarray, left: np.ndarray, bottom: np.ndarray, top: np.ndarray) -> np.ndarray:
