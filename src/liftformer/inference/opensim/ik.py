@@ -50,6 +50,16 @@ def _start_pose(model: Any, state: Any, trc: Trc) -> None:
     model.assemble(state)
 
 
+def _marker_table(osim: Any, trc: Trc) -> Any:
+    """``trc``'s markers (metres) as OpenSim's ``TimeSeriesTableVec3``."""
+    table = osim.TimeSeriesTableVec3()
+    table.setColumnLabels(list(trc.names))
+    for time, row in zip(trc.times, trc.markers):
+        table.appendRow(float(time), osim.RowVectorVec3([osim.Vec3(*map(float, point)) for point in row]))
+    table.addTableMetaDataString("Units", "m")
+    return table
+
+
 def inverse_kinematics(model: Any, trc: Trc) -> Kinematics:
     """Track ``trc``'s markers with ``model`` (:func:`~liftformer.inference.opensim.model.build_model`)."""
     osim = opensim_module()
@@ -58,7 +68,7 @@ def inverse_kinematics(model: Any, trc: Trc) -> Kinematics:
     weights = osim.SetMarkerWeights()
     for name in trc.names:
         weights.cloneAndAppend(osim.MarkerWeight(name, 1.0))
-    reference = osim.MarkersReference(trc.path, weights)
+    reference = osim.MarkersReference(_marker_table(osim, trc), weights, osim.Units("m"))  # the markers as read (and scaled)
     solver = osim.InverseKinematicsSolver(model, reference, osim.SimTKArrayCoordinateReference(), float("inf"))
     solver.setAccuracy(ACCURACY)
     coords = model.getCoordinateSet()
