@@ -35,8 +35,7 @@ class Row:
 
     def cells(self) -> list[str]:
         return [self.input, self.sha256, self.status, self.error, str(self.persons), str(self.person_frames), str(self.warnings),
-                f"{self.seconds:.2f}",
-                ";".join(self.outputs), self.liftformer, self.model]
+                f"{self.seconds:.2f}", ";".join(self.outputs), self.liftformer, self.model]
 
 
 def write_manifest(path: Path, rows: Iterable[Row]) -> None:
