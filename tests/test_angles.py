@@ -86,10 +86,23 @@ def test_abduction_elbow_shoulder_and_trunk_signs():
     assert a["hip_abduction_right"][0] == pytest.approx(30)  # out, away from the midline
     assert a["shoulder_flexion_right"][0] == pytest.approx(90) and a["elbow_flexion_right"][0] == pytest.approx(90)
     assert a["shoulder_abduction_left"][0] == pytest.approx(90) and np.isnan(a["shoulder_flexion_left"][0])  # straight out
+    assert np.isnan(a["arm_left"][0]) and np.isnan(a["forearm_left"][0])  # no segment angle on the sagittal plane either
+    assert a["arm_right"][0] == pytest.approx(0) and a["forearm_right"][0] == pytest.approx(90)
     lean = standing()
     lean[7:11] += [0, 0, 0.1]  # the upper body forward of the pelvis
     lean[[7, 8, 9, 10, 11, 12, 13, 14, 15, 16]] += np.linspace(0.02, 0.1, 10)[:, None] * [0, 0, 1]
     assert angles_of(lean)["trunk_flexion"][0] > 5
+
+
+@pytest.mark.parametrize("out_of_plane, defined", [(30.0, True), (44.0, True), (46.0, False), (80.0, False)])
+def test_a_segment_nearer_the_side_than_the_sagittal_plane_has_no_angle(out_of_plane, defined):
+    p = standing()
+    t = np.radians(out_of_plane)
+    p[15] = p[14] + 0.3 * np.array([-np.sin(t), 0, np.cos(t)])  # the right arm forward and horizontal, turned out by t
+    p[16] = p[15] + [0, -0.25, 0]
+    arm = angles_of(p)["arm_right"][0]
+    assert (arm == pytest.approx(0.0, abs=1e-6)) if defined else np.isnan(arm)
+    assert angles_of(p)["forearm_right"][0] == pytest.approx(-90)  # the forearm hangs: in the plane
 
 
 def mirrored(p: np.ndarray) -> np.ndarray:

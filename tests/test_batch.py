@@ -37,6 +37,7 @@ def test_each_input_is_lifted_as_lift_lifts_it_and_a_bad_one_keeps_to_its_row(tm
     rows = manifest(out)
     assert {n: r["status"] for n, r in rows.items()} == {"walk.json": "ok", "fast.json": "ok", "bad.json": "failed"}
     assert "bad.json" in rows["bad.json"]["error"] and "\n" not in rows["bad.json"]["error"]
+    assert (out / "sub" / "bad.log").read_text() == f"error: {rows['bad.json']['error']}\n"  # its log says why too
     assert rows["walk.json"]["persons"] == "1" and rows["walk.json"]["person_frames"] == "150" and len(rows["walk.json"]["sha256"]) == 64
     assert rows["walk.json"]["outputs"].split(";") == ["walk_3d.npz", "walk_3d.json", "walk_angles.csv"]
     assert not list(out.glob("sub/bad_*"))  # a failed input leaves no output of its own

@@ -85,6 +85,11 @@ def test_opensim_refuses_in_one_line_before_any_work(tmp_path, capsys, walk_trc)
     garbage.write_text("not a trc")
     assert main(["opensim", str(garbage), "--out", str(tmp_path / "g")]) == 2
     one_line_error(capsys, "g.trc")
+    npz = tmp_path / "w.npz"
+    npz.write_bytes(b"PK")
+    assert main(["opensim", str(npz)]) == 2
+    one_line_error(capsys, "w.npz: not a .trc marker file")
+    npz.unlink()
     assert exit_code(["opensim", str(garbage), "--person-height", "3"]) == 2
     one_line_error(capsys, "--person-height", "metres in (0.5, 2.5)")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.trc"]  # nothing partial written
@@ -94,7 +99,8 @@ def test_inverse_kinematics_tracks_the_markers_and_agrees_with_the_geometric_kne
     pytest.importorskip("opensim")
     prefix = tmp_path / "walk"
     assert main(["opensim", str(walk_trc), "--out", str(prefix)]) == 0
-    assert "marker RMS" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "marker RMS" in err and f"{walk_trc}: the person measures " in err and "pass --person-height" in err
     with open(f"{prefix}_marker_errors.csv") as f:
         rows = list(csv.DictReader(f))
     rms, worst = np.array([float(r["rms_m"]) for r in rows]), np.array([float(r["max_m"]) for r in rows])

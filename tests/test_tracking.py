@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import tiny_model_kwargs, two_people_json, with_trajectory
+from conftest import exit_code, tiny_model_kwargs, two_people_json, with_trajectory
 from liftformer import LiftFormer, LiftFormerConfig
 from liftformer.cli.main import main
 from liftformer.data.synthetic import crossing_walkers
@@ -94,10 +94,10 @@ def test_default_lifts_the_largest_person_in_the_single_person_format(two_people
 
 
 @pytest.mark.parametrize("person, needle", [("7", "--person 7: no such person; the ids are 1, 2"),
-                                            ("tall", "--person tall: no such person; the ids are 1, 2")])
+                                            ("tall", "argument --person: expected a track id (1, 2, …), largest or all")])
 def test_person_that_does_not_exist_is_one_line_exit_2(two_people, capsys, person, needle):
     path, ckpt, out = two_people
-    assert main(["lift", str(path), "--out", str(out), "--checkpoint", str(ckpt), "--person", person]) == 2
+    assert exit_code(["lift", str(path), "--out", str(out), "--checkpoint", str(ckpt), "--person", person]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and needle in err
     assert not list(out.parent.glob("out*"))

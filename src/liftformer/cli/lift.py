@@ -18,6 +18,7 @@ from liftformer.cli.options import (
     image_side,
     non_negative_float,
     non_negative_int,
+    person_choice,
     positive_float,
     positive_int,
     probability,
@@ -75,7 +76,7 @@ def add_lift_arguments(p: argparse.ArgumentParser, stream: bool = True) -> None:
     p.add_argument("--max-gap", type=non_negative_int, default=10,
                    help="report runs of more frames than this without a person (default 10)" + (
                        "; with --stream --person all, a person gone this long gets no more lines" if stream else ""))
-    p.add_argument("--person", default="largest", metavar="ID|largest|all",
+    p.add_argument("--person", type=person_choice, default="largest", metavar="ID|largest|all",
                    help="with several people per frame (videos, JSON lists): a track id, the largest (default: largest mean box "
                    "area x frames) or all (one output per id, OUT_person<ID>.npz …)" + (
                        "; --stream follows one person, or with all everyone a video's detector follows" if stream else ""))

@@ -71,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     Set ``LIFTFORMER_DEBUG=1`` to see the full traceback instead.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # said by the command's own parser: "liftformer lift: error: …", its --help
+        command = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+        command.error(f"unrecognized arguments: {' '.join(extra)}")
     if getattr(args, "init", None):  # train --init: the model flags left out come from the weights file
         args.given = given_flags(argv)  # a second parse: only where it is read
     try:

@@ -34,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
     trc = Path(args.trc)
     if not trc.is_file():
         raise DataError(f"{trc}: no such file (give a .trc written by liftformer lift --trc)")
+    if trc.suffix.lower() != ".trc":
+        raise DataError(f"{trc}: not a .trc marker file (write one with liftformer lift INPUT --trc OUT.trc)")
     outputs = OpenSimOutputs.beside(args.out or trc.with_suffix(""))
     check_outputs({"--out (model)": outputs.model, "--out (motion)": outputs.motion, "--out (errors)": outputs.errors},
                   {"IN.trc": trc})

@@ -42,6 +42,13 @@ stature_metres = _number(float, lambda v: 0.5 < v < 2.5, "metres in (0.5, 2.5)")
 swing_degrees = _number(float, lambda v: 0 <= v <= 180, "degrees in [0, 180]")
 
 
+def person_choice(text: str) -> str:
+    """``--person``: ``largest``, ``all`` or a track id (a positive integer), checked before any detection runs."""
+    if text.strip() in ("largest", "all") or (text.strip().isdigit() and int(text) > 0):
+        return text.strip()
+    raise argparse.ArgumentTypeError(f"expected a track id (1, 2, …), largest or all, got {text!r}")
+
+
 def statures(text: str) -> float | dict[int, float]:
     """``--person-height``: one stature for everyone (``1.72``) or one per track id (``1=1.80,2=1.55``), metres."""
     if "=" not in text:

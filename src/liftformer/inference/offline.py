@@ -157,7 +157,7 @@ def held_to_own_bones(prepared: Prepared, poses: np.ndarray, kp: Keypoints2D) ->
     poses, filled, bad = replace_implausible(poses, prepared.filled, H36M_17.parents)
     if bad.any():
         frames = frame_indices(kp.frames, len(poses))
-        print(f"3D check of {kp.source or 'the input'}: replaced {int(bad.sum())} of {plural(len(poses), 'frame')} "
+        print(f"warning: 3D check of {kp.source or 'the input'}: replaced {int(bad.sum())} of {plural(len(poses), 'frame')} "
               f"({frame_spans(frames[bad])}) whose bones, summed, were more than {MAX_DEVIATION:.0%} off the person's median "
               "lengths (a folded or stretched body) by poses interpolated from the frames beside them, marked interpolated",
               file=sys.stderr)

@@ -44,6 +44,8 @@ def lift_one(task: Task, options: LiftOptions, out: Path, versions: tuple[str, s
     except Exception as e:  # noqa: BLE001 — anything else an input makes go wrong is that input's failure, not the batch's
         row.status, row.error = "failed", f"{task.input}: {type(e).__name__}: {' '.join(str(e).split())[:300]}"
     row.seconds = time.perf_counter() - t0
+    if row.status == "failed":  # its log says why too
+        print(f"error: {row.error}", file=notes)
     written = [Path(line[len("wrote "):]) for line in log.getvalue().splitlines() if line.startswith("wrote ")]
     if row.status == "failed":
         for path in written:

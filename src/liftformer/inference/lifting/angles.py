@@ -27,7 +27,9 @@ the trunk's (the same from the shoulders). Conventions (:data:`ANGLES` lists the
 - Segment angles (Sports2D's segments: ``thigh`` knee − hip, ``shank`` ankle − knee, ``trunk`` thorax − pelvis,
   ``arm`` elbow − shoulder, ``forearm`` wrist − elbow): the segment in the pelvis heading's sagittal plane, against
   the forward horizontal, anticlockwise seen from the person's right (forward to the right, up up): a limb hanging
-  down reads −90, the upright trunk +90; unwrapped.
+  down reads −90, the upright trunk +90; unwrapped (so they may pass ±180 over a whole turn); undefined (NaN) for a
+  segment more than ``OUT_OF_PLANE`` degrees out of the sagittal plane (nearer the mediolateral axis than the plane:
+  an arm raised sideways, whose short projection would turn wildly).
 
 Human3.6M-17 has no toes, heels or fingers: ankle and wrist angles cannot be measured from it, and are not given.
 Each side's columns end in ``_right`` / ``_left``.
@@ -42,6 +44,7 @@ SIDES = {"right": {"hip": 1, "knee": 2, "ankle": 3, "shoulder": 14, "elbow": 15,
          "left": {"hip": 4, "knee": 5, "ankle": 6, "shoulder": 11, "elbow": 12, "wrist": 13}}
 MIN_KNEE_FLEXION = 20.0  # degrees: below, a leg is too straight for its rotation to be seen
 SIDEWAYS = 10.0  # degrees: a limb this near the mediolateral axis has no flexion (its sagittal projection vanishes)
+OUT_OF_PLANE = 45.0  # degrees: a segment further out of the sagittal plane (nearer its normal than the plane) has no segment angle
 PER_SIDE = ("knee_flexion", "hip_flexion", "hip_abduction", "hip_rotation", "elbow_flexion", "shoulder_flexion",
             "shoulder_abduction", "thigh", "shank", "arm", "forearm")
 WHOLE = ("trunk_flexion", "trunk_lateral_lean", "pelvis_rotation", "shoulder_rotation", "trunk")
@@ -81,9 +84,20 @@ def _flexion(v: np.ndarray, forward: np.ndarray, up: np.ndarray) -> np.ndarray:
     """(T,) the angle of ``v`` from straight down (``-up``) toward ``forward``, on the sagittal plane; NaN where ``v`` lies
     within ``SIDEWAYS`` degrees of the mediolateral axis (its projection there has no direction)."""
     ahead, down = _dot(v, forward), -_dot(v, up)
+    return np.where(_on_plane(v, ahead, down), _degrees(ahead, down), np.nan)
+
+
+def _on_plane(v: np.ndarray, a: np.ndarray, b: np.ndarray, within: float = 90.0 - SIDEWAYS) -> np.ndarray:
+    """(T,) whether ``v`` lies ``within`` degrees of a plane (``a`` and ``b``: its components on the plane's axes)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        seen = np.hypot(ahead, down) / np.linalg.norm(v, axis=-1) > np.sin(np.radians(SIDEWAYS))
-    return np.where(seen, _degrees(ahead, down), np.nan)
+        return np.hypot(a, b) / np.linalg.norm(v, axis=-1) > np.cos(np.radians(within))
+
+
+def _in_plane(v: np.ndarray, forward: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """(T,) a segment's angle on the sagittal plane from ``forward`` toward ``up`` (Sports2D's segment angle); NaN where
+    it lies more than ``OUT_OF_PLANE`` degrees out of that plane (its projection there is short, and turns wildly)."""
+    ahead, above = _dot(v, forward), _dot(v, up)
+    return np.where(_on_plane(v, ahead, above, OUT_OF_PLANE), _degrees(above, ahead), np.nan)
 
 
 def _elevation(v: np.ndarray, normal: np.ndarray) -> np.ndarray:
@@ -143,13 +157,13 @@ def body_angles(world: np.ndarray) -> dict[str, np.ndarray]:
         out[f"shoulder_flexion_{side}"] = _flexion(arm, trunk_f, trunk_u)
         out[f"shoulder_abduction_{side}"] = _elevation(arm, trunk_out)
         for name, segment in (("thigh", thigh), ("shank", shank), ("arm", arm), ("forearm", forearm)):
-            out[f"{name}_{side}"] = unwrap(_degrees(_dot(segment, UP), _dot(segment, heading)))
+            out[f"{name}_{side}"] = unwrap(_in_plane(segment, heading, UP))
     trunk = p[:, THORAX] - p[:, PELVIS]
     out["trunk_flexion"] = _degrees(_dot(trunk, heading), trunk @ UP)
     out["trunk_lateral_lean"] = _degrees(_dot(trunk, heading_right), trunk @ UP)
     out["pelvis_rotation"] = unwrap(_degrees(pelvis_f[:, 0], pelvis_f[:, 2]))
     out["shoulder_rotation"] = unwrap(_degrees(trunk_f[:, 0], trunk_f[:, 2]))
-    out["trunk"] = unwrap(_degrees(trunk @ UP, _dot(trunk, heading)))
+    out["trunk"] = unwrap(_in_plane(trunk, heading, UP))
     return {name: out[name] for name in ANGLES}
 
 

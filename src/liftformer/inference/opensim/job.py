@@ -10,7 +10,7 @@ from typing import TextIO
 from liftformer.errors import DataError
 from liftformer.fileio import atomic_write
 from liftformer.inference.opensim.ik import Kinematics, inverse_kinematics, save_marker_errors, save_mot
-from liftformer.inference.opensim.markers import measure, read_trc, scaled_to
+from liftformer.inference.opensim.markers import measure, read_trc, scaled_to, standing_height
 from liftformer.inference.opensim.model import build_model
 
 
@@ -40,6 +40,9 @@ def opensim_job(trc_path: str, outputs: OpenSimOutputs, mass: float = 70.0, log:
         print(f"{trc_path}: markers scaled by {height / measured:.3f}: the person measured {measured:.2f} m, "
               f"--person-height {height:.2f} m", file=sys.stderr)
     body = measure(trc)
+    if height is None:
+        print(f"{trc_path}: the person measures {standing_height(trc):.2f} m as lifted (one camera cannot tell a tall person far away "
+              "from a short one near; pass --person-height METRES if known)", file=sys.stderr)
     try:
         model = build_model(body, mass, Path(trc_path).stem)
         kinematics = inverse_kinematics(model, trc)

@@ -71,14 +71,19 @@ def read_trc(path: str | os.PathLike) -> Trc:
     return Trc(data[:, 1], markers, names, rate, where)
 
 
-def scaled_to(trc: Trc, height: float) -> tuple[Trc, float]:
-    """``trc`` with every marker scaled about its origin (the floor under the first root: the floor stays at y = 0) so
-    that the person's standing height, as ``lift --person-height`` reads it
-    (:func:`~liftformer.inference.lifting.trajectory.stature`), is ``height`` metres; and the height measured before."""
+def standing_height(trc: Trc) -> float:
+    """The person's standing height in metres, as ``lift --person-height`` reads it
+    (:func:`~liftformer.inference.lifting.trajectory.stature` of the markers)."""
     from liftformer.inference.lifting.trajectory import stature
 
     with np.errstate(invalid="ignore", divide="ignore"):
-        measured = stature(np.stack([trc.marker(name) for name in MARKERS], 1))
+        return stature(np.stack([trc.marker(name) for name in MARKERS], 1))
+
+
+def scaled_to(trc: Trc, height: float) -> tuple[Trc, float]:
+    """``trc`` with every marker scaled about its origin (the floor under the first root: the floor stays at y = 0) so
+    that the person's :func:`standing_height` is ``height`` metres; and the height measured before."""
+    measured = standing_height(trc)
     if not measured > 0:
         raise DataError(f"{trc.path}: the person's height cannot be measured from its markers (do they coincide?)")
     return replace(trc, markers=trc.markers * (height / measured)), measured

@@ -250,8 +250,9 @@ def choose_people(frames: list[np.ndarray], like: Keypoints2D, person: str = "la
     lines = []
     for tr in tracks:
         moves = [f"enters at frame {tr.first}"] * (tr.first > 0) + [f"leaves after frame {tr.last}"] * (tr.last < end)
+        middle, side = np.median([c for c, _ in tr.boxes], axis=0), float(np.median([s for _, s in tr.boxes]))
         lines.append(f"person {tr.id}: frames {tr.first}-{tr.last}, detected in {len(tr.frames)}"
-                     + "".join(f", {m}" for m in moves))
+                     + "".join(f", {m}" for m in moves) + f"; around x {middle[0]:.0f}, y {middle[1]:.0f} px, {side:.0f} px across")
     notes += _bounded(lines, "people")
     present = np.zeros(len(frames), bool)
     for tr in tracks:

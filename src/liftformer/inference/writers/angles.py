@@ -15,6 +15,7 @@ from liftformer.fileio import atomic_write
 from liftformer.inference.writers.bvh import CAMERA_UPRIGHT
 from liftformer.inference.writers.outputs import Placement
 
+MIN_SPAN = 30.0  # degrees: the least range a plot's axis shows
 PLOTTED = (("knee flexion", ("knee_flexion_right", "knee_flexion_left")), ("hip flexion", ("hip_flexion_right", "hip_flexion_left")),
            ("elbow flexion", ("elbow_flexion_right", "elbow_flexion_left")),
            ("trunk", ("trunk_flexion", "trunk_lateral_lean")))
@@ -82,6 +83,9 @@ def plot_angles(path: str | os.PathLike, angles: dict[str, np.ndarray], frames: 
             for start, end in _runs(np.asarray(guessed, dtype=bool)):
                 ax.axvspan(seconds[start], seconds[end - 1], color="grey", alpha=0.15, hatch="//", lw=0)
         ax.set_ylabel(f"{what} (°)")
+        low, high = ax.get_ylim()
+        if high - low < MIN_SPAN:  # a still joint's noise is not drawn as motion
+            ax.set_ylim((low + high - MIN_SPAN) / 2, (low + high + MIN_SPAN) / 2)
         ax.grid(True, alpha=0.3)
         ax.legend(loc="upper right", fontsize=8, ncol=2)
     axes[-1].set_xlabel("time (s)")

@@ -206,7 +206,7 @@ def check_render_path(path: str | os.PathLike) -> str:
     """The render format (suffix) of ``path``, or a one-line ``ValueError`` before any work is done."""
     suffix = Path(path).suffix.lower()
     if suffix not in RENDER_SUFFIXES:
-        raise ValueError(f"{path}: render to {' or '.join(RENDER_SUFFIXES)}")
+        raise ValueError(f"--render {path}: render to {' or '.join(RENDER_SUFFIXES)}: give e.g. {Path(path).with_suffix('.mp4')}")
     return suffix
 
 
