@@ -243,6 +243,60 @@ def test_movenet_runs_on_every_other_frame_while_blazepose_follows_everyone_it_f
     detector.close()
 
 
+class FrameBlazePose:
+    """BlazePose following one person whose keypoints depend on the frame alone (its first pixel: the frame's number),
+    lost on frames 20-21."""
+
+    layout = "blazepose"
+
+    def __init__(self) -> None:
+        self.identities = np.zeros(0, np.int64)
+
+    def detect_people(self, frame: np.ndarray) -> np.ndarray:
+        t = int(frame[0, 0, 0])
+        self.identities = np.array([] if t in (20, 21) else [1])
+        return as_blazepose(standing(100 + t, np.random.default_rng(t)))[None][: len(self.identities)]
+
+    def close(self) -> None:
+        pass
+
+
+class FrameMoveNet:
+    """MoveNet's people a function of the frame alone, with someone BlazePose does not follow on frames 12-13."""
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+
+    def people(self, frame: np.ndarray) -> np.ndarray:
+        t = int(frame[0, 0, 0])
+        self.seen.append(t)
+        rng = np.random.default_rng(100 + t)
+        return np.stack([standing(103 + t, rng), standing(600, rng)][: 2 if t in (12, 13) else 1])
+
+
+def test_looking_ahead_changes_when_movenet_runs_never_what_it_finds():
+    from liftformer.inference.sources.multipose import ahead
+
+    frames = [np.full((240, 320, 3), t, np.uint8) for t in range(40)]
+    runs = []
+    for looks_ahead in (False, True):
+        moved = FrameMoveNet()
+        detector = FusedDetector(FrameBlazePose(), moved)  # type: ignore[arg-type]
+        people, ids = [], []
+        for frame, following in ahead(frames):
+            if looks_ahead and following is not None:
+                detector.upcoming(following)
+            people.append(detector.detect_people(frame))
+            ids.append(detector.identities.tolist())
+        detector.close()
+        runs.append((people, ids, sorted(moved.seen)))
+    assert all(len(set(run[2])) == len(run[2]) for run in runs)  # never a frame twice
+    for people, ids, seen in runs[1:]:
+        assert ids == runs[0][1] and seen == runs[0][2]
+        assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(people, runs[0][0]))
+    assert 12 in runs[0][2] and 20 in runs[0][2] and len(runs[0][2]) < 40  # lone, lost, and not every frame
+
+
 def test_a_carried_frame_holds_the_last_correction_and_agrees_left_and_right():
     from liftformer.inference.sources.fusion import carried
 
