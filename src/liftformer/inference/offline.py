@@ -11,6 +11,7 @@ import dataclasses
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
@@ -56,7 +57,7 @@ def lift_people(source: str | Keypoints2D, options: LiftOptions, plan: OutputPla
     clips: list[Lifted] = []
     for each, (person, kp) in zip(plans, selection.people):  # hygiene → lift → place, then write
         clips.append(lift_person(kp, options.for_person(person), model, log, calibration, camera_said=bool(clips)))
-        write_outputs(each, clips[-1], log, f"person {person}", clip_angles(each, clips[-1]))
+        write_outputs(each, clips[-1], log, named(kp, f"person {person}"), clip_angles(each, clips[-1]))
     if plan.render:
         render_output(plan, clips, video_frames(video), log)
     return 0
@@ -82,10 +83,15 @@ def lift_and_save(kp: Keypoints2D, options: LiftOptions, plan: OutputPlan, video
         model = load_model(options.checkpoint)
         calibration = load_trajectory(options.checkpoint) if options.trajectory else None
     clip = lift_person(kp, options, model, log, calibration)
-    write_outputs(plan, clip, log, angles=clip_angles(plan, clip))
+    write_outputs(plan, clip, log, named(kp), clip_angles(plan, clip))
     if plan.render:
         render_output(plan, [clip], video_frames(video), log)
     return 0
+
+
+def named(kp: Keypoints2D, otherwise: str = "") -> str:
+    """Whose outputs these are, for a plot's title: the input's file name (and the person, among several)."""
+    return Path(kp.source).name if kp.source else otherwise
 
 
 def clip_angles(plan: OutputPlan, clip: Lifted) -> dict[str, np.ndarray] | None:
