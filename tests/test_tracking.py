@@ -95,6 +95,17 @@ def test_default_lifts_the_largest_person_in_the_single_person_format(two_people
 
 @pytest.mark.parametrize("person, needle", [("7", "--person 7: no such person; the ids are 1, 2"),
                                             ("tall", "argument --person: expected a track id (1, 2, …), largest or all")])
+def test_person_is_an_id_largest_or_all_checked_when_parsed():
+    import argparse
+
+    from liftformer.cli.options import person_choice
+
+    assert [person_choice(x) for x in ("2", "02", " all", "largest")] == ["2", "2", "all", "largest"]
+    for bad in ("0", "-1", "everyone", "1.5", ""):
+        with pytest.raises(argparse.ArgumentTypeError, match="a track id"):
+            person_choice(bad)
+
+
 def test_person_that_does_not_exist_is_one_line_exit_2(two_people, capsys, person, needle):
     path, ckpt, out = two_people
     assert exit_code(["lift", str(path), "--out", str(out), "--checkpoint", str(ckpt), "--person", person]) == 2

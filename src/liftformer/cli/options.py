@@ -44,8 +44,10 @@ swing_degrees = _number(float, lambda v: 0 <= v <= 180, "degrees in [0, 180]")
 
 def person_choice(text: str) -> str:
     """``--person``: ``largest``, ``all`` or a track id (a positive integer), checked before any detection runs."""
-    if text.strip() in ("largest", "all") or (text.strip().isdigit() and int(text) > 0):
+    if text.strip() in ("largest", "all"):
         return text.strip()
+    if text.strip().isdigit() and int(text) > 0:
+        return str(int(text))  # "01" is id 1
     raise argparse.ArgumentTypeError(f"expected a track id (1, 2, …), largest or all, got {text!r}")
 
 
