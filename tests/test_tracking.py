@@ -93,8 +93,6 @@ def test_default_lifts_the_largest_person_in_the_single_person_format(two_people
     assert np.abs(data["keypoints_2d"] - walkers[0]).max() < 1.0  # the nearer, larger walker
 
 
-@pytest.mark.parametrize("person, needle", [("7", "--person 7: no such person; the ids are 1, 2"),
-                                            ("tall", "argument --person: expected a track id (1, 2, …), largest or all")])
 def test_person_is_an_id_largest_or_all_checked_when_parsed():
     import argparse
 
@@ -106,6 +104,8 @@ def test_person_is_an_id_largest_or_all_checked_when_parsed():
             person_choice(bad)
 
 
+@pytest.mark.parametrize("person, needle", [("7", "--person 7: no such person; the ids are 1, 2"),
+                                            ("tall", "argument --person: expected a track id (1, 2, …), largest or all")])
 def test_person_that_does_not_exist_is_one_line_exit_2(two_people, capsys, person, needle):
     path, ckpt, out = two_people
     assert exit_code(["lift", str(path), "--out", str(out), "--checkpoint", str(ckpt), "--person", person]) == 2
