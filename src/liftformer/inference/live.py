@@ -19,7 +19,7 @@ from liftformer.inference.lifting.streaming import KeypointStream, StreamResult
 from liftformer.inference.lifting.trajectory import Calibration, Intrinsics, RootFollower
 from liftformer.inference.options import LiftOptions
 from liftformer.inference.sources.bodies import OK, BodyCheck
-from liftformer.inference.writers.bvh import CAMERA_UPRIGHT
+from liftformer.inference.writers.angles import world_poses
 from liftformer.inference.writers.outputs import angle_values, rounded
 from liftformer.inference.writers.plan import Lifted
 
@@ -67,7 +67,7 @@ class PersonStream:
         """A pose's angles in the upright frame of the frames so far (:class:`~liftformer.inference.lifting.ground.RunningUp`;
         the floor is fitted once the stream ends), the rotations unwrapped against the line before's."""
         rotation = self.up.push(pose)
-        world = np.asarray(pose, dtype=np.float64)[None] @ (CAMERA_UPRIGHT if rotation is None else rotation).T
+        world = world_poses(pose[None], None) if rotation is None else np.asarray(pose, dtype=np.float64)[None] @ rotation.T
         values = unwrap_after(angle_values(body_angles(world), 0), self.last_angles)
         self.last_angles.update({k: v for k, v in values.items() if v is not None})
         return values
